@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Atomic file writes: a reader never sees a half-written file.
+
+Everything is written to a temporary file in the destination folder (same file system, so
+``os.replace`` is atomic) and renamed over the target only once complete and flushed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from .errors import OutputError
+
+
+def _check_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot create folder {path.parent}: {exc.strerror or exc}",
+            hint="choose an output location you can write to",
+        ) from None
+    if not os.access(path.parent, os.W_OK):
+        raise OutputError(
+            f"Cannot write to {path.parent}", hint="choose an output location you can write to"
+        )
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it onto ``path`` on success.
+
+    On any exception the temporary file is removed and ``path`` is left untouched. Use it
+    for writers that insist on a file name (Blender's exporters, Pillow)."""
+    target = Path(path)
+    if target.exists() and target.is_dir():
+        raise OutputError(f"{target} is a folder", hint="give a file name, not a folder")
+    if target.exists() and not overwrite:
+        raise OutputError(
+            f"{target} already exists", hint="choose another name or allow overwriting"
+        )
+    _check_parent(target)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        if not tmp.exists() or tmp.stat().st_size == 0:
+            raise OutputError(f"Nothing was written for {target.name}")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        if not overwrite and target.exists():
+            raise OutputError(
+                f"{target} already exists", hint="choose another name or allow overwriting"
+            )
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = True) -> Path:
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text(path: str | os.PathLike, text: str, *, overwrite: bool = True) -> Path:
+    return write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
+
+
+def write_json(path: str | os.PathLike, obj, *, overwrite: bool = True) -> Path:
+    text = json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False, allow_nan=False)
+    return write_text(path, text + "\n", overwrite=overwrite)
+
+
+def copy_file(src: str | os.PathLike, dst: str | os.PathLike, *, overwrite: bool = True) -> Path:
+    with atomic_path(dst, overwrite=overwrite) as tmp:
+        shutil.copyfile(src, tmp)
+    return Path(dst)
