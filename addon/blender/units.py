@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Scene units for printing: 1 Blender unit = 1 mm, displayed as millimetres."""
+
+from __future__ import annotations
+
+
+def use_millimetres(scene) -> bool:
+    """Set the scene to millimetres; return True when something changed."""
+    us = scene.unit_settings
+    changed = (us.system != "METRIC" or abs(us.scale_length - 0.001) > 1e-12 or us.length_unit != "MILLIMETERS")
+    if changed:
+        us.system = "METRIC"
+        us.scale_length = 0.001
+        us.length_unit = "MILLIMETERS"
+    return changed

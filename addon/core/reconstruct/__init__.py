@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The local provider's reconstruction: a rounded visual hull from the views' silhouettes.
+
+``reconstruct_mesh(viewset)`` returns a closed triangle mesh in normalised units: the
+figure's height is 1.0 with its feet on z = 0, centred on x = y = 0, facing -Y. The host
+(Blender) turns it into a clean manifold shell with an OpenVDB voxel remesh and scales it.
+"""
+
+from .hull import HullSettings, build_field
+from .surface_nets import surface_nets
+
+__all__ = ["HullSettings", "build_field", "surface_nets", "reconstruct_mesh"]
+
+
+def reconstruct_mesh(viewset, resolution: int = 160, settings: "HullSettings | None" = None,
+                     progress=None, cancel=None):
+    """Silhouettes → signed field on a grid → surface. See :mod:`.hull` for the model."""
+    from ..errors import CancelledError
+    from ..meshdata import TriMesh
+
+    settings = settings or HullSettings(resolution=resolution)
+
+    def check_cancel():
+        if cancel is not None and cancel():
+            raise CancelledError("reconstruction cancelled")
+
+    if progress:
+        progress(0.05, "reading silhouettes")
+    grid = build_field(viewset, settings)
+    check_cancel()
+    if progress:
+        progress(0.5, f"extracting surface from a {'×'.join(map(str, grid.field.shape))} grid")
+    verts, tris = surface_nets(grid.field)
+    check_cancel()
+    # Grid indices → normalised figure coordinates.
+    verts = grid.origin + verts * grid.spacing
+    if progress:
+        progress(1.0, f"{len(tris)} triangles")
+    return TriMesh(verts, tris)
