@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "cmd_run",
     "cmd_check",
     "cmd_export",
+    "cmd_sample",
 ]
 
 

@@ -17,6 +17,7 @@ the last consistent manifest. Secrets are refused by :func:`_assert_no_secret_ke
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import atomic
-from .errors import BadInputError, OutputError
+from .errors import BadInputError, CancelledError, FigurineError, OutputError
 
 JOB_FORMAT = 1
 MANIFEST = "job.json"
@@ -198,6 +199,26 @@ class Job:
             entry["error"] = error
             entry["finished"] = now_iso()
             self.save()
+
+    @contextlib.contextmanager
+    def step(self, name: str, params: dict | None = None):
+        """``with job.step("export", {...}) as step:`` — marks the step failed (with the
+        error's one-line message) or cancelled if the body raises, and re-raises."""
+        run = self.begin_step(name, params)
+        try:
+            yield run
+        except CancelledError as exc:
+            self.fail_step(run, exc.one_line(), status="cancelled")
+            raise
+        except FigurineError as exc:
+            self.fail_step(run, exc.one_line())
+            raise
+        except BaseException as exc:
+            self.fail_step(run, f"internal error: {type(exc).__name__}")
+            raise
+        else:
+            if self._entry(run)["status"] == "running":
+                self.finish_step(run)
 
     def promote(self, src: Path, name: str) -> Path:
         """Publish a step output as the job's latest ``name`` (atomic replace)."""

@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The whole chain — views to a printable STL in a job folder — as one function.
+
+``figurine run`` and the operator ``figurine.run_job`` both call :func:`run_job`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import bpy
+
+from ..core.errors import BadInputError, CancelledError
+from ..core.images import VIEW_SLOTS
+from ..core.images.prepare import DEFAULT_SIZE, prepare_view_set
+from ..core.jobstore import Job
+from ..core.meshdata import non_manifold_edge_count, shell_count
+from ..core.reconstruct import reconstruct_mesh
+from ..core.stl import write_stl
+from ..core.version import VERSION
+from . import meshio, pipeline
+
+STEPS = ("prepare", "reconstruct", "scale", "check", "export")
+
+
+@dataclass
+class RunResult:
+    job_dir: Path
+    stl_path: Path
+    report_path: Path
+    report: dict
+    object_name: str
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.report.get("passed"))
+
+
+def run_job(views: dict[str, str | os.PathLike | None], job_dir: str | os.PathLike, *,
+            height_mm: float = pipeline.DEFAULT_HEIGHT_MM, provider: str = "local",
+            resolution: int = 160, image_size: int = DEFAULT_SIZE, preset: str = "resin",
+            progress: Callable[[str, float, str], None] | None = None,
+            cancel: Callable[[], bool] | None = None) -> RunResult:
+    """Prepare the views, reconstruct locally, scale, check, export ``figurine.stl`` and
+    ``report.json`` into ``job_dir``. Leaves the figure in the scene as a clay object."""
+    progress = progress or pipeline._no_progress
+    views = {slot: p for slot, p in views.items() if p}
+    if not views.get("front"):
+        raise BadInputError("the front view is missing", hint="give a front view image (--front FILE)")
+    if provider != "local":
+        raise BadInputError(f"'run' reconstructs locally; provider '{provider}' is remote",
+                            hint="use 'figurine generate --provider NAME --online' for remote generators")
+    for slot, path in views.items():
+        if not Path(path).is_file():
+            raise BadInputError(f"{slot} view {path} does not exist", hint="check the file name")
+
+    def check_cancel():
+        if cancel is not None and cancel():
+            raise CancelledError("cancelled by the user")
+
+    total = len(STEPS)
+    job = Job.open(job_dir)
+    inputs = {slot: job.add_input(slot, views[slot]) for slot in VIEW_SLOTS if slot in views}
+
+    progress("prepare", 0 / total, f"preparing {len(inputs)} view(s)")
+    with job.step("prepare", {"size": image_size, "views": list(inputs)}) as step:
+        viewset = prepare_view_set(inputs, size=image_size)
+        files = viewset.save(step.folder)
+        job.finish_step(step, files, {"warnings": list(viewset.warnings)})
+    check_cancel()
+
+    progress("reconstruct", 1 / total, f"local visual hull at {resolution} voxels")
+    with job.step("reconstruct", {"provider": "local", "resolution": resolution}) as step:
+        raw = reconstruct_mesh(viewset, resolution=resolution, cancel=cancel)
+        clean = pipeline.finish_reconstruction(raw, resolution)
+        model = write_stl(step.path("model.stl"), clean)
+        job.finish_step(step, {"model": model}, {"triangles": len(clean.triangles)})
+    check_cancel()
+
+    progress("scale", 2 / total, f"to {height_mm:g} mm")
+    with job.step("scale", {"height_mm": height_mm}) as step:
+        obj = meshio.trimesh_to_object(clean, "Figurine", pipeline.figurine_collection())
+        obj["figurine_job"] = str(job.root)
+        pipeline.set_clay(obj, True)
+        scaled = pipeline.scale_to_height(obj, height_mm)
+        job.finish_step(step, result=scaled)
+
+    progress("check", 3 / total, f"print check ({preset})")
+    with job.step("check", {"preset": preset, "height_mm": height_mm}) as step:
+        check = pipeline.check_object(obj, height_mm=None, preset=preset)
+        job.finish_step(step, result={"passed": check["passed"]})
+    check_cancel()
+
+    progress("export", 4 / total, "binary STL in millimetres")
+    with job.step("export", {"format": "stl"}) as step:
+        exported = pipeline.export_object(obj, step.path("figurine.stl"))
+        tm = meshio.object_to_trimesh(obj)
+        report = {
+            "tool": {"name": "figurine_forge", "version": VERSION, "blender": bpy.app.version_string},
+            "job": job.manifest["id"],
+            "inputs": {slot: p.relative_to(job.root).as_posix() for slot, p in inputs.items()},
+            "warnings": list(viewset.warnings),
+            "provider": "local",
+            "reconstruction": {"resolution": resolution, "triangles": len(clean.triangles)},
+            "mesh": {
+                "triangles": int(len(tm.triangles)), "vertices": int(len(tm.vertices)),
+                "non_manifold_edges": non_manifold_edge_count(tm.triangles),
+                "shells": shell_count(tm),
+                "size_mm": [round(float(v), 3) for v in tm.size()],
+                "volume_ml": round(abs(tm.volume()) / 1000.0, 4),
+            },
+            "print_check": check,
+            "passed": bool(check["passed"]),
+            "files": {"stl": "figurine.stl", "report": "report.json", "job": "job.json"},
+        }
+        report_path = step.path("report.json")
+        from ..core import atomic
+
+        atomic.write_json(report_path, report)
+        job.finish_step(step, {"stl": Path(exported["path"]), "report": report_path})
+    stl = job.promote(Path(exported["path"]), "figurine.stl")
+    report_top = job.promote(report_path, "report.json")
+    progress("done", 1.0, f"wrote {stl}")
+    return RunResult(job.root, stl, report_top, report, obj.name)

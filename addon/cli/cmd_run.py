@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""figurine run: views → job folder with figurine.stl, job.json and report.json."""
+
+from __future__ import annotations
+
+from ..core.errors import EXIT_CHECK_FAILED, EXIT_OK
+
+NAME = "run"
+HELP = "Run the whole chain offline: prepare the views, reconstruct locally, scale, check, export STL."
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--front", required=True, metavar="IMAGE", help="front view (required)")
+    p.add_argument("--back", metavar="IMAGE", help="back view")
+    p.add_argument("--left", metavar="IMAGE", help="left view: the character faces the viewer's right")
+    p.add_argument("--right", metavar="IMAGE", help="right view: the character faces the viewer's left")
+    p.add_argument("--out", required=True, metavar="JOB_DIR", help="job folder (new, empty, or an earlier job)")
+    p.add_argument("--height", type=float, default=32.0, metavar="MM", help="figure height in mm (default 32)")
+    p.add_argument("--provider", default="local", help="3D generator; 'run' uses the embedded 'local' one")
+    p.add_argument("--resolution", type=int, default=160, metavar="VOXELS",
+                   help="reconstruction grid along the figure's height (default 160)")
+    p.add_argument("--size", type=int, default=1024, metavar="PX", help="prepared view size (default 1024)")
+    p.add_argument("--preset", default="resin", help="print-check preset: resin or fdm (default resin)")
+
+
+def execute(args, out) -> int:
+    from .blender_host import empty_scene
+
+    with empty_scene():
+        from ..blender.workflow import run_job
+
+        result = run_job({"front": args.front, "back": args.back, "left": args.left, "right": args.right},
+                         args.out, height_mm=args.height, provider=args.provider, resolution=args.resolution,
+                         image_size=args.size, preset=args.preset,
+                         progress=lambda step, frac, msg: out.progress(step, msg, frac))
+    report = result.report
+    summary = {
+        "ok": True, "passed": result.passed, "job_dir": str(result.job_dir), "stl": str(result.stl_path),
+        "report": str(result.report_path), "size_mm": report["mesh"]["size_mm"],
+        "triangles": report["mesh"]["triangles"], "shells": report["mesh"]["shells"],
+        "non_manifold_edges": report["mesh"]["non_manifold_edges"], "warnings": report["warnings"],
+    }
+    verdict = "passes the print check" if result.passed else "FAILS the print check (see report.json)"
+    out.finish(summary, f"{result.stl_path} ({report['mesh']['size_mm'][2]:.1f} mm tall) {verdict}")
+    return EXIT_OK if result.passed else EXIT_CHECK_FAILED
