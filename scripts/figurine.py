@@ -37,9 +37,15 @@ def _argv() -> list:
 
 
 def main() -> int:
-    _load_package()
-    from figurine_forge.cli import main as cli_main
+    try:
+        _load_package()
+        from figurine_forge.cli import main as cli_main
+    except Exception as exc:  # a broken install: say so, and never exit 0 (Blender would)
+        import traceback
 
+        traceback.print_exc()
+        sys.stderr.write(f"figurine: error: cannot load Figurine Forge from {ADDON_DIR}: {exc}\n")
+        return 3
     return cli_main(_argv())
 
 

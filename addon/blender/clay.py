@@ -17,7 +17,8 @@ def clay_material() -> "bpy.types.Material":
     mat.roughness = 1.0
     mat.metallic = 0.0
     mat.specular_intensity = 0.0
-    mat.use_nodes = True  # render engines: a matte Principled BSDF
+    if bpy.app.version < (5, 0, 0):  # render engines need nodes; always on from Blender 5.0
+        mat.use_nodes = True
     bsdf = next((n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED"), None)
     if bsdf is None:
         bsdf = mat.node_tree.nodes.new("ShaderNodeBsdfPrincipled")

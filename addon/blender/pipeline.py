@@ -75,8 +75,10 @@ def import_mesh_file(path: str | os.PathLike, name: str | None = None) -> "bpy.t
         _remove_objects(new)
         raise BadInputError(f"{path.name} contains no mesh with faces",
                             hint="give a file with a 3D model in it (GLB, GLTF, OBJ, STL, PLY or FBX)")
+    new_names = [o.name for o in new]
     obj = _join_into_one(meshes, name or path.stem)
-    _remove_objects([o for o in new if o != obj])
+    # Joining consumed the other meshes; what is left (empties, cameras, lights) goes.
+    _remove_objects([bpy.data.objects[n] for n in new_names if n in bpy.data.objects and n != obj.name])
     coll = figurine_collection(scene)
     for c in list(obj.users_collection):
         c.objects.unlink(obj)
@@ -87,8 +89,7 @@ def import_mesh_file(path: str | os.PathLike, name: str | None = None) -> "bpy.t
 
 def _remove_objects(objects) -> None:
     for o in list(objects):
-        if o.name in bpy.data.objects:
-            bpy.data.objects.remove(o)
+        bpy.data.objects.remove(o)
 
 
 def _join_into_one(meshes, name: str) -> "bpy.types.Object":

@@ -187,7 +187,10 @@ def build_field(viewset, settings: HullSettings) -> Grid:
     field = np.minimum(prior, ((sil_x - th) * 2.0)[:, :, None])
     if sil_y is not None:
         field = np.minimum(field, ((sil_y - th) * 2.0)[:, None, :])
-    field = np.clip(field, -3.0, 3.0).astype(np.float32)
+    # Clip symmetrically to a voxel either side: the prior falls steeply outside a part while
+    # the silhouette terms stop at ±1, and an asymmetric step would move the surface inwards
+    # under the blur below.
+    field = np.clip(field, -1.0, 1.0).astype(np.float32)
     field = np.transpose(field, (1, 2, 0))  # (Z, X, Y) → (X, Y, Z)
     # Each slice is shaped independently, so neighbouring slices step by a voxel where a
     # silhouette's run edges move: a light blur removes the terracing without eroding parts.

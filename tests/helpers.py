@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared test helpers: run the CLI the way users do, make small meshes and images."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = REPO / "scripts" / "figurine.py"
+REAL_BLENDER = REPO.parent / "shared" / "tools" / "real-blender"
+
+
+def run_cli(*args, env=None, timeout=600, cwd=None) -> subprocess.CompletedProcess:
+    """``python scripts/figurine.py ARGS`` in a fresh process (the bpy module host)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=full_env, cwd=cwd or REPO)
+
+
+def last_json(stdout: str) -> dict:
+    """The one JSON object a --json command prints, as its last line."""
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
+    assert lines, f"no JSON line in output:\n{stdout}"
+    return json.loads(lines[-1])
+
+
+def cube(size: float = 1.0, centre=(0.0, 0.0, 0.0)):
+    from figurine_forge.core.meshdata import TriMesh
+
+    v = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], float) - 0.5
+    quads = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
+    tris = [t for a, b, c, d in quads for t in ((a, b, c), (a, c, d))]
+    return TriMesh(v * size + np.asarray(centre), np.array(tris))
