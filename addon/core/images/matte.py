@@ -1,51 +1,279 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Separate the character from its backdrop: a soft matte in [0, 1]."""
+"""Separate the character from its backdrop: a soft matte and the character's own colours.
+
+Two sources of a matte:
+
+* a meaningful alpha channel (a cut-out PNG/WebP): used as it is;
+* otherwise the backdrop is modelled from the image border (a smooth colour field that
+  follows gradients and vignetting, fitted robustly so a subject touching the border does
+  not bend it) and the subject is everything that differs from it beyond the border's own
+  noise and is not a background pocket.
+
+At the soft edge a pixel is a mix ``I = a·F + (1-a)·B`` of the character colour ``F`` and the
+backdrop ``B``. ``a`` is found by projecting ``I - B`` onto ``F - B`` with ``F`` carried out
+from the solid interior, and the colour we keep is ``F`` (not ``I``): compositing ``I`` onto
+the new gray would keep a ring of the old backdrop (the halo).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import BadInputError
+from . import ops
+
+
+@dataclass
+class MatteResult:
+    alpha: np.ndarray  # (H, W) float32 in [0, 1]; 1 = character
+    foreground: np.ndarray  # (H, W, 3) float32: the character's colour, backdrop removed
+    source: str  # "alpha" or "backdrop"
+    backdrop: tuple[float, float, float] | None = None  # mean backdrop colour, 0..1
+    touches: list[str] = field(default_factory=list)  # image sides the subject is cut by
 
 
 def alpha_is_meaningful(rgba: np.ndarray) -> bool:
+    """True when the alpha channel really cuts a subject out (not all opaque, not empty)."""
     alpha = rgba[..., 3]
     transparent = np.count_nonzero(alpha < 0.5)
     return 0.02 * alpha.size < transparent < 0.98 * alpha.size
 
 
-def backdrop_matte(rgb: np.ndarray, border: int = 8) -> np.ndarray:
-    """Matte from the distance to a backdrop modelled from the image border.
+# -- the backdrop ---------------------------------------------------------------------------
 
-    The backdrop is fitted per channel as a quadratic in (x, y) to the border pixels, which
-    follows gradients and vignetting; the threshold scales with the border's own noise."""
+def _basis_1d(n: int) -> np.ndarray:
+    return np.linspace(-0.5, 0.5, n, dtype=np.float64)
+
+
+def fit_backdrop(rgb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """Fit the backdrop as a quadratic colour field to the image border.
+
+    Returns (backdrop image (H, W, 3) float32, noise level, inlier fraction per side).
+    The fit is repeated without the border pixels that disagree with it, so a character
+    touching the border (or a watermark in a corner) does not drag the backdrop."""
     h, w, _ = rgb.shape
-    ys, xs = np.mgrid[0:h, 0:w]
-    mask = np.zeros((h, w), bool)
-    b = max(2, min(border, h // 10, w // 10))
-    mask[:b] = mask[-b:] = True
-    mask[:, :b] = mask[:, -b:] = True
-    u = xs / max(w - 1, 1) - 0.5
-    v = ys / max(h - 1, 1) - 0.5
-    basis = np.stack([np.ones_like(u), u, v, u * u, v * v, u * v], axis=-1)
-    coef, *_ = np.linalg.lstsq(basis[mask], rgb[mask], rcond=None)
-    background = basis @ coef
-    dist = np.linalg.norm(rgb - background, axis=-1)
-    noise = float(np.percentile(dist[mask], 95))
-    low = max(noise * 1.5, 0.03)
-    high = low + 0.06
-    return np.clip((dist - low) / (high - low), 0.0, 1.0).astype(np.float32)
+    b = max(3, int(round(0.01 * min(h, w))))
+    ring = np.zeros((h, w), bool)
+    ring[:b] = ring[-b:] = True
+    ring[:, :b] = ring[:, -b:] = True
+    ys, xs = np.nonzero(ring)
+    step = max(1, ys.size // 40_000)  # a sample is plenty for six coefficients
+    ys, xs = ys[::step], xs[::step]
+    u, v = _basis_1d(w)[xs], _basis_1d(h)[ys]
+    basis = np.stack([np.ones_like(u), u, v, u * u, v * v, u * v], axis=1)
+    samples = rgb[ys, xs].astype(np.float64)
+    keep = np.ones(ys.size, bool)
+    for _ in range(3):
+        if keep.sum() < 12:
+            break
+        coef, *_ = np.linalg.lstsq(basis[keep], samples[keep], rcond=None)
+        resid = np.linalg.norm(samples - basis @ coef, axis=1)
+        scale = 1.4826 * float(np.median(resid[keep])) + 1e-4
+        keep = resid < max(4.0 * scale, 0.02)
+    # evaluate per row then broadcast along it: the field is quadratic in u for each v
+    c = coef.astype(np.float32)
+    uu, vv = _basis_1d(w).astype(np.float32)[:, None], _basis_1d(h).astype(np.float32)[:, None]
+    row0 = c[0] + c[2] * vv + c[4] * vv * vv  # (h, 3)
+    row1 = c[1] + c[5] * vv  # (h, 3) coefficient of u
+    field_ = row0[:, None, :] + row1[:, None, :] * uu[None] + (c[3] * uu * uu)[None]
+    noise = float(np.percentile(resid[keep], 95)) if keep.any() else 0.05
+    side_ok = np.array([keep[ys < b].mean() if (ys < b).any() else 1.0,
+                        keep[ys >= h - b].mean() if (ys >= h - b).any() else 1.0,
+                        keep[xs < b].mean() if (xs < b).any() else 1.0,
+                        keep[xs >= w - b].mean() if (xs >= w - b).any() else 1.0])
+    if keep.mean() < 0.35:
+        raise BadInputError(
+            "the background is not plain enough to separate the character",
+            hint="use an image on a plain or gently graded background, or one with transparency")
+    return np.ascontiguousarray(field_, np.float32), noise, side_ok
 
 
-def subject_matte(rgba: np.ndarray) -> np.ndarray:
+# -- the hard segmentation ------------------------------------------------------------------
+
+def _touching_border(labels: np.ndarray) -> np.ndarray:
+    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    return np.unique(edge[edge > 0])
+
+
+def _solid_mask(resid: np.ndarray, dist: np.ndarray, noise: float) -> np.ndarray:
+    """Subject = not connected to the border through backdrop-like pixels.
+
+    Pockets of backdrop-like colour enclosed by the subject are either real background
+    (the gap between an arm and the body) or parts of the character painted in a colour
+    close to the backdrop (gray trousers, silver studs). A real pocket shows the backdrop's
+    own noise; a painted part sits measurably away from it, or is too small to be a gap."""
+    h, w = dist.shape
+    low = max(2.0 * noise, 0.012)
+    backdrop_like = dist < low
+    labels, count = ops.label(backdrop_like)
+    if count == 0:
+        return np.ones((h, w), bool)
+    outside_ids = _touching_border(labels)
+    sizes = ops.component_sizes(labels, count).astype(np.float64)
+    # mean signed residual per pocket: the backdrop's noise (and JPEG ringing along the
+    # outlines) averages out, a painted colour close to the backdrop does not
+    flat_l = labels.ravel()
+    offset = np.zeros((count + 1, 3))
+    for c in range(3):
+        offset[:, c] = np.bincount(flat_l, weights=resid[..., c].ravel(), minlength=count + 1)
+    offset = np.linalg.norm(offset, axis=1) / np.maximum(sizes, 1)
+    limit = 0.5 * noise + 1.5 * noise / np.sqrt(np.maximum(sizes, 1))
+    is_bg = (sizes >= 8) & (offset < limit)
+    is_bg[0] = False
+    is_bg[outside_ids] = True
+    solid = ~is_bg[labels]
+    # drop specks of noise or dust away from the character
+    lab2, n2 = ops.label(solid)
+    if n2 > 1:
+        sz = ops.component_sizes(lab2, n2)
+        keep = sz >= max(0.01 * sz[1:].max(), 9)
+        keep[0] = False
+        solid = keep[lab2]
+    return solid
+
+
+# -- the soft edge --------------------------------------------------------------------------
+
+def _spread_colour(rgb: np.ndarray, source: np.ndarray, radius: int) -> np.ndarray:
+    """Carry the colour of ``source`` pixels outwards (normalised box filtering, widening
+    until every pixel has a value). Pillow's box blur on 8 bits is plenty for a colour that
+    ends up in an 8-bit image, and far faster than float filtering."""
+    from PIL import Image, ImageFilter
+
+    weight = source.astype(np.uint8) * 255
+    acc = np.round(rgb * 255.0).astype(np.uint8) * source[..., None]
+    acc_img, w_img = Image.fromarray(acc, "RGB"), Image.fromarray(weight, "L")
+    out = np.zeros_like(rgb)
+    done = np.zeros(source.shape, bool)
+    r = radius
+    while not done.all() and r <= 2 * max(source.shape):
+        num = np.asarray(acc_img.filter(ImageFilter.BoxBlur(r)), np.float32)
+        den = np.asarray(w_img.filter(ImageFilter.BoxBlur(r)), np.float32)
+        ok = (den >= 8.0) & ~done  # at least ~3 % of the window is interior
+        out[ok] = num[ok] / den[ok][:, None]
+        done |= ok
+        r *= 3
+    if not done.all():
+        out[~done] = rgb[source].mean(axis=0) if source.any() else 0.5
+    return out
+
+
+def _edge_radius(h: int, w: int) -> int:
+    # generated views have 2-4 px soft edges at 1024 px; scale with the image
+    return max(2, int(round(min(h, w) / 320)))
+
+
+def _crop_box(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    y0, y1 = max(0, rows[0] - pad), min(mask.shape[0], rows[-1] + pad + 1)
+    x0, x1 = max(0, cols[0] - pad), min(mask.shape[1], cols[-1] + pad + 1)
+    return slice(y0, y1), slice(x0, x1)
+
+
+def _soft_from_backdrop(rgb: np.ndarray, back: np.ndarray, solid: np.ndarray, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    h, w, _ = rgb.shape
+    r = _edge_radius(h, w)
+    alpha = solid.astype(np.float32)
+    fg = rgb.copy()
+    ys, xs = _crop_box(solid, 6 * r)
+    img, bg, sol = rgb[ys, xs], back[ys, xs], solid[ys, xs]
+    inner = ops.erode(sol, r + 1)
+    if not inner.any():
+        inner = sol
+    band = ops.dilate(sol, 1) & ~inner
+    colour = _spread_colour(img, inner, r + 2)
+    diff_f = colour - bg
+    diff_i = img - bg
+    denom = np.einsum("ijk,ijk->ij", diff_f, diff_f)
+    proj = np.einsum("ijk,ijk->ij", diff_i, diff_f) / np.maximum(denom, 1e-6)
+    proj = np.clip((proj - 0.04) / 0.92, 0.0, 1.0)
+    # where the character's colour is close to the backdrop the projection is unreliable:
+    # fall back to the hard mask, lightly smoothed
+    contrast = np.sqrt(denom)
+    trust = np.clip((contrast - 0.05) / 0.10, 0.0, 1.0)
+    smooth = ops.box_blur(sol.astype(np.float32), 1)
+    a = np.where(band, trust * proj + (1 - trust) * smooth, sol.astype(np.float32))
+    # Rim light, specular edges and dark outlines smeared by JPEG give edge pixels a colour
+    # off the line between F and B, so the projection calls them backdrop although they
+    # visibly are not. A pixel clearly away from the backdrop is at least half character;
+    # capped so that it does not turn fully opaque (its colour stays mostly F).
+    d = np.sqrt(np.einsum("ijk,ijk->ij", diff_i, diff_i))
+    lo = max(2.5 * noise, 0.03)
+    visible = np.minimum(np.clip((d - lo) / 0.13, 0.0, 1.0), 0.6)
+    a = np.where(band, np.maximum(a, visible), a)
+    # un-mix the edge pixels; at low alpha the division amplifies noise, so lean on the
+    # colour carried out from the interior there
+    unmixed = np.clip(bg + diff_i / np.maximum(a, 0.05)[..., None], 0.0, 1.0)
+    wgt = (a * a)[..., None]
+    edge_fg = wgt * unmixed + (1 - wgt) * colour
+    f = np.where(band[..., None], edge_fg, img)
+    alpha[ys, xs] = a
+    fg[ys, xs] = f
+    return alpha, fg
+
+
+def _foreground_from_alpha(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Cut-outs often carry the colour of the backdrop they were cut from at the soft edge
+    (white fringes): replace it by the interior colour where alpha is partial."""
+    partial = (alpha > 0.0) & (alpha < 0.99)
+    if not partial.any():
+        return rgb
+    h, w = alpha.shape
+    r = _edge_radius(h, w)
+    solid = alpha >= 0.99
+    inner = ops.erode(solid, 1) if solid.any() else alpha > 0.5
+    ys, xs = _crop_box(alpha > 0, 4 * r)
+    colour = _spread_colour(rgb[ys, xs], inner[ys, xs], r + 2)
+    a = alpha[ys, xs][..., None]
+    fg = rgb.copy()
+    fg[ys, xs] = np.where(partial[ys, xs][..., None], a * rgb[ys, xs] + (1 - a) * colour, rgb[ys, xs])
+    return fg
+
+
+# -- entry points ---------------------------------------------------------------------------
+
+def _sides_touched(mask: np.ndarray) -> list[str]:
+    h, w = mask.shape
+    minimum = max(3, int(0.004 * max(h, w)))  # a few pixels of antialiasing are no cut
+    sides = []
+    for name, line in (("top", mask[0]), ("bottom", mask[-1]), ("left", mask[:, 0]), ("right", mask[:, -1])):
+        if np.count_nonzero(line) >= minimum:
+            sides.append(name)
+    return sides
+
+
+def extract(rgba: np.ndarray) -> MatteResult:
+    """Matte and foreground colour of an (H, W, 4) float image in [0, 1]."""
+    rgb = np.ascontiguousarray(rgba[..., :3], dtype=np.float32)
     if alpha_is_meaningful(rgba):
-        matte = rgba[..., 3].astype(np.float32)
+        alpha = np.ascontiguousarray(rgba[..., 3], dtype=np.float32)
+        alpha = np.where(alpha < 0.02, 0.0, alpha).astype(np.float32)
+        result = MatteResult(alpha, _foreground_from_alpha(rgb, alpha), "alpha")
     else:
-        matte = backdrop_matte(rgba[..., :3])
-    coverage = float((matte > 0.5).mean())
+        back, noise, _ = fit_backdrop(rgb)
+        resid = rgb - back
+        dist = np.sqrt(np.einsum("ijk,ijk->ij", resid, resid))
+        solid = _solid_mask(resid, dist, noise)
+        _check_coverage(solid)
+        alpha, fg = _soft_from_backdrop(rgb, back, solid, noise)
+        mean_back = tuple(float(x) for x in back.reshape(-1, 3).mean(axis=0))
+        result = MatteResult(alpha, fg, "backdrop", mean_back)
+    _check_coverage(result.alpha > 0.5)
+    result.touches = _sides_touched(result.alpha > 0.5)
+    return result
+
+
+def _check_coverage(mask: np.ndarray) -> None:
+    coverage = float(mask.mean())
     if coverage < 0.002 or coverage > 0.97:
         raise BadInputError(
             "no character could be separated from the background",
             hint="use an image of one character on a plain background (or with transparency)",
         )
-    return matte
+
+
+def subject_matte(rgba: np.ndarray) -> np.ndarray:
+    """Just the soft matte (H, W) float32; see :func:`extract` for the colours too."""
+    return extract(rgba).alpha

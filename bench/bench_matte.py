@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Matte quality and speed on the shared development views.
+
+For every ``<data>/multiview/*/on_gray/*.jpg`` the matte is compared with the true alpha in
+``rgba/``: IoU of the masks at 0.5 (target ≥ 0.98 per image) and a soft IoU
+(sum min / sum max). Time is measured on the image resized to 1024² (target ≤ 0.5 s), for the
+matte alone and for load + matte + framing of a one-view set.
+
+    .venv/bin/python bench/bench_matte.py [--data /work/shared/data] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _load_package():
+    if "figurine_forge" in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(
+        "figurine_forge", REPO / "addon" / "__init__.py", submodule_search_locations=[str(REPO / "addon")])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["figurine_forge"] = module
+    spec.loader.exec_module(module)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="/work/shared/data", help="folder holding multiview/")
+    parser.add_argument("--repeat", type=int, default=3, help="timing runs per image (best is kept)")
+    args = parser.parse_args(argv)
+    _load_package()
+    from PIL import Image
+
+    from figurine_forge.core.images import load, matte, prepare
+
+    files = sorted(Path(args.data).glob("multiview/*/on_gray/*.jpg"))
+    if not files:
+        print(f"no images under {args.data}/multiview/*/on_gray/", file=sys.stderr)
+        return 2
+    print(f"{'image':24s} {'IoU':>7s} {'softIoU':>8s} {'matte s':>8s} {'prep s':>7s}  (1024² timing)")
+    worst, slowest, slowest_prep = 1.0, 0.0, 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in files:
+            truth_path = path.parent.parent / "rgba" / (path.stem + ".png")
+            truth = np.asarray(Image.open(truth_path).convert("RGBA"), np.float32)[..., 3] / 255.0
+            rgba = load.load_rgba(path)
+            alpha = matte.extract(rgba).alpha
+            a, t = alpha >= 0.5, truth >= 0.5
+            iou = float((a & t).sum() / max((a | t).sum(), 1))
+            soft = float(np.minimum(alpha, truth).sum() / max(np.maximum(alpha, truth).sum(), 1e-9))
+            big = Path(tmp) / f"{path.parent.parent.name}_{path.stem}.jpg"
+            Image.open(path).convert("RGB").resize((1024, 1024), Image.Resampling.BICUBIC).save(big, quality=92)
+            big_rgba = load.load_rgba(big)
+            t_matte = t_prep = float("inf")
+            for _ in range(max(1, args.repeat)):
+                t0 = time.perf_counter()
+                matte.extract(big_rgba)
+                t_matte = min(t_matte, time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                prepare.prepare_view_set({"front": big}, size=1024)
+                t_prep = min(t_prep, time.perf_counter() - t0)
+            name = f"{path.parent.parent.name}/{path.stem}"
+            flag = "" if iou >= 0.98 else "  < 0.98"
+            print(f"{name:24s} {iou:7.4f} {soft:8.4f} {t_matte:8.3f} {t_prep:7.3f}{flag}")
+            worst, slowest, slowest_prep = min(worst, iou), max(slowest, t_matte), max(slowest_prep, t_prep)
+    print(f"worst IoU {worst:.4f} (target ≥ 0.98); slowest matte {slowest:.3f} s, "
+          f"slowest load+matte+frame {slowest_prep:.3f} s per 1024² image (target ≤ 0.5 s)")
+    return 0 if worst >= 0.98 and slowest_prep <= 0.5 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
