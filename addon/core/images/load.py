@@ -1,8 +1,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Read an image file into a float RGBA array, refusing what is not an image."""
+"""Read an image file into a float RGBA array, refusing what is not an image.
+
+The format is recognised by the file's content (Pillow sniffs the header), never by its
+extension, and only the formats a character view comes in are accepted. The pixel count
+is checked from the header before any pixel is decoded, so a decompression bomb costs
+nothing."""
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from pathlib import Path
@@ -12,47 +18,89 @@ import numpy as np
 from ..errors import BadInputError
 
 MAX_PIXELS = 64_000_000  # far above any view an image model paints; stops decompression bombs
+FORMATS = ("PNG", "JPEG", "WEBP", "TIFF", "BMP")
+_HINT = "give a PNG, JPEG, WebP, TIFF or BMP image"
 
 
-def load_rgba(path: str | os.PathLike) -> np.ndarray:
-    """(H, W, 4) float32 in [0, 1], EXIF orientation applied."""
-    from PIL import Image, ImageOps
+def load_rgba(source: str | os.PathLike | bytes, *, max_pixels: int = MAX_PIXELS,
+              name: str | None = None) -> np.ndarray:
+    """(H, W, 4) float32 in [0, 1], EXIF orientation applied, straight (not premultiplied) alpha.
 
-    path = Path(path)
-    if not path.exists():
-        raise BadInputError(f"{path} does not exist", hint="check the file name")
-    if path.is_dir():
-        raise BadInputError(f"{path} is a folder", hint="give an image file (PNG, JPEG, WebP, TIFF or BMP)")
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    ``source`` is a path or the encoded bytes (an image an AI service returned)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if isinstance(source, (bytes, bytearray)):
+        label = name or "image data"
+        opener = io.BytesIO(bytes(source))
+    else:
+        path = Path(source)
+        label = name or path.name
+        if not path.exists():
+            raise BadInputError(f"{path} does not exist", hint="check the file name")
+        if path.is_dir():
+            raise BadInputError(f"{path} is a folder", hint=_HINT)
+        opener = path
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            # Pillow's own bomb warning fires at its global limit; ours is checked below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(opener, formats=FORMATS) as img:
+                w, h = img.size
+                if w * h > max_pixels:
+                    raise BadInputError(
+                        f"{label} has {w}×{h} pixels, more than the {max_pixels // 1_000_000} megapixel limit",
+                        hint="resize the image before using it")
+                if w < 16 or h < 16:
+                    raise BadInputError(f"{label} is only {w}×{h} pixels", hint="use a larger image")
+                img.seek(0)  # animated WebP/TIFF: the first frame
                 img.load()
                 img = ImageOps.exif_transpose(img)
-                rgba = _to_rgba(img)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise BadInputError(f"{path.name} is larger than {MAX_PIXELS // 1_000_000} megapixels",
+                return _to_rgba(img)
+    except BadInputError:
+        raise
+    except Image.DecompressionBombError:
+        raise BadInputError(f"{label} is larger than {max_pixels // 1_000_000} megapixels",
                             hint="resize the image before using it") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise BadInputError(f"{path.name} is not an image we can read ({type(exc).__name__})",
-                            hint="give a PNG, JPEG, WebP, TIFF or BMP file") from None
-    return rgba
+    except UnidentifiedImageError:
+        raise BadInputError(f"{label} is not an image we can read (by its content)", hint=_HINT) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise BadInputError(f"{label} is damaged or not a supported image ({type(exc).__name__})",
+                            hint=_HINT) from None
 
 
 def _to_rgba(img) -> np.ndarray:
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+    mode = img.mode
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        # 16-bit or float gray: scale by the range the format implies, not by the image's
+        # own maximum (a dark image must stay dark)
         arr = np.asarray(img, dtype=np.float32)
-        arr = arr / (65535.0 if arr.max() > 255 else 255.0)
-        rgb = np.repeat(arr[..., None], 3, axis=2)
-        return np.concatenate([rgb, np.ones_like(arr)[..., None]], axis=2).astype(np.float32)
-    if img.mode == "P" and "transparency" in img.info:
+        if mode == "F":
+            top = 1.0 if float(arr.max(initial=0.0)) <= 1.0 else 65535.0
+        elif mode == "I":
+            top = 255.0 if float(arr.max(initial=0)) <= 255 else 65535.0
+        else:
+            top = 65535.0
+        gray = np.clip(arr / top, 0.0, 1.0)
+        return np.dstack([gray, gray, gray, np.ones_like(gray)]).astype(np.float32)
+    if mode in ("RGBa", "La"):  # premultiplied: Pillow un-premultiplies on conversion
         img = img.convert("RGBA")
-    elif img.mode == "CMYK":
+    elif mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    elif mode in ("LA", "PA"):
+        img = img.convert("RGBA")
+    elif mode not in ("RGB", "RGBA"):
+        # CMYK, YCbCr, LAB, HSV, 1, L: Pillow knows the conversion to RGB
         img = img.convert("RGB")
-    if img.mode not in ("RGBA", "RGB"):
-        img = img.convert("RGBA" if "A" in img.getbands() else "RGB")
-    arr = np.asarray(img, dtype=np.float32) / 255.0
+    arr = np.asarray(img, dtype=np.float32) * np.float32(1.0 / 255.0)
     if arr.shape[2] == 3:
-        arr = np.concatenate([arr, np.ones(arr.shape[:2] + (1,), np.float32)], axis=2)
-    return arr
+        arr = np.dstack([arr, np.ones(arr.shape[:2], np.float32)])
+    return np.ascontiguousarray(arr, np.float32)
+
+
+def to_png_bytes(rgb_u8: np.ndarray) -> bytes:
+    """Encode an (H, W, 3|4) uint8 array as PNG bytes."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(rgb_u8, "RGBA" if rgb_u8.shape[2] == 4 else "RGB").save(buf, format="PNG")
+    return buf.getvalue()

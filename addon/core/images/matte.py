@@ -55,12 +55,12 @@ def fit_backdrop(rgb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     touching the border (or a watermark in a corner) does not drag the backdrop."""
     h, w, _ = rgb.shape
     b = max(3, int(round(0.01 * min(h, w))))
-    ring = np.zeros((h, w), bool)
-    ring[:b] = ring[-b:] = True
-    ring[:, :b] = ring[:, -b:] = True
-    ys, xs = np.nonzero(ring)
-    step = max(1, ys.size // 40_000)  # a sample is plenty for six coefficients
-    ys, xs = ys[::step], xs[::step]
+    # the border ring's coordinates, built directly (a sample is plenty for six coefficients)
+    step = max(1, (2 * b * (h + w)) // 40_000)
+    ty, tx = np.mgrid[0:b, 0:w]
+    ly, lx = np.mgrid[b:h - b, 0:b]
+    ys = np.concatenate([ty.ravel(), (h - 1 - ty).ravel(), ly.ravel(), ly.ravel()])[::step]
+    xs = np.concatenate([tx.ravel(), tx.ravel(), lx.ravel(), (w - 1 - lx).ravel()])[::step]
     u, v = _basis_1d(w)[xs], _basis_1d(h)[ys]
     basis = np.stack([np.ones_like(u), u, v, u * u, v * v, u * v], axis=1)
     samples = rgb[ys, xs].astype(np.float64)
@@ -136,21 +136,25 @@ def _solid_mask(resid: np.ndarray, dist: np.ndarray, noise: float) -> np.ndarray
 
 # -- the soft edge --------------------------------------------------------------------------
 
-def _spread_colour(rgb: np.ndarray, source: np.ndarray, radius: int) -> np.ndarray:
-    """Carry the colour of ``source`` pixels outwards (normalised box filtering, widening
-    until every pixel has a value). Pillow's box blur on 8 bits is plenty for a colour that
-    ends up in an 8-bit image, and far faster than float filtering."""
+def _spread_colour(rgb: np.ndarray, source: np.ndarray, needed: tuple[np.ndarray, np.ndarray],
+                   radius: int) -> np.ndarray:
+    """Colour of the ``source`` pixels carried out to the ``needed`` pixels (index arrays):
+    normalised box filtering, widening until every needed pixel has a value. Returns (N, 3).
+
+    Pillow's box blur on 8 bits is plenty for a colour that ends up in an 8-bit image, and
+    far faster than float filtering."""
     from PIL import Image, ImageFilter
 
     weight = source.astype(np.uint8) * 255
     acc = np.round(rgb * 255.0).astype(np.uint8) * source[..., None]
     acc_img, w_img = Image.fromarray(acc, "RGB"), Image.fromarray(weight, "L")
-    out = np.zeros_like(rgb)
-    done = np.zeros(source.shape, bool)
+    n = needed[0].size
+    out = np.zeros((n, 3), np.float32)
+    done = np.zeros(n, bool)
     r = radius
     while not done.all() and r <= 2 * max(source.shape):
-        num = np.asarray(acc_img.filter(ImageFilter.BoxBlur(r)), np.float32)
-        den = np.asarray(w_img.filter(ImageFilter.BoxBlur(r)), np.float32)
+        num = np.asarray(acc_img.filter(ImageFilter.BoxBlur(r)))[needed].astype(np.float32)
+        den = np.asarray(w_img.filter(ImageFilter.BoxBlur(r)))[needed].astype(np.float32)
         ok = (den >= 8.0) & ~done  # at least ~3 % of the window is interior
         out[ok] = num[ok] / den[ok][:, None]
         done |= ok
@@ -172,46 +176,54 @@ def _crop_box(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
     return slice(y0, y1), slice(x0, x1)
 
 
-def _soft_from_backdrop(rgb: np.ndarray, back: np.ndarray, solid: np.ndarray, noise: float) -> tuple[np.ndarray, np.ndarray]:
+def _soft_from_backdrop(rgb: np.ndarray, back: np.ndarray, solid: np.ndarray,
+                        noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """Soft alpha and un-mixed colour in a thin band around the hard mask's outline; all the
+    arithmetic runs on the band's pixels only (a few percent of the image)."""
     h, w, _ = rgb.shape
     r = _edge_radius(h, w)
     alpha = solid.astype(np.float32)
     fg = rgb.copy()
     ys, xs = _crop_box(solid, 6 * r)
-    img, bg, sol = rgb[ys, xs], back[ys, xs], solid[ys, xs]
+    img, sol = rgb[ys, xs], solid[ys, xs]
     inner = ops.erode(sol, r + 1)
     if not inner.any():
         inner = sol
     band = ops.dilate(sol, 1) & ~inner
-    colour = _spread_colour(img, inner, r + 2)
+    at = np.nonzero(band)
+    pix, bg = img[at], back[ys, xs][at]
+    colour = _spread_colour(img, inner, at, r + 2)
     diff_f = colour - bg
-    diff_i = img - bg
-    denom = np.einsum("ijk,ijk->ij", diff_f, diff_f)
-    proj = np.einsum("ijk,ijk->ij", diff_i, diff_f) / np.maximum(denom, 1e-6)
+    diff_i = pix - bg
+    denom = np.einsum("ij,ij->i", diff_f, diff_f)
+    proj = np.einsum("ij,ij->i", diff_i, diff_f) / np.maximum(denom, 1e-6)
     proj = np.clip((proj - 0.04) / 0.92, 0.0, 1.0)
     # where the character's colour is close to the backdrop the projection is unreliable:
     # fall back to the hard mask, lightly smoothed
-    contrast = np.sqrt(denom)
-    trust = np.clip((contrast - 0.05) / 0.10, 0.0, 1.0)
-    smooth = ops.box_blur(sol.astype(np.float32), 1)
-    a = np.where(band, trust * proj + (1 - trust) * smooth, sol.astype(np.float32))
+    trust = np.clip((np.sqrt(denom) - 0.05) / 0.10, 0.0, 1.0)
+    smooth = _mean3x3(sol.astype(np.float32))[at]
+    a = trust * proj + (1 - trust) * smooth
     # Rim light, specular edges and dark outlines smeared by JPEG give edge pixels a colour
     # off the line between F and B, so the projection calls them backdrop although they
     # visibly are not. A pixel clearly away from the backdrop is at least half character;
     # capped so that it does not turn fully opaque (its colour stays mostly F).
-    d = np.sqrt(np.einsum("ijk,ijk->ij", diff_i, diff_i))
+    d = np.sqrt(np.einsum("ij,ij->i", diff_i, diff_i))
     lo = max(2.5 * noise, 0.03)
-    visible = np.minimum(np.clip((d - lo) / 0.13, 0.0, 1.0), 0.6)
-    a = np.where(band, np.maximum(a, visible), a)
+    a = np.maximum(a, np.minimum(np.clip((d - lo) / 0.13, 0.0, 1.0), 0.6)).astype(np.float32)
     # un-mix the edge pixels; at low alpha the division amplifies noise, so lean on the
     # colour carried out from the interior there
-    unmixed = np.clip(bg + diff_i / np.maximum(a, 0.05)[..., None], 0.0, 1.0)
-    wgt = (a * a)[..., None]
-    edge_fg = wgt * unmixed + (1 - wgt) * colour
-    f = np.where(band[..., None], edge_fg, img)
-    alpha[ys, xs] = a
-    fg[ys, xs] = f
+    unmixed = np.clip(bg + diff_i / np.maximum(a, 0.05)[:, None], 0.0, 1.0)
+    wgt = (a * a)[:, None]
+    alpha_crop, fg_crop = alpha[ys, xs], fg[ys, xs]  # views: writes land in alpha and fg
+    alpha_crop[at] = a
+    fg_crop[at] = wgt * unmixed + (1 - wgt) * colour
     return alpha, fg
+
+
+def _mean3x3(a: np.ndarray) -> np.ndarray:
+    p = np.pad(a, 1, mode="edge")
+    h, w = a.shape
+    return sum(p[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)) / 9.0
 
 
 def _foreground_from_alpha(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -225,10 +237,12 @@ def _foreground_from_alpha(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     solid = alpha >= 0.99
     inner = ops.erode(solid, 1) if solid.any() else alpha > 0.5
     ys, xs = _crop_box(alpha > 0, 4 * r)
-    colour = _spread_colour(rgb[ys, xs], inner[ys, xs], r + 2)
-    a = alpha[ys, xs][..., None]
+    at = np.nonzero(partial[ys, xs])
+    colour = _spread_colour(rgb[ys, xs], inner[ys, xs], at, r + 2)
+    a = alpha[ys, xs][at][:, None]
     fg = rgb.copy()
-    fg[ys, xs] = np.where(partial[ys, xs][..., None], a * rgb[ys, xs] + (1 - a) * colour, rgb[ys, xs])
+    fg_crop = fg[ys, xs]  # a view: writes land in fg
+    fg_crop[at] = a * fg_crop[at] + (1 - a) * colour
     return fg
 
 

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Prepare a view set: flat studio gray, cropped, same scale and baseline in every view."""
+"""Prepare a view set: flat studio gray, cropped, same scale and baseline in every view,
+validated (see :mod:`.validate`)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ import numpy as np
 
 from .. import atomic
 from ..errors import BadInputError
-from . import STUDIO_GRAY, VIEW_SLOTS
+from . import VIEW_SLOTS, framing, validate
 from .load import load_rgba
-from .matte import subject_matte
+from .matte import MatteResult, extract
 
 DEFAULT_SIZE = 1024
-MARGIN = 0.06  # of the canvas, above the head and below the feet
+MARGIN = framing.MARGIN
 
 
 @dataclass
@@ -24,12 +25,21 @@ class PreparedView:
     slot: str
     rgb: np.ndarray  # (S, S, 3) uint8 on flat studio gray
     matte: np.ndarray  # (S, S) float32 in [0, 1]; 1 = character
+    mirrored: bool = False  # flipped left-right by a facing fix
+    source: dict = field(default_factory=dict)  # what was measured on the original image
+
+    def mirror(self) -> "PreparedView":
+        """The same view flipped left-right (a side view given for the other side)."""
+        return PreparedView(self.slot, np.ascontiguousarray(self.rgb[:, ::-1]),
+                            np.ascontiguousarray(self.matte[:, ::-1]), not self.mirrored, dict(self.source))
 
 
 @dataclass
 class ViewSet:
     views: dict[str, PreparedView]
     warnings: list[str] = field(default_factory=list)
+    issues: list[validate.Issue] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what preparation changed (mirrored views...)
 
     @property
     def size(self) -> int:
@@ -52,6 +62,28 @@ class ViewSet:
             written[f"{slot}_matte"] = matte_path
         return written
 
+    def report(self) -> dict:
+        """JSON-ready summary: sizes, what each source showed, issues and notes."""
+        return {
+            "size": self.size,
+            "views": {slot: {"mirrored": v.mirrored, **v.source} for slot, v in self.views.items()},
+            "issues": [i.to_dict() for i in self.issues],
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
+        }
+
+    def fix_facing(self) -> list[str]:
+        """Mirror every side view found facing the wrong way; returns the slots mirrored."""
+        fixed = []
+        for issue in list(self.issues):
+            if issue.code == "wrong_facing" and issue.slot in self.views:
+                self.views[issue.slot] = self.views[issue.slot].mirror()
+                self.issues.remove(issue)
+                self.warnings.remove(issue.message)
+                self.notes.append(f"{issue.slot} view mirrored so that it faces the right way")
+                fixed.append(issue.slot)
+        return fixed
+
 
 def load_prepared(folder: str | os.PathLike) -> ViewSet:
     from PIL import Image
@@ -61,71 +93,70 @@ def load_prepared(folder: str | os.PathLike) -> ViewSet:
     for slot in VIEW_SLOTS:
         rgb_path, matte_path = folder / f"{slot}.png", folder / f"{slot}_matte.png"
         if rgb_path.exists() and matte_path.exists():
-            rgb = np.asarray(Image.open(rgb_path).convert("RGB"))
-            matte = np.asarray(Image.open(matte_path).convert("L"), dtype=np.float32) / 255.0
+            with Image.open(rgb_path) as img:
+                rgb = np.asarray(img.convert("RGB"))
+            with Image.open(matte_path) as img:
+                matte = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
             views[slot] = PreparedView(slot, rgb, matte)
     if "front" not in views:
-        raise BadInputError(f"{folder} holds no prepared front view")
+        raise BadInputError(f"{folder} holds no prepared front view", hint="prepare the views first")
     return ViewSet(views)
 
 
-def _resample(arr: np.ndarray, scale: float, out_h: int, out_w: int, off_y: float, off_x: float) -> np.ndarray:
-    """Place ``arr`` scaled by ``scale`` with its origin at (off_y, off_x) on an out canvas."""
-    from PIL import Image
-
-    h, w = arr.shape[:2]
-    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
-    channels = [arr] if arr.ndim == 2 else [arr[..., i] for i in range(arr.shape[2])]
-    planes = []
-    for ch in channels:
-        img = Image.fromarray(ch.astype(np.float32), "F").resize((new_w, new_h), Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
-        plane = np.zeros((out_h, out_w), np.float32)
-        y0, x0 = int(round(off_y)), int(round(off_x))
-        src = np.asarray(img)
-        ys, xs = max(0, -y0), max(0, -x0)
-        ye, xe = min(new_h, out_h - y0), min(new_w, out_w - x0)
-        if ye > ys and xe > xs:
-            plane[y0 + ys:y0 + ye, x0 + xs:x0 + xe] = src[ys:ye, xs:xe]
-        planes.append(plane)
-    out = planes[0] if arr.ndim == 2 else np.stack(planes, axis=-1)
-    return np.clip(out, 0.0, 1.0)
+def frame_views(mattes: dict[str, MatteResult], size: int) -> dict[str, PreparedView]:
+    """Frame matted views together: one subject height for all, feet on one baseline."""
+    boxes = {slot: framing.subject_box(m.alpha) for slot, m in mattes.items()}
+    height = framing.common_height(list(boxes.values()), size)
+    views = {}
+    for slot, m in mattes.items():
+        box = boxes[slot]
+        rgb, alpha = framing.place(m.alpha, m.foreground, box, height, size)
+        h, w = m.alpha.shape
+        source = {"width": w, "height": h, "matte_from": m.source, "touches": list(m.touches),
+                  "rel_height": round(box.height / h, 4),
+                  "box": [box.left, box.top, box.right, box.bottom]}
+        views[slot] = PreparedView(slot, rgb, alpha, False, source)
+    return views
 
 
-def frame_view(slot: str, rgba: np.ndarray, matte: np.ndarray, size: int) -> PreparedView:
-    solid = matte > 0.5
-    rows, cols = np.nonzero(solid.any(axis=1))[0], np.nonzero(solid.any(axis=0))[0]
-    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    target_h = size * (1 - 2 * MARGIN)
-    scale = target_h / (bottom - top)
-    if (right - left) * scale > size * (1 - MARGIN):  # a wide subject: fit the width instead
-        scale = size * (1 - MARGIN) / (right - left)
-    off_y = size * (1 - MARGIN) - bottom * scale  # feet on the baseline
-    off_x = size / 2 - (left + right) / 2 * scale  # bounding box centred
-    m = _resample(matte, scale, size, size, off_y, off_x)
-    rgb = _resample(rgba[..., :3], scale, size, size, off_y, off_x)
-    gray = np.asarray(STUDIO_GRAY, np.float32) / 255.0
-    # Un-premultiply is unnecessary: matte edges blend the subject's own colour over gray.
-    comp = rgb * m[..., None] + gray * (1 - m[..., None])
-    comp[m <= 0.0] = gray
-    return PreparedView(slot, np.round(comp * 255).astype(np.uint8), m.astype(np.float32))
+def prepare_arrays(rgbas: dict[str, np.ndarray], size: int = DEFAULT_SIZE, *, fix_facing: bool = False,
+                   names: dict[str, str] | None = None) -> ViewSet:
+    """Like :func:`prepare_view_set` for images already in memory ((H, W, 4) float in [0, 1])."""
+    _check_slots(rgbas, size)
+    mattes = {}
+    for slot in VIEW_SLOTS:
+        if slot in rgbas:
+            try:
+                mattes[slot] = extract(rgbas[slot])
+            except BadInputError as exc:
+                label = (names or {}).get(slot, "")
+                where = f"{slot} view ({label})" if label else f"{slot} view"
+                raise BadInputError(f"{where}: {exc.message}", hint=exc.hint) from None
+    views = frame_views(mattes, size)
+    issues = validate.check_views(views, {slot: v.source for slot, v in views.items()})
+    viewset = ViewSet(views, [i.message for i in issues], issues)
+    if fix_facing:
+        viewset.fix_facing()
+    return viewset
 
 
-def prepare_view_set(paths: dict[str, str | os.PathLike], size: int = DEFAULT_SIZE) -> ViewSet:
-    """Load, matte and frame the given views (``front`` required)."""
-    unknown = set(paths) - set(VIEW_SLOTS)
+def prepare_view_set(paths: dict[str, str | os.PathLike], size: int = DEFAULT_SIZE, *,
+                     fix_facing: bool = False) -> ViewSet:
+    """Load, matte, frame and validate the given views (``front`` required).
+
+    ``fix_facing`` mirrors side views that face the wrong way instead of only warning."""
+    paths = {slot: p for slot, p in paths.items() if p}
+    _check_slots(paths, size)
+    rgbas = {slot: load_rgba(paths[slot]) for slot in VIEW_SLOTS if slot in paths}
+    return prepare_arrays(rgbas, size, fix_facing=fix_facing,
+                          names={slot: Path(p).name for slot, p in paths.items()})
+
+
+def _check_slots(given: dict, size: int) -> None:
+    unknown = set(given) - set(VIEW_SLOTS)
     if unknown:
         raise BadInputError(f"unknown view slot(s) {sorted(unknown)}", hint=f"use {', '.join(VIEW_SLOTS)}")
-    if not paths.get("front"):
+    if "front" not in given:
         raise BadInputError("the front view is missing", hint="give a front view image (--front FILE)")
     if not 64 <= size <= 8192:
         raise BadInputError(f"image size {size} is out of range", hint="use 64 to 8192 pixels")
-    views = {}
-    for slot in VIEW_SLOTS:
-        if paths.get(slot):
-            rgba = load_rgba(paths[slot])
-            try:
-                matte = subject_matte(rgba)
-            except BadInputError as exc:
-                raise BadInputError(f"{slot} view ({Path(paths[slot]).name}): {exc.message}", hint=exc.hint) from None
-            views[slot] = frame_view(slot, rgba, matte, size)
-    return ViewSet(views)

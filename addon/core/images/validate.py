@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Check a view set and say what is wrong with it, with a fix where there is one.
+
+Conventions (docs/architecture.md): the left view is taken from the character's left, so
+the character faces the viewer's RIGHT; the right view faces the viewer's LEFT; the back
+view is the front's silhouette mirrored."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+HEIGHT_TOLERANCE = 0.10  # relative; framing differences beyond this mean a different zoom or pose
+SILHOUETTE_MIN_IOU = 0.75  # front vs mirrored back
+FACING_MIN_SCORE = 0.02  # below this the facing is reported as unsure, never acted on
+
+# the direction each side slot must face on screen: +1 = viewer's right, -1 = viewer's left
+EXPECTED_FACING = {"left": +1, "right": -1}
+
+
+@dataclass
+class Issue:
+    code: str  # front_missing, cropped, height_mismatch, wrong_facing, facing_unsure, silhouette_mismatch
+    slot: str
+    message: str
+    fix: str = ""  # "mirror" when mirroring the view repairs it
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Facing:
+    direction: int  # +1 faces the viewer's right, -1 the viewer's left, 0 unsure
+    score: float  # signed evidence; larger magnitude = surer
+    cues: dict
+
+
+def _rows_extent(solid: np.ndarray, y0: int, y1: int) -> tuple[int, int] | None:
+    band = solid[max(0, y0):max(y0 + 1, y1)]
+    cols = np.flatnonzero(band.any(axis=0))
+    if cols.size == 0:
+        return None
+    return int(cols[0]), int(cols[-1])
+
+
+def _rows_centroid(solid: np.ndarray, y0: int, y1: int) -> float | None:
+    band = solid[max(0, y0):max(y0 + 1, y1)]
+    weights = band.sum(axis=0)
+    total = weights.sum()
+    if total == 0:
+        return None
+    return float((weights * np.arange(band.shape[1])).sum() / total)
+
+
+def _contour_roughness(x: np.ndarray, height: int) -> float:
+    if x.size < 8:
+        return 0.0
+    smooth = np.convolve(x, np.ones(3) / 3.0, mode="valid")
+    return float(np.abs(np.diff(smooth, 2)).sum() / height)
+
+
+def detect_facing(alpha: np.ndarray) -> Facing:
+    """Which way a side view faces, from its silhouette alone.
+
+    Cues, each signed (+ = towards the viewer's right):
+    * feet: toes stick out forward of the legs much more than heels do backward, so the
+      sole's extent is lopsided about the centre of the lower legs;
+    * foot mass: the feet's centroid sits forward of the legs' centroid;
+    * profile: the face side of the head and chest (nose, lips, chin) has a busier outline
+      than the back of the head; weaker (hair and hats add detail), so it only tips a
+      close call.
+    Measured on the development views and their mirror images (see bench/bench_facing.py)."""
+    solid = alpha > 0.5
+    rows = np.flatnonzero(solid.any(axis=1))
+    if rows.size < 20:
+        return Facing(0, 0.0, {})
+    top, bottom = int(rows[0]), int(rows[-1]) + 1
+    height = bottom - top
+    feet = _rows_extent(solid, bottom - max(2, int(0.05 * height)), bottom)
+    legs_c = _rows_centroid(solid, bottom - int(0.20 * height), bottom - int(0.10 * height))
+    feet_c = _rows_centroid(solid, bottom - max(2, int(0.05 * height)), bottom)
+    cues = {}
+    if feet is not None and legs_c is not None:
+        cues["feet"] = ((feet[1] - legs_c) - (legs_c - feet[0])) / height
+    if feet_c is not None and legs_c is not None:
+        cues["foot_mass"] = (feet_c - legs_c) / height
+    upper = solid[top:top + int(0.45 * height)]
+    has = upper.any(axis=1)
+    if has.sum() >= 8:
+        left_edge = np.argmax(upper, axis=1)[has].astype(np.float64)
+        right_edge = (upper.shape[1] - 1 - np.argmax(upper[:, ::-1], axis=1))[has].astype(np.float64)
+        cues["profile"] = _contour_roughness(right_edge, height) - _contour_roughness(left_edge, height)
+    score = cues.get("feet", 0.0) + cues.get("foot_mass", 0.0) + 0.25 * cues.get("profile", 0.0)
+    direction = 0 if abs(score) < FACING_MIN_SCORE else (1 if score > 0 else -1)
+    return Facing(direction, float(score), {k: round(float(v), 4) for k, v in cues.items()})
+
+
+def facing_issue(slot: str, facing: Facing) -> Issue | None:
+    expected = EXPECTED_FACING.get(slot)
+    if expected is None:
+        return None
+    side = {1: "right", -1: "left"}
+    if facing.direction == 0:
+        return Issue("facing_unsure", slot,
+                     f"{slot} view: could not tell which way the character faces; the {slot} view must "
+                     f"face the viewer's {side[expected]}")
+    if facing.direction != expected:
+        other = "right" if slot == "left" else "left"
+        return Issue("wrong_facing", slot,
+                     f"{slot} view faces the viewer's {side[facing.direction]} but a {slot} view must face "
+                     f"the viewer's {side[expected]}: mirror it (--fix-facing) or give it as the {other} view",
+                     fix="mirror")
+    return None
+
+
+def silhouette_iou(front: np.ndarray, back: np.ndarray, max_shift: int) -> float:
+    """IoU of the front matte and the mirrored back matte, best over small sideways shifts
+    (the two bounding boxes are centred, but loose hair or a tail can move the centre)."""
+    a = front > 0.5
+    b = (back > 0.5)[:, ::-1]
+    best = 0.0
+    step = max(1, max_shift // 8)
+    for shift in range(-max_shift, max_shift + 1, step):
+        bs = np.roll(b, shift, axis=1)
+        union = np.count_nonzero(a | bs)
+        if union:
+            best = max(best, np.count_nonzero(a & bs) / union)
+    return float(best)
+
+
+def check_views(views: dict, sources: dict) -> list[Issue]:
+    """``views``: slot -> prepared view (``matte``); ``sources``: slot -> dict with
+    ``touches`` (sides the subject is cut by) and ``rel_height`` (subject height / image
+    height in the original). Returns the issues, most important first."""
+    issues: list[Issue] = []
+    if "front" not in views:
+        issues.append(Issue("front_missing", "front", "the front view is missing; every generator needs it"))
+    for slot, info in sources.items():
+        if info.get("touches"):
+            issues.append(Issue("cropped", slot,
+                                f"{slot} view: the character touches the {' and '.join(info['touches'])} edge "
+                                f"of the image and may be cut off; use an image showing the whole character"))
+    ref = sources.get("front", {}).get("rel_height")
+    if ref:
+        for slot, info in sources.items():
+            rel = info.get("rel_height")
+            if slot != "front" and rel and abs(rel / ref - 1.0) > HEIGHT_TOLERANCE:
+                issues.append(Issue("height_mismatch", slot,
+                                    f"{slot} view: the character fills {rel:.0%} of the image height, the front "
+                                    f"{ref:.0%}; the views may differ in zoom or pose (check the {slot} view)"))
+    for slot in ("left", "right"):
+        if slot in views:
+            found = facing_issue(slot, detect_facing(views[slot].matte))
+            if found:
+                issues.append(found)
+    if "front" in views and "back" in views:
+        size = views["front"].matte.shape[1]
+        iou = silhouette_iou(views["front"].matte, views["back"].matte, max_shift=int(0.03 * size))
+        if iou < SILHOUETTE_MIN_IOU:
+            issues.append(Issue("silhouette_mismatch", "back",
+                                f"back view: its mirrored silhouette matches the front's by only {iou:.0%}; it "
+                                f"may show another pose or character (regenerate the back view)"))
+    return issues
