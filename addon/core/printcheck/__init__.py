@@ -1,0 +1,287 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Print checks over triangle arrays, in millimetres at the printed size.
+
+Entry points:
+
+* :func:`run_checks` (``TriMesh`` in mm, settings) -> report dict (the JSON the CLI prints).
+* :func:`check_trimesh` (mesh, height_mm=None, preset="resin", **overrides) -> report dict;
+  scales to ``height_mm`` first when given.
+* :func:`analyze` -> :class:`PrintAnalysis` with the element indices per check and the thickness
+  maps, for the Blender findings list.
+* :func:`scale_to_height`, :func:`preset`, :class:`PrintSettings`.
+
+Element indices refer to the input arrays: faces = triangle rows, vertices = vertex rows,
+edges = rows of ``PrintAnalysis.edges`` (vertex pairs, low index first).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import BadInputError
+from ..meshdata import TriMesh
+from . import checks, spatial, topology
+from .settings import ALL_CHECKS, DEFAULT_FAIL_ON, PRESETS, PrintSettings, preset
+
+__all__ = ["ALL_CHECKS", "DEFAULT_FAIL_ON", "PRESETS", "PrintAnalysis", "PrintSettings", "analyze",
+           "check_trimesh", "preset", "run_checks", "scale_to_height"]
+
+# Findings listed in the report (the counts cover all of them).
+MAX_LISTED = 20
+
+# What each finding selects in Blender: element kind of its indices.
+FINDING_KINDS = {
+    "non_manifold_edges": "edge", "flipped_edges": "edge", "boundary_edges": "edge",
+    "intersecting_faces": "face", "degenerate_faces": "face", "degenerate_edges": "edge",
+    "distorted_faces": "face", "thin_faces": "face", "sharp_edges": "edge", "overhang_faces": "face",
+    "fragile_faces": "face", "floating_part_faces": "face", "tiny_part_faces": "face",
+}
+
+
+def scale_to_height(mesh: TriMesh, height_mm: float) -> TriMesh:
+    """Uniformly scale so the mesh is ``height_mm`` tall (Z), lowest point on z = 0."""
+    if not (np.isfinite(height_mm) and height_mm > 0):
+        raise BadInputError(f"height {height_mm} mm is not a positive size", hint="pass the printed height in mm, e.g. 32")
+    lo, hi = mesh.bounds()
+    current = float(hi[2] - lo[2])
+    if current <= 0:
+        raise BadInputError("the mesh is flat (no height along Z)", hint="check the mesh is a 3D figure standing along +Z")
+    f = height_mm / current
+    return TriMesh(mesh.vertices * f - np.array([0.0, 0.0, lo[2] * f]), mesh.triangles.copy())
+
+
+@dataclass
+class PrintAnalysis:
+    """Everything the checks found: the compact report plus the arrays behind it."""
+
+    report: dict
+    elements: dict = field(default_factory=dict)  # finding name -> indices (see FINDING_KINDS)
+    edges: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
+    face_thickness: np.ndarray = field(default_factory=lambda: np.zeros(0))  # inf = beyond probe
+    vertex_thickness: np.ndarray = field(default_factory=lambda: np.zeros(0))  # capped at probe
+    timings: dict = field(default_factory=dict)
+
+    def to_dict(self, include_indices: bool = False) -> dict:
+        d = dict(self.report)
+        if include_indices:
+            d["elements"] = {k: {"kind": FINDING_KINDS[k], "indices": v.tolist()} for k, v in self.elements.items()}
+            d["elements"]["edge_vertices"] = self.edges.tolist()
+        return d
+
+
+def _validate(mesh: TriMesh) -> None:
+    if mesh.is_empty:
+        raise BadInputError("the mesh has no triangles", hint="check a mesh with faces")
+    if not np.all(np.isfinite(mesh.vertices)):
+        raise BadInputError("the mesh has vertices at infinite or NaN positions", hint="clean the mesh and try again")
+    t = mesh.triangles
+    if t.min() < 0 or t.max() >= len(mesh.vertices):
+        raise BadInputError("the mesh has triangles pointing at missing vertices", hint="re-export the mesh")
+
+
+def _r(x: float, nd: int = 4) -> float:
+    return round(float(x), nd)
+
+
+def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
+            polygon_of_triangle: np.ndarray | None = None, threads: int | None = None) -> PrintAnalysis:
+    """Run every check on a mesh already in millimetres at print size.
+
+    ``polygon_of_triangle`` (M,) maps triangles to the source mesh's polygons, for the
+    distortion check (triangles alone are always flat). ``threads``: the two spatial checks
+    run beside the rest (numpy releases the GIL); default min(2, CPUs)."""
+    settings = (settings or PRESETS["resin"]).validated()
+    _validate(mesh_mm)
+    v = mesh_mm.vertices
+    t = mesh_mm.triangles
+    n_v = len(v)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter
+    start = clock()
+
+    def timed(name, fn, *args):
+        t0 = clock()
+        out = fn(*args)
+        timings[name] = clock() - t0
+        return out
+
+    workers = threads if threads is not None else min(2, os.cpu_count() or 1)
+    pool = ThreadPoolExecutor(max_workers=max(1, workers)) if workers > 1 else None
+    try:
+        cross, normals, areas, centroids, lengths = timed("geometry", checks.face_geometry, v, t)
+        # The two expensive spatial checks start first so they overlap with the rest.
+        if pool:
+            f_isect = pool.submit(timed, "intersecting_faces", spatial.self_intersections, v, t)
+        else:
+            f_isect = None
+        thick = timed("thickness", checks.face_thickness, v, t, normals, centroids, settings.probe_mm) \
+            if pool is None else None
+        f_thick = pool.submit(timed, "thickness", checks.face_thickness, v, t, normals, centroids,
+                              settings.probe_mm) if pool else None
+
+        et = timed("edges", topology.edge_table, n_v, t)
+        t0 = clock()
+        boundary = np.flatnonzero(et.boundary)
+        non_manifold = np.flatnonzero(et.counts != 2)
+        flipped = topology.flipped_edges(et)
+        n_loops, _ = topology.boundary_loops(et, n_v)
+        timings["manifold"] = clock() - t0
+        degenerate = timed("degenerate", checks.degenerate_faces, areas, lengths, settings.degenerate_mm)
+        degenerate_e = timed("degenerate_edges", checks.degenerate_edges, v, et, settings.degenerate_mm)
+        distorted_polys, distorted_tris = timed("distorted", checks.distorted_polygons, normals, polygon_of_triangle,
+                                                settings.distort_angle_deg)
+        sharp = timed("sharp", checks.sharp_edges, et, normals, settings.sharp_angle_deg, flipped)
+        overhang = timed("overhang", checks.overhang_faces, v, t, normals, settings.overhang_angle_deg,
+                         settings.contact_mm)
+
+        t0 = clock()
+        labels = topology.label_components(n_v, np.concatenate([t[:, 0], t[:, 1]]), np.concatenate([t[:, 1], t[:, 2]]))
+        face_part, n_parts = topology.compact_labels(labels[t[:, 0]])
+        lo, hi = mesh_mm.bounds()
+        origin = (lo + hi) / 2.0
+        tet = checks.signed_volumes(v, t, origin)
+        part_list = checks.parts(v, t, face_part, n_parts, tet, settings.min_part_mm, settings.contact_mm)
+        timings["parts"] = clock() - t0
+        stab = timed("stability", checks.stability, v, t, tet, areas, centroids, origin, settings.contact_mm)
+
+        if pool:
+            thick = f_thick.result()
+            pairs = f_isect.result()
+        else:
+            pairs = timed("intersecting_faces", spatial.self_intersections, v, t)
+    finally:
+        if pool:
+            pool.shutdown(wait=True)
+
+    t0 = clock()
+    intersecting = np.unique(pairs) if len(pairs) else np.zeros(0, np.int64)
+    thin_mask = thick < settings.min_wall_mm
+    thin = np.flatnonzero(thin_mask)
+    _, thin_regions = checks.regions(thin_mask, et, thick, centroids, areas)
+    fragile_mask = thick < settings.fragile_thickness_mm
+    fragile_region, fragile_list = checks.regions(fragile_mask, et, thick, centroids, areas)
+    # Fragile: a region thinner than the fragile limit that is long for its thickness.
+    is_fragile = np.array([r["length_mm"] >= settings.fragile_ratio * max(r["median_thickness_mm"], 1e-9)
+                           for r in fragile_list], dtype=bool)
+    fragile_regions = [r for r, f in zip(fragile_list, is_fragile) if f]
+    fragile_faces = np.flatnonzero(fragile_mask & (fragile_region >= 0) & is_fragile[np.maximum(fragile_region, 0)]) \
+        if len(fragile_list) else np.zeros(0, np.int64)
+    vmap = checks.vertex_thickness(n_v, t, thick, settings.probe_mm)
+    timings["regions"] = clock() - t0
+
+    finite = thick[np.isfinite(thick)]
+    min_thickness = float(finite.min()) if len(finite) else settings.probe_mm
+    volume = float(tet.sum())
+    area = float(areas.sum())
+    tiny_parts = [i for i, p in enumerate(part_list) if p["tiny"]]
+    floating_parts = [i for i, p in enumerate(part_list) if p["floating"]]
+    stable = stab["margin_mm"] > settings.stability_margin_mm
+
+    counts = {
+        "non_manifold_edges": int(len(non_manifold)),
+        "flipped_edges": int(len(flipped)),
+        "boundary_loops": int(n_loops),
+        "intersecting_faces": int(len(intersecting)),
+        "degenerate_faces": int(len(degenerate)),
+        "distorted_faces": int(len(distorted_polys)),
+        "thin_faces": int(len(thin)),
+        "min_thickness_mm": _r(min_thickness),
+        # True when no wall was found within the probe: the mesh is at least this thick.
+        "min_thickness_capped": not len(finite),
+        "sharp_edges": int(len(sharp)),
+        "overhang_faces": int(len(overhang)),
+        "loose_parts": int(n_parts),
+        # Beyond the required shape:
+        "boundary_edges": int(len(boundary)),
+        "multi_face_edges": int(np.count_nonzero(et.counts > 2)),
+        "degenerate_edges": int(len(degenerate_e)),
+        "intersecting_pairs": int(len(pairs)),
+        "thin_regions": len(thin_regions),
+        "fragile_protrusions": len(fragile_regions),
+        "floating_parts": len(floating_parts),
+        "tiny_parts": len(tiny_parts),
+    }
+    failing = {
+        "non_manifold_edges": counts["non_manifold_edges"] > 0,
+        "flipped_edges": counts["flipped_edges"] > 0,
+        "intersecting_faces": counts["intersecting_faces"] > 0,
+        "degenerate_faces": counts["degenerate_faces"] > 0,
+        "thin_faces": counts["thin_faces"] > 0,
+        "floating_parts": counts["floating_parts"] > 0,
+        "tiny_parts": counts["tiny_parts"] > 0,
+        "unstable": not stable,
+        "distorted_faces": counts["distorted_faces"] > 0,
+        "sharp_edges": counts["sharp_edges"] > 0,
+        "overhang_faces": counts["overhang_faces"] > 0,
+        "fragile_protrusions": counts["fragile_protrusions"] > 0,
+        "loose_parts": counts["loose_parts"] > 1,
+    }
+    failures = [k for k in ALL_CHECKS if failing[k] and k in settings.fail_on]
+    warnings = [k for k in ALL_CHECKS if failing[k] and k not in settings.fail_on]
+    size = hi - lo
+    vol_ml = abs(volume) / 1000.0
+    closed = counts["non_manifold_edges"] == 0 and counts["flipped_edges"] == 0
+    timings["total"] = clock() - start
+
+    def top(items, key):
+        return sorted(items, key=key)[:MAX_LISTED]
+
+    report = {
+        "passed": not failures,
+        "preset": settings.preset,
+        "size_mm": [_r(x) for x in size],
+        "volume_ml": _r(vol_ml, 6),
+        "surface_area_mm2": _r(area),
+        "stable": bool(stable),
+        "checks": counts,
+        "failures": failures,
+        "warnings": warnings,
+        "volume_reliable": bool(closed),
+        "inside_out": bool(volume < 0),
+        "material": {
+            "resin_ml": _r(vol_ml, 3),
+            "weight_g": _r(vol_ml * settings.density_g_per_ml, 3),
+            "filament_m": _r(abs(volume) / (np.pi * (settings.filament_diameter_mm / 2.0) ** 2) / 1000.0, 3),
+        },
+        "stability": {k: v for k, v in stab.items() if k != "footprint_mm"},
+        "parts": top([dict(p, index=i) for i, p in enumerate(part_list)], key=lambda p: -p["faces"]),
+        "thin_regions": top(thin_regions, key=lambda r: r["min_thickness_mm"]),
+        "fragile_protrusions": top(fragile_regions, key=lambda r: r["median_thickness_mm"]),
+        "thresholds": settings.to_dict(),
+        "counts": {"vertices": int(n_v), "triangles": int(len(t))},
+    }
+    elements = {
+        "non_manifold_edges": non_manifold, "flipped_edges": flipped, "boundary_edges": boundary,
+        "intersecting_faces": intersecting, "degenerate_faces": degenerate, "degenerate_edges": degenerate_e,
+        "distorted_faces": distorted_tris, "thin_faces": thin, "sharp_edges": sharp, "overhang_faces": overhang,
+        "fragile_faces": fragile_faces,
+        "floating_part_faces": np.flatnonzero(np.isin(face_part, floating_parts)),
+        "tiny_part_faces": np.flatnonzero(np.isin(face_part, tiny_parts)),
+    }
+    return PrintAnalysis(report=report, elements={k: np.asarray(x, dtype=np.int64) for k, x in elements.items()},
+                         edges=et.edges, face_thickness=thick, vertex_thickness=vmap, timings=timings)
+
+
+def run_checks(mesh_mm: TriMesh, settings: PrintSettings | None = None, *, include_indices: bool = False,
+               polygon_of_triangle: np.ndarray | None = None) -> dict:
+    """The report dict for a mesh in millimetres (see module doc)."""
+    return analyze(mesh_mm, settings, polygon_of_triangle=polygon_of_triangle).to_dict(include_indices)
+
+
+def check_trimesh(mesh: TriMesh, height_mm: float | None = None, preset: str = "resin",
+                  include_indices: bool = False, **overrides) -> dict:
+    """Scale to ``height_mm`` (when given; else the mesh is taken as mm) and run the checks
+    with the named preset and any threshold overridden."""
+    from .settings import preset as make_preset
+
+    settings = make_preset(preset, **overrides)
+    mesh_mm = scale_to_height(mesh, height_mm) if height_mm else mesh
+    report = run_checks(mesh_mm, settings, include_indices=include_indices)
+    if height_mm:
+        report["height_mm"] = float(height_mm)
+    return report

@@ -1,0 +1,238 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The individual checks: each takes arrays (mm) and returns element indices plus numbers.
+
+No Python loop runs over faces, edges or vertices; loops below run over a fixed handful of
+items (corners of a triangle, directions of a hull) or over result regions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import spatial
+from .topology import EdgeTable, face_components, manifold_face_pairs
+
+
+# -- geometry ---------------------------------------------------------------------------------
+def face_geometry(vertices: np.ndarray, tris: np.ndarray):
+    """Unnormalised normals (2 x area), unit normals, areas, centroids, edge lengths (M, 3)."""
+    a = vertices[tris[:, 0]]
+    b = vertices[tris[:, 1]]
+    c = vertices[tris[:, 2]]
+    cross = np.cross(b - a, c - a)
+    dbl = np.linalg.norm(cross, axis=1)
+    unit = np.divide(cross, dbl[:, None], out=np.zeros_like(cross), where=dbl[:, None] > 0)
+    lengths = np.stack([np.linalg.norm(b - a, axis=1), np.linalg.norm(c - b, axis=1),
+                        np.linalg.norm(a - c, axis=1)], axis=1)
+    return cross, unit, 0.5 * dbl, (a + b + c) / 3.0, lengths
+
+
+def degenerate_faces(areas: np.ndarray, lengths: np.ndarray, min_mm: float) -> np.ndarray:
+    """Faces whose smallest height is under ``min_mm``: zero-area slivers (three corners on a
+    line) as well as specks, judged in mm at print size."""
+    longest = lengths.max(axis=1)
+    height = np.divide(2.0 * areas, longest, out=np.zeros_like(areas), where=longest > 0)
+    return np.flatnonzero(height < min_mm)
+
+
+def degenerate_edges(vertices: np.ndarray, et: EdgeTable, min_mm: float) -> np.ndarray:
+    e = et.edges
+    length = np.linalg.norm(vertices[e[:, 1]] - vertices[e[:, 0]], axis=1)
+    return np.flatnonzero(length < min_mm)
+
+
+def distorted_polygons(normals: np.ndarray, polygon_of_triangle: np.ndarray | None,
+                       angle_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Polygons (of the source mesh) bent by more than ``angle_deg``: the angle between each of
+    its triangles and its first triangle (for a quad, exactly the fold). Triangles are always
+    flat, so without the polygon map nothing is distorted. Returns (polygon ids, triangles)."""
+    if polygon_of_triangle is None or len(normals) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    poly = np.asarray(polygon_of_triangle, dtype=np.int64)
+    order = np.argsort(poly, kind="stable")
+    sp = poly[order]
+    start = np.ones(len(sp), dtype=bool)
+    start[1:] = sp[1:] != sp[:-1]
+    head = order[np.flatnonzero(start)][np.cumsum(start) - 1]  # first triangle of each one's polygon
+    ref = normals[head]
+    n = normals[order]
+    valid = (np.abs(ref).sum(axis=1) > 0) & (np.abs(n).sum(axis=1) > 0)
+    cosang = np.einsum("ij,ij->i", ref, n)
+    bent = valid & (cosang < math.cos(math.radians(angle_deg)))
+    polys = np.unique(sp[bent])
+    return polys, np.flatnonzero(np.isin(poly, polys))
+
+
+def sharp_edges(et: EdgeTable, normals: np.ndarray, angle_deg: float, flipped: np.ndarray) -> np.ndarray:
+    """Manifold edges whose faces turn by more than ``angle_deg`` (knife ridges, slots).
+    Flipped edges are reported as flipped, not as sharp."""
+    e, fa, fb = manifold_face_pairs(et)
+    dot = np.einsum("ij,ij->i", normals[fa], normals[fb])
+    ok = (np.abs(normals[fa]).sum(axis=1) > 0) & (np.abs(normals[fb]).sum(axis=1) > 0)
+    sharp = e[ok & (dot < math.cos(math.radians(angle_deg)))]
+    return np.setdiff1d(sharp, flipped, assume_unique=True)
+
+
+def overhang_faces(vertices: np.ndarray, tris: np.ndarray, normals: np.ndarray, angle_deg: float,
+                   plate_mm: float) -> np.ndarray:
+    """Faces leaning more than ``angle_deg`` past vertical towards the plate (build along +Z),
+    except faces lying on the plate, which are the print's base."""
+    z = vertices[tris, 2]
+    zmin = float(vertices[np.unique(tris), 2].min()) if len(tris) else 0.0
+    on_plate = np.all(z <= zmin + plate_mm, axis=1)
+    down = -normals[:, 2] > math.sin(math.radians(angle_deg))
+    return np.flatnonzero(down & ~on_plate)
+
+
+# -- volume, parts, stability -------------------------------------------------------------------
+def signed_volumes(vertices: np.ndarray, tris: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    a = vertices[tris[:, 0]] - origin
+    b = vertices[tris[:, 1]] - origin
+    c = vertices[tris[:, 2]] - origin
+    return np.einsum("ij,ij->i", a, np.cross(b, c)) / 6.0
+
+
+def parts(vertices: np.ndarray, tris: np.ndarray, face_part: np.ndarray, n_parts: int, tet_vol: np.ndarray,
+          min_part_mm: float, contact_mm: float) -> list[dict]:
+    """Per loose part: faces, size, volume, whether tiny or floating."""
+    if n_parts == 0:
+        return []
+    corners = vertices[tris]
+    order = np.argsort(face_part, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(face_part[order]) != 0])
+    lo = np.minimum.reduceat(corners.min(axis=1)[order], starts, axis=0)
+    hi = np.maximum.reduceat(corners.max(axis=1)[order], starts, axis=0)
+    faces = np.diff(np.append(starts, len(order)))
+    vol = np.bincount(face_part, weights=tet_vol, minlength=n_parts)
+    zmin = lo[:, 2].min()
+    # A part touching nothing else and not resting on the plate would fall off the print.
+    # "Touching" is judged by bounding boxes (grown by the contact distance): cheap, and a
+    # part whose box overlaps another's is at worst a near miss worth a human look.
+    touching = np.zeros(n_parts, dtype=bool)
+    for s in range(0, n_parts, 1024):
+        e = min(n_parts, s + 1024)
+        ov = np.all((lo[s:e, None, :] <= hi[None, :, :] + contact_mm) & (hi[s:e, None, :] + contact_mm >= lo[None, :, :]),
+                    axis=2)
+        ov[np.arange(e - s), np.arange(s, e)] = False
+        touching[s:e] = ov.any(axis=1)
+    grounded = lo[:, 2] <= zmin + contact_mm
+    size = hi - lo
+    tiny = size.max(axis=1) < min_part_mm
+    floating = ~touching & ~grounded
+    return [{"faces": int(faces[i]), "size_mm": [round(float(x), 4) for x in size[i]],
+             "volume_ml": round(abs(float(vol[i])) / 1000.0, 6), "tiny": bool(tiny[i]),
+             "floating": bool(floating[i])} for i in range(n_parts)]
+
+
+def _support_polygon(points: np.ndarray, directions: int = 720) -> np.ndarray:
+    """Convex polygon (counter-clockwise) through the extreme points of ``points`` (K, 2) in
+    ``directions`` evenly spaced directions: an inscribed approximation of the convex hull whose
+    vertices are exact hull vertices."""
+    ang = np.linspace(0.0, 2.0 * math.pi, directions, endpoint=False)
+    u = np.stack([np.cos(ang), np.sin(ang)], axis=1)
+    best = np.full(directions, -np.inf)
+    arg = np.zeros(directions, dtype=np.int64)
+    for s in range(0, len(points), 4096):
+        proj = points[s:s + 4096] @ u.T
+        i = proj.argmax(axis=0)
+        v = proj[i, np.arange(directions)]
+        better = v > best
+        best[better] = v[better]
+        arg[better] = i[better] + s
+    keep = np.r_[True, arg[1:] != arg[:-1]]
+    poly = arg[keep]
+    if len(poly) > 1 and poly[0] == poly[-1]:
+        poly = poly[:-1]
+    return points[poly]
+
+
+def _signed_distance_inside(p: np.ndarray, poly: np.ndarray) -> float:
+    """Distance from ``p`` to the polygon's boundary, positive inside, negative outside."""
+    if len(poly) == 1:
+        return -float(np.linalg.norm(p - poly[0]))
+    a = poly
+    b = np.roll(poly, -1, axis=0)
+    e = b - a
+    length = np.linalg.norm(e, axis=1)
+    t = np.clip(np.einsum("ij,ij->i", p - a, e) / np.maximum(length ** 2, 1e-300), 0.0, 1.0)
+    dist = float(np.linalg.norm(a + e * t[:, None] - p, axis=1).min())
+    if len(poly) < 3:
+        return -dist
+    cross = e[:, 0] * (p[1] - a[:, 1]) - e[:, 1] * (p[0] - a[:, 0])
+    return dist if np.all(cross >= 0) else -dist
+
+
+def stability(vertices: np.ndarray, tris: np.ndarray, tet_vol: np.ndarray, areas: np.ndarray,
+              centroids: np.ndarray, origin: np.ndarray, contact_mm: float) -> dict:
+    """Does the centre of mass project inside the footprint the figure stands on (+Z up)?"""
+    total = float(tet_vol.sum())
+    if abs(total) > 1e-9:
+        a = vertices[tris[:, 0]] - origin
+        b = vertices[tris[:, 1]] - origin
+        c = vertices[tris[:, 2]] - origin
+        com = ((a + b + c) * (tet_vol / 4.0)[:, None]).sum(axis=0) / total + origin
+    else:  # open or flat: use the surface as the mass
+        com = (centroids * areas[:, None]).sum(axis=0) / max(float(areas.sum()), 1e-300)
+    used = np.unique(tris)
+    z = vertices[used, 2]
+    feet = vertices[used[z <= z.min() + contact_mm], :2]
+    poly = _support_polygon(feet)
+    margin = _signed_distance_inside(com[:2], poly)
+    return {"center_of_mass_mm": [round(float(x), 4) for x in com], "margin_mm": round(margin, 4),
+            "contact_vertices": int(len(feet)), "footprint_mm": [[round(float(x), 4) for x in p] for p in poly]}
+
+
+# -- thickness --------------------------------------------------------------------------------
+def face_thickness(vertices: np.ndarray, tris: np.ndarray, normals: np.ndarray, centroids: np.ndarray,
+                   probe_mm: float) -> np.ndarray:
+    """Wall thickness at each face: distance from its centre, straight inward, to the far wall
+    of the mesh; ``inf`` when no wall lies within ``probe_mm`` (or the face has no normal).
+
+    Deterministic: one ray per face, no sampling."""
+    m = len(tris)
+    thick = np.full(m, np.inf)
+    valid = np.flatnonzero(np.abs(normals).sum(axis=1) > 0)
+    if len(valid) == 0:
+        return thick
+    caster = spatial.RayCaster(vertices, tris, normals, probe_mm)
+    dist, _ = caster.cast(centroids[valid], -normals[valid])
+    thick[valid] = dist
+    return thick
+
+
+def vertex_thickness(n_vertices: int, tris: np.ndarray, face_thick: np.ndarray, cap: float) -> np.ndarray:
+    """Per vertex, the thinnest of its faces, capped at ``cap`` (= "at least this thick")."""
+    out = np.full(n_vertices, np.inf)
+    np.minimum.at(out, tris.reshape(-1), np.repeat(face_thick, 3))
+    return np.minimum(out, cap)
+
+
+def regions(face_mask: np.ndarray, et: EdgeTable, values: np.ndarray, centroids: np.ndarray,
+            areas: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    """Connected regions of flagged faces with their thinnest/median value, extent and centre."""
+    _, fa, fb = manifold_face_pairs(et)
+    region, count = face_components(len(face_mask), fa, fb, face_mask)
+    if count == 0:
+        return region, []
+    idx = np.flatnonzero(region >= 0)
+    order = idx[np.argsort(region[idx], kind="stable")]
+    starts = np.flatnonzero(np.r_[True, np.diff(region[order]) != 0])
+    vals = values[order]
+    vmin = np.minimum.reduceat(vals, starts)
+    lo = np.minimum.reduceat(centroids[order], starts, axis=0)
+    hi = np.maximum.reduceat(centroids[order], starts, axis=0)
+    area = np.add.reduceat(areas[order], starts)
+    w = areas[order]
+    centre = np.add.reduceat(centroids[order] * w[:, None], starts, axis=0) / np.maximum(area, 1e-300)[:, None]
+    counts = np.diff(np.append(starts, len(order)))
+    # Median per region via one global sort by (region, value).
+    o2 = np.lexsort((vals, region[order]))
+    sv = vals[o2]
+    median = sv[starts + (counts - 1) // 2]
+    out = [{"faces": int(counts[i]), "min_thickness_mm": round(float(vmin[i]), 4),
+            "median_thickness_mm": round(float(median[i]), 4),
+            "length_mm": round(float(np.linalg.norm(hi[i] - lo[i])), 4), "area_mm2": round(float(area[i]), 4),
+            "center_mm": [round(float(x), 4) for x in centre[i]]} for i in range(count)]
+    return region, out

@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Edge table and connectivity over triangle arrays: one sort of the half-edges serves every
+edge-based check (non-manifold, flipped, holes, sharp edges, face neighbours)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class EdgeTable:
+    edges: np.ndarray  # (E, 2) vertex pairs, low index first, sorted
+    counts: np.ndarray  # (E,) faces using each edge
+    first: np.ndarray  # (E,) position of the edge's first half-edge in ``he_face``/``he_forward``
+    he_face: np.ndarray  # (3M,) face of each half-edge, grouped by edge
+    he_forward: np.ndarray  # (3M,) True when the half-edge runs low -> high vertex
+    he_edge: np.ndarray  # (3M,) edge id of each half-edge in face order (face f: 3f, 3f+1, 3f+2)
+
+    @property
+    def boundary(self) -> np.ndarray:
+        return self.counts == 1
+
+    @property
+    def manifold(self) -> np.ndarray:
+        return self.counts == 2
+
+
+def edge_table(n_vertices: int, tris: np.ndarray) -> EdgeTable:
+    m = len(tris)
+    a = tris.reshape(-1)  # half-edge k of face f starts at corner k ...
+    b = tris[:, [1, 2, 0]].reshape(-1)  # ... and ends at the next corner
+    lo = np.minimum(a, b)
+    hi = np.maximum(a, b)
+    key = lo * np.int64(max(n_vertices, 1)) + hi
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    start = np.ones(len(skey), dtype=bool)
+    start[1:] = skey[1:] != skey[:-1]
+    first = np.flatnonzero(start)
+    counts = np.diff(np.append(first, len(skey)))
+    edges = np.stack([lo[order[first]], hi[order[first]]], axis=1) if len(first) else np.zeros((0, 2), np.int64)
+    edge_of_sorted = np.cumsum(start) - 1
+    he_edge = np.empty(3 * m, dtype=np.int64)
+    he_edge[order] = edge_of_sorted
+    return EdgeTable(edges=edges, counts=counts, first=first, he_face=order // 3,
+                     he_forward=(a < b)[order], he_edge=he_edge)
+
+
+def manifold_face_pairs(et: EdgeTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For edges used by exactly two faces: (edge ids, face a, face b)."""
+    e = np.flatnonzero(et.manifold)
+    f = et.first[e]
+    return e, et.he_face[f], et.he_face[f + 1]
+
+
+def flipped_edges(et: EdgeTable) -> np.ndarray:
+    """Manifold edges whose two faces run them the same way: one of the faces is wound
+    against its neighbour (its normal points the other way)."""
+    e = np.flatnonzero(et.manifold)
+    f = et.first[e]
+    return e[et.he_forward[f] == et.he_forward[f + 1]]
+
+
+def label_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Component label (the smallest member) of each of ``n`` nodes joined by pairs (a, b).
+
+    Vectorised union-find: each round hooks the larger root of every still-split pair onto
+    the smaller, then compresses paths by pointer jumping; pairs already joined are dropped,
+    so rounds get cheaper and their number stays small (logarithmic in practice)."""
+    parent = np.arange(n, dtype=np.int64)
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    while len(a):
+        ra = parent[a]
+        rb = parent[b]
+        split = ra != rb
+        if not split.any():
+            break
+        a, b, ra, rb = a[split], b[split], ra[split], rb[split]
+        np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
+        while True:
+            nxt = parent[parent]
+            if np.array_equal(nxt, parent):
+                break
+            parent = nxt
+    return parent
+
+
+def compact_labels(labels: np.ndarray) -> tuple[np.ndarray, int]:
+    """Relabel to 0..k-1 (in order of the smallest member)."""
+    uniq, inv = np.unique(labels, return_inverse=True)
+    return inv.reshape(-1), len(uniq)
+
+
+def boundary_loops(et: EdgeTable, n_vertices: int) -> tuple[int, np.ndarray]:
+    """Number of holes (connected rings of boundary edges) and each boundary edge's loop."""
+    e = np.flatnonzero(et.boundary)
+    if len(e) == 0:
+        return 0, np.zeros(0, dtype=np.int64)
+    ev = et.edges[e]
+    labels = label_components(n_vertices, ev[:, 0], ev[:, 1])
+    loop, count = compact_labels(labels[ev[:, 0]])
+    return count, loop
+
+
+def face_components(n_faces: int, fa: np.ndarray, fb: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, int]:
+    """Connected regions of the faces flagged in ``member`` (neighbours share an edge).
+
+    Returns a region id per face (-1 outside) and the number of regions."""
+    keep = member[fa] & member[fb]
+    labels = label_components(n_faces, fa[keep], fb[keep])
+    region = np.full(n_faces, -1, dtype=np.int64)
+    idx = np.flatnonzero(member)
+    if len(idx) == 0:
+        return region, 0
+    comp, count = compact_labels(labels[idx])
+    region[idx] = comp
+    return region, count
