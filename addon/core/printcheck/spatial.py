@@ -531,9 +531,9 @@ def _coplanar_overlap(A, B, n, eps):
     """Coplanar pairs: do the interiors overlap? Projected to the plane's dominant axis."""
     drop = np.argmax(np.abs(n), axis=1)
     keep = np.array([[1, 2], [0, 2], [0, 1]])[drop]
-    rows = np.arange(len(A))[:, None]
-    a2 = np.stack([A[rows, :, keep[:, [0]]][:, :, 0], A[rows, :, keep[:, [1]]][:, :, 0]], axis=2)
-    b2 = np.stack([B[rows, :, keep[:, [0]]][:, :, 0], B[rows, :, keep[:, [1]]][:, :, 0]], axis=2)
+    sel = np.broadcast_to(keep[:, None, :], (len(A), 3, 2))
+    a2 = np.take_along_axis(A, sel, axis=2)
+    b2 = np.take_along_axis(B, sel, axis=2)
 
     def orient(p, q, r):
         return (q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0])
