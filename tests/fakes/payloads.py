@@ -51,7 +51,9 @@ def make_zip(entries: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in entries.items():
-            zf.writestr(zipfile.ZipInfo(name), data)
+            info = zipfile.ZipInfo(name)  # a ZipInfo keeps names like "../x" exactly as given
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
     return buf.getvalue()
 
 
