@@ -92,7 +92,7 @@ def check_request(provider: Provider, slots, options: dict | None) -> tuple[list
     return send, parsed, warnings
 
 
-def _require_network(provider: Provider) -> str | None:
+def require_network(provider: Provider) -> str | None:
     if not provider.config.online:
         raise BadInputError(f"{provider.label} needs network access, which is off",
                             hint="pass --online (CLI) or allow online access in Blender's preferences")
@@ -127,7 +127,7 @@ def generate(job: Job, provider_name: str, viewset, *, options: dict | None = No
     if not provider.remote:
         return _run_local(job, provider, viewset, slots, parsed, warnings, progress, cancel)
 
-    key = _require_network(provider)
+    key = require_network(provider)
     params = {"provider": provider.name, "views": slots, "options": parsed,
               "cost_hint": provider.cost_hint({s: None for s in slots}, parsed)}
     step = job.begin_step(STEP, params)
@@ -169,7 +169,7 @@ def resume(job: Job, *, task_key: str | None = None, config: ProviderConfig | No
     cancel = cancel or threading.Event()
     key_, task = _pick_task(job, task_key)
     provider = registry.get_provider(task["provider"], _config_for_task(config, task))
-    key = _require_network(provider)
+    key = require_network(provider)
     old = _step_for(job, task)
     if old is not None and job.steps[old.index - 1]["status"] == "running":
         # The process that owned it died (crash, SIGKILL): close it as interrupted.
@@ -185,7 +185,7 @@ def cancel_task(job: Job, *, task_key: str | None = None, config: ProviderConfig
     config = config or ProviderConfig.from_env()
     key_, task = _pick_task(job, task_key)
     provider = registry.get_provider(task["provider"], _config_for_task(config, task))
-    key = _require_network(provider)
+    key = require_network(provider)
     with HttpSession(provider, key=key, deadline=min(60.0, provider.deadline), what="the cancel") as http:
         accepted = provider.cancel(http, task)
     job.record_task(key_, {"state": "cancelled" if accepted else "interrupted",

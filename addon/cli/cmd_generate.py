@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""figurine generate: prepare the views, send them to a 3D generator, store the mesh in the job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core.errors import EXIT_OK, BadInputError
+
+NAME = "generate"
+HELP = ("Generate a 3D model from character views with a provider (3D AI Studio by default; "
+        "see `figurine providers`). Remote providers need --online and an API key in the environment.")
+
+SLOTS = ("front", "back", "left", "right")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--provider", default=None, metavar="NAME",
+                   help="provider name (default: 3daistudio); `figurine providers` lists them")
+    p.add_argument("--front", required=True, metavar="FILE", help="front view (required)")
+    p.add_argument("--back", metavar="FILE", help="back view")
+    p.add_argument("--left", metavar="FILE", help="left view: the character faces the viewer's RIGHT")
+    p.add_argument("--right", metavar="FILE", help="right view: the character faces the viewer's LEFT")
+    p.add_argument("--out", required=True, metavar="JOB_DIR", help="job folder (new, empty, or an earlier job)")
+    p.add_argument("--online", action="store_true",
+                   help="allow network access (required for every provider but 'local')")
+    p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                   help="provider option, repeatable (e.g. --option face_count=300000)")
+    p.add_argument("--size", type=int, default=1024, metavar="PX", help="prepared view size (default 1024)")
+
+
+def parse_options(items: list[str]) -> dict[str, str]:
+    options = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise BadInputError(f"--option {item!r} is not NAME=VALUE", hint="e.g. --option face_count=300000")
+        options[name.strip()] = value.strip()
+    return options
+
+
+def execute(args, out) -> int:
+    from ..core import providers
+    from ..core.images.prepare import prepare_view_set
+    from ..core.jobstore import Job
+    from ..core.providers.lifecycle import require_network, check_request
+
+    config = providers.ProviderConfig.from_env(online=bool(args.online))
+    provider = providers.get_provider(args.provider or providers.DEFAULT_PROVIDER, config)
+    paths = {slot: getattr(args, slot) for slot in SLOTS if getattr(args, slot)}
+    for slot, path in paths.items():
+        if not Path(path).is_file():
+            raise BadInputError(f"{slot} view {path} does not exist", hint="check the file name")
+    # Refuse what cannot work (views, options, network, key) before any slow or paid work.
+    check_request(provider, paths, parse_options(args.option))
+    if provider.remote:
+        require_network(provider)
+    options = parse_options(args.option)
+
+    job = Job.open(args.out)
+    inputs = {slot: job.add_input(slot, path) for slot, path in paths.items()}
+    out.progress("prepare", f"preparing {len(inputs)} view(s)")
+    step = job.begin_step("prepare", {"size": args.size, "views": list(inputs)})
+    try:
+        viewset = prepare_view_set(inputs, size=args.size)
+        files = viewset.save(step.folder)
+    except BaseException as exc:
+        job.fail_step(step, getattr(exc, "one_line", lambda: f"internal error: {type(exc).__name__}")())
+        raise
+    job.finish_step(step, dict(files), {"warnings": list(viewset.warnings)})
+    for warning in viewset.warnings:
+        out.warn(warning)
+
+    out.progress("generate", f"{provider.label}: {provider.cost_hint(inputs, options)}")
+    result = providers.generate(job, provider.name, viewset, options=options, config=config,
+                                progress=lambda fraction, text: out.progress("generate", text, fraction))
+    for warning in result.warnings:
+        out.warn(warning)
+    summary = {"ok": True, "job": str(job.root), **result.as_dict(job.root)}
+    out.finish(summary, f"{result.latest_path or result.mesh_path} ({result.format.upper()}, {provider.label})")
+    return EXIT_OK
