@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "cmd_check",
     "cmd_export",
     "cmd_sample",
+    "cmd_prepare", "cmd_edit",
     "cmd_generate", "cmd_resume", "cmd_providers",
 ]
 

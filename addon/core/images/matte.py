@@ -195,8 +195,9 @@ def _soft_from_backdrop(rgb: np.ndarray, back: np.ndarray, solid: np.ndarray,
     colour = _spread_colour(img, inner, at, r + 2)
     diff_f = colour - bg
     diff_i = pix - bg
-    denom = np.einsum("ij,ij->i", diff_f, diff_f)
-    proj = np.einsum("ij,ij->i", diff_i, diff_f) / np.maximum(denom, 1e-6)
+    wf, wi = _perceptual(diff_f, PROJ_CHROMA), _perceptual(diff_i, PROJ_CHROMA)
+    denom = np.einsum("ij,ij->i", wf, wf)
+    proj = np.einsum("ij,ij->i", wi, wf) / np.maximum(denom, 1e-6)
     proj = np.clip((proj - 0.04) / 0.92, 0.0, 1.0)
     # where the character's colour is close to the backdrop the projection is unreliable:
     # fall back to the hard mask, lightly smoothed
@@ -207,7 +208,10 @@ def _soft_from_backdrop(rgb: np.ndarray, back: np.ndarray, solid: np.ndarray,
     # off the line between F and B, so the projection calls them backdrop although they
     # visibly are not. A pixel clearly away from the backdrop is at least half character;
     # capped so that it does not turn fully opaque (its colour stays mostly F).
-    d = np.sqrt(np.einsum("ij,ij->i", diff_i, diff_i))
+    # JPEG keeps colour at half resolution, so colour bleeds a pixel or two into the backdrop
+    # while brightness stays sharp: weigh the chroma part of the difference down.
+    vis = _perceptual(diff_i, CHROMA_WEIGHT)
+    d = np.sqrt(np.einsum("ij,ij->i", vis, vis))
     lo = max(2.5 * noise, 0.03)
     a = np.maximum(a, np.minimum(np.clip((d - lo) / 0.13, 0.0, 1.0), 0.6)).astype(np.float32)
     # un-mix the edge pixels; at low alpha the division amplifies noise, so lean on the
@@ -218,6 +222,19 @@ def _soft_from_backdrop(rgb: np.ndarray, back: np.ndarray, solid: np.ndarray,
     alpha_crop[at] = a
     fg_crop[at] = wgt * unmixed + (1 - wgt) * colour
     return alpha, fg
+
+
+CHROMA_WEIGHT = 0.1
+PROJ_CHROMA = 1.0
+_LUMA = np.asarray([0.299, 0.587, 0.114], np.float32)
+
+
+def _perceptual(diff: np.ndarray, chroma_weight: float) -> np.ndarray:
+    """Colour differences (N, 3) re-weighted: brightness as is (scaled like a gray step of
+    the same size in RGB), colour by ``sqrt(chroma_weight)``."""
+    luma = diff @ _LUMA
+    chroma = diff - luma[:, None]
+    return np.concatenate([np.sqrt(3.0) * luma[:, None], np.sqrt(chroma_weight) * chroma], axis=1)
 
 
 def _mean3x3(a: np.ndarray) -> np.ndarray:

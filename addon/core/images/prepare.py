@@ -123,6 +123,21 @@ def prepare_arrays(rgbas: dict[str, np.ndarray], size: int = DEFAULT_SIZE, *, fi
                    names: dict[str, str] | None = None) -> ViewSet:
     """Like :func:`prepare_view_set` for images already in memory ((H, W, 4) float in [0, 1])."""
     _check_slots(rgbas, size)
+    return _prepare(rgbas, size, fix_facing, names)
+
+
+def prepare_single(rgba: np.ndarray, slot: str, size: int = DEFAULT_SIZE, *, fix_facing: bool = False,
+                   name: str = "") -> ViewSet:
+    """Prepare one view on its own (an AI result): matte, gray, framing and the checks that
+    need no other view (cut off, facing). The set is framed together again later."""
+    if slot not in VIEW_SLOTS:
+        raise BadInputError(f"unknown view slot '{slot}'", hint=f"use {', '.join(VIEW_SLOTS)}")
+    _check_slots({"front": None}, size)
+    return _prepare({slot: rgba}, size, fix_facing, {slot: name} if name else None, require_front=False)
+
+
+def _prepare(rgbas: dict[str, np.ndarray], size: int, fix_facing: bool, names: dict[str, str] | None,
+             require_front: bool = True) -> ViewSet:
     mattes = {}
     for slot in VIEW_SLOTS:
         if slot in rgbas:
@@ -134,6 +149,8 @@ def prepare_arrays(rgbas: dict[str, np.ndarray], size: int = DEFAULT_SIZE, *, fi
                 raise BadInputError(f"{where}: {exc.message}", hint=exc.hint) from None
     views = frame_views(mattes, size)
     issues = validate.check_views(views, {slot: v.source for slot, v in views.items()})
+    if not require_front:
+        issues = [i for i in issues if i.code != "front_missing"]
     viewset = ViewSet(views, [i.message for i in issues], issues)
     if fix_facing:
         viewset.fix_facing()

@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""figurine edit: one AI edit of a character image through Google's Gemini image model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core.errors import EXIT_OK, BadInputError, OutputError
+
+NAME = "edit"
+HELP = ("Edit a character image with Gemini using a preset (needs --online and GEMINI_API_KEY); the "
+        "result is prepared onto flat #BEBEBE and written to --out.")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("image", nargs="?", metavar="IMAGE", help="image to edit (not needed for create-character)")
+    p.add_argument("--preset", required=True, metavar="NAME", help="preset name (see --list-presets)")
+    p.add_argument("--prompt", metavar="TEXT", help="your text: the description, or an extra instruction")
+    p.add_argument("--model", metavar="M", help="Gemini image model (default gemini-2.5-flash-image)")
+    p.add_argument("--reference", action="append", default=[], metavar="FILE",
+                   help="an extra reference image (repeatable)")
+    p.add_argument("--aspect-ratio", metavar="W:H", help="output aspect ratio, e.g. 3:4")
+    p.add_argument("--image-size", metavar="1K|2K|4K", help="output size (models that support it)")
+    p.add_argument("--slot", choices=("front", "back", "left", "right"),
+                   help="which view the result is (default: from the preset, else front)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the prepared result (PNG on #BEBEBE)")
+    p.add_argument("--raw", metavar="FILE", help="also keep the model's image exactly as it came")
+    p.add_argument("--job", metavar="DIR", help="keep this edit as a new version in a job folder")
+    p.add_argument("--size", type=int, default=1024, metavar="PX", help="prepared image size (default 1024)")
+    p.add_argument("--presets-dir", metavar="DIR", help="folder of user presets (default: the user config folder)")
+    p.add_argument("--timeout", type=float, default=180.0, metavar="S", help="seconds to wait for Gemini")
+    p.add_argument("--force", action="store_true", help="replace --out/--raw if they exist")
+    p.add_argument("--online", action="store_true",
+                   help="allow network access: the image and prompt are sent to Google")
+
+
+def execute(args, out) -> int:
+    from ..core import atomic, gemini, presets
+    from ..core.images.load import load_rgba
+    from ..core.images.prepare import prepare_single
+
+    if not args.online:
+        raise BadInputError("AI editing sends the image and prompt to Google and needs network access",
+                            hint="add --online to allow it")
+    preset = presets.get_preset(args.preset, args.presets_dir)
+    if preset.needs_image and not args.image:
+        raise BadInputError(f"preset '{preset.name}' edits an image", hint="give the IMAGE to edit")
+    for target in (args.out, args.raw):
+        if target and Path(target).exists() and not args.force:
+            raise OutputError(f"{target} already exists", hint="choose another name or add --force")
+    prompt = preset.render(args.prompt)
+    settings = gemini.GeminiSettings(model=args.model or gemini.DEFAULT_MODEL, aspect_ratio=args.aspect_ratio,
+                                     image_size=args.image_size, timeout_s=args.timeout)
+    slot = args.slot or preset.target_slot or "front"
+    image = args.image if preset.needs_image or args.image else None
+    out.progress("edit", f"asking {settings.model} ({preset.name})")
+    if args.job:
+        from ..core.jobstore import Job
+
+        version = gemini.edit_into_job(Job.open(args.job), image, prompt, slot=slot, preset=preset.name,
+                                       references=args.reference, settings=settings, online=True,
+                                       size=args.size, progress=lambda m: out.progress("edit", m))
+        result, raw_bytes, warnings = version.result, version.image.read_bytes(), version.warnings
+        prepared_png = version.prepared.read_bytes()
+        step = version.step_index
+    else:
+        result = gemini.edit_image(image, prompt, references=args.reference, settings=settings, online=True,
+                                   progress=lambda m: out.progress("edit", m))
+        out.progress("prepare", "matting onto #BEBEBE and framing")
+        viewset = prepare_single(load_rgba(result.image, name="Gemini's image"), slot, args.size)
+        from ..core.images.load import to_png_bytes
+
+        prepared_png, raw_bytes, warnings = to_png_bytes(viewset.views[slot].rgb), result.image, viewset.warnings
+        step = None
+    atomic.write_bytes(args.out, prepared_png)
+    if args.raw:
+        atomic.write_bytes(args.raw, raw_bytes)
+    for w in warnings:
+        out.warn(w)
+    summary = {"ok": True, "out": str(args.out), "raw": args.raw, "slot": slot, "preset": preset.name,
+               "model": result.model, "text": result.text, "attempts": result.attempts,
+               "warnings": warnings, "job_step": step}
+    human = f"wrote {args.out} ({slot} view, {result.model})"
+    if result.text:
+        human += f"\nGemini said: {result.text}"
+    out.finish(summary, human)
+    return EXIT_OK

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""figurine prepare: character views → matted, framed views on flat #BEBEBE, with checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core.errors import EXIT_OK
+
+NAME = "prepare"
+HELP = ("Prepare character views locally: remove the background, put them on flat #BEBEBE, frame "
+        "them alike and check the set (writes DIR/front.png etc.).")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--front", required=True, metavar="FILE", help="front view (required)")
+    p.add_argument("--back", metavar="FILE", help="back view")
+    p.add_argument("--left", metavar="FILE", help="left view: the character faces the viewer's RIGHT")
+    p.add_argument("--right", metavar="FILE", help="right view: the character faces the viewer's LEFT")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for <slot>.png, <slot>_matte.png, prepare.json")
+    p.add_argument("--size", type=int, default=1024, metavar="PX", help="square output size (default 1024)")
+    p.add_argument("--fix-facing", action="store_true",
+                   help="mirror side views that face the wrong way instead of only warning")
+
+
+def execute(args, out) -> int:
+    from ..core import atomic
+    from ..core.images.prepare import prepare_view_set
+
+    paths = {slot: getattr(args, slot) for slot in ("front", "back", "left", "right") if getattr(args, slot)}
+    out.progress("prepare", f"{len(paths)} view(s) at {args.size} px")
+    viewset = prepare_view_set(paths, size=args.size, fix_facing=args.fix_facing)
+    folder = Path(args.out)
+    files = viewset.save(folder)
+    report = {"inputs": {slot: str(p) for slot, p in paths.items()}, **viewset.report()}
+    report_path = atomic.write_json(folder / "prepare.json", report)
+    for note in viewset.notes:
+        out.progress("prepare", note)
+    for warning in viewset.warnings:
+        out.warn(warning)
+    result = {"ok": True, "out": str(folder), "files": {k: str(v) for k, v in files.items()},
+              "report": str(report_path), "warnings": list(viewset.warnings),
+              "issues": [i.to_dict() for i in viewset.issues], "notes": list(viewset.notes)}
+    lines = [f"wrote {len(viewset.views)} view(s) to {folder} ({viewset.size} px on #BEBEBE)"]
+    lines += [f"note: {n}" for n in viewset.notes]
+    lines += [f"warning: {w}" for w in viewset.warnings]
+    out.finish(result, "\n".join(lines))
+    return EXIT_OK
