@@ -104,6 +104,14 @@ def test_missing_key_is_bad_input_before_any_request(hk):
     assert hk.fake.requests == []
 
 
+def test_garbled_key_is_refused_without_echoing_it(hk):
+    garbled = KEY[:10] + "\u00e9 \n" + KEY[10:]
+    with pytest.raises(BadInputError, match="paste the key again") as err:
+        hk.generate(api_key=garbled)
+    assert KEY[10:] not in str(err.value)
+    assert hk.fake.requests == []
+
+
 def test_offline_makes_no_request(h):
     with pytest.raises(BadInputError, match="network access"):
         h.generate(online=False)

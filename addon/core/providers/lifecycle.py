@@ -100,6 +100,10 @@ def require_network(provider: Provider) -> str | None:
     if provider.capabilities.needs_key and not key:
         raise BadInputError(f"no API key for {provider.label}",
                             hint=f"enter it in the add-on preferences or set {provider.key_env}")
+    if key and not all(33 <= ord(c) < 127 for c in key):
+        # Caught here, because the HTTP library's own error for a bad header echoes the value.
+        raise BadInputError(f"the {provider.label} API key contains spaces or characters a key cannot have",
+                            hint=f"paste the key again (preferences or {provider.key_env})")
     return key
 
 
