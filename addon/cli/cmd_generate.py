@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..core.errors import EXIT_OK, BadInputError
@@ -58,7 +59,7 @@ def execute(args, out) -> int:
     options = parse_options(args.option)
 
     job = Job.open(args.out)
-    inputs = {slot: job.add_input(slot, path) for slot, path in paths.items()}
+    inputs: dict[str, str | os.PathLike] = {slot: job.add_input(slot, path) for slot, path in paths.items()}
     out.progress("prepare", f"preparing {len(inputs)} view(s)")
     step = job.begin_step("prepare", {"size": args.size, "views": list(inputs)})
     try:

@@ -259,6 +259,11 @@ class Provider:
                                         {o.name: o.default for o in caps.options}),
         }
 
+    # -- in-process providers (remote = False) ---------------------------------------------
+    def run(self, viewset, slots: list[str], options: dict, folder, *, progress, cancel):
+        """Make the mesh here and now, into ``folder``; return its path."""
+        raise NotImplementedError
+
     # -- wire calls (remote providers) -----------------------------------------------------
     def submit(self, http, views: dict[str, bytes], options: dict) -> Submission:
         raise NotImplementedError

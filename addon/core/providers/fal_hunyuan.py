@@ -57,6 +57,7 @@ class FalHunyuan(Provider):
     def submit(self, http: HttpSession, views: dict[str, bytes], options: dict) -> Submission:
         model = options["model"]
         named = {HUNYUAN_VIEW_NAMES[slot]: data_uri(png) for slot, png in views.items()}
+        body: dict[str, object]
         if model == "v2-multi-view":
             body = {"front_image_url": named["front"], "back_image_url": named["back"],
                     "left_image_url": named["left"]}

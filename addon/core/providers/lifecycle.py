@@ -346,6 +346,7 @@ def _fetch(provider: Provider, http: HttpSession, status: PollStatus, step: Step
         atomic.write_bytes(raw, status.result_bytes)
         size = len(status.result_bytes)
     else:
+        assert status.result_url is not None  # has_result guaranteed one of the two
         with atomic.atomic_path(raw) as tmp:
             size = http.download(status.result_url, tmp, max_bytes=cfg.max_download_bytes,
                                  auth=getattr(provider, "result_needs_auth", False))

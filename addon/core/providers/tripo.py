@@ -47,7 +47,7 @@ class Tripo(Provider):
         return answer["data"]
 
     def submit(self, http: HttpSession, views: dict[str, bytes], options: dict) -> Submission:
-        files = []
+        files: list[dict] = []
         for slot in SLOT_ORDER:
             if slot not in views:
                 files.append({})
