@@ -1,0 +1,184 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Print-check findings in Blender: run the core checks on an object, keep the results, select
+a finding's elements in Edit Mode and paint the thickness map, all through foreach_get/set.
+
+Findings live in a module-level cache keyed by object name (no scene properties): they are
+derived data, recomputed by the check operator, and would only bloat the .blend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import bpy
+import numpy as np
+
+from ..core import printcheck
+from ..core.errors import BadInputError
+from ..core.meshdata import TriMesh
+
+THICKNESS_ATTRIBUTE = "figurine_thickness"
+
+# Display names and what they select, in panel order.
+FINDINGS = (
+    ("non_manifold_edges", "Non-manifold edges"),
+    ("flipped_edges", "Flipped edges"),
+    ("intersecting_faces", "Intersecting faces"),
+    ("degenerate_faces", "Degenerate faces"),
+    ("degenerate_edges", "Degenerate edges"),
+    ("distorted_faces", "Distorted faces"),
+    ("thin_faces", "Thin walls"),
+    ("fragile_faces", "Fragile protrusions"),
+    ("sharp_edges", "Sharp edges"),
+    ("overhang_faces", "Overhangs"),
+    ("floating_part_faces", "Floating parts"),
+    ("tiny_part_faces", "Tiny parts"),
+)
+
+
+@dataclass
+class ObjectFindings:
+    report: dict
+    faces: dict  # finding -> polygon indices of the object's mesh
+    edges: dict  # finding -> edge indices of the object's mesh
+    vertex_thickness: np.ndarray
+
+
+_CACHE: dict[str, ObjectFindings] = {}
+
+
+def get(obj_name: str) -> ObjectFindings | None:
+    return _CACHE.get(obj_name)
+
+
+def clear(obj_name: str | None = None) -> None:
+    if obj_name is None:
+        _CACHE.clear()
+    else:
+        _CACHE.pop(obj_name, None)
+
+
+def mesh_arrays(mesh: "bpy.types.Mesh", matrix=None) -> tuple[TriMesh, np.ndarray]:
+    """Triangles of ``mesh`` (its own vertex indices, so findings map back 1:1) and the
+    polygon each triangle comes from; coordinates transformed by ``matrix`` when given."""
+    mesh.calc_loop_triangles()
+    n_v, n_t = len(mesh.vertices), len(mesh.loop_triangles)
+    co = np.empty(n_v * 3, np.float32)
+    mesh.vertices.foreach_get("co", co)
+    tris = np.empty(n_t * 3, np.int32)
+    mesh.loop_triangles.foreach_get("vertices", tris)
+    poly = np.empty(n_t, np.int32)
+    mesh.loop_triangles.foreach_get("polygon_index", poly)
+    v = co.reshape(-1, 3).astype(np.float64)
+    t = tris.reshape(-1, 3).astype(np.int64)
+    if matrix is not None:
+        m = np.array(matrix, dtype=np.float64)
+        v = v @ m[:3, :3].T + m[:3, 3]
+        if np.linalg.det(m[:3, :3]) < 0:  # a mirroring transform turns the winding inside out
+            t = t[:, ::-1].copy()
+    return TriMesh(v, t), poly.astype(np.int64)
+
+
+def _edge_index_map(mesh) -> tuple[np.ndarray, int]:
+    ev = np.empty(len(mesh.edges) * 2, np.int32)
+    mesh.edges.foreach_get("vertices", ev)
+    ev = ev.reshape(-1, 2).astype(np.int64)
+    n = max(len(mesh.vertices), 1)
+    return np.minimum(ev[:, 0], ev[:, 1]) * n + np.maximum(ev[:, 0], ev[:, 1]), n
+
+
+def analyze_object(obj, height_mm: float | None, settings: printcheck.PrintSettings) -> ObjectFindings:
+    """Check the object's own mesh (world transform, scaled so it is ``height_mm`` tall when
+    given) and cache the findings in the object's element indices."""
+    if obj is None or obj.type != "MESH":
+        raise BadInputError("no mesh object selected", hint="select the figure (a mesh object) first")
+    if obj.mode == "EDIT":
+        obj.update_from_editmode()
+    mesh = obj.data
+    tm, poly = mesh_arrays(mesh, obj.matrix_world)
+    if tm.is_empty:
+        raise BadInputError(f"'{obj.name}' has no faces", hint="select a mesh with geometry")
+    if height_mm:
+        tm = printcheck.scale_to_height(tm, height_mm)
+    analysis = printcheck.analyze(tm, settings, polygon_of_triangle=poly)
+    report = analysis.report
+    if height_mm:
+        report["height_mm"] = float(height_mm)
+    keys, n = _edge_index_map(mesh)
+    order = np.argsort(keys)
+    faces, edges = {}, {}
+    for name, _label in FINDINGS:
+        idx = analysis.elements[name]
+        if printcheck.FINDING_KINDS[name] == "face":
+            faces[name] = np.unique(poly[idx]) if len(idx) else np.zeros(0, np.int64)
+        else:
+            pairs = analysis.edges[idx]
+            k = pairs[:, 0] * n + pairs[:, 1]
+            pos = np.searchsorted(keys[order], k)
+            pos = np.clip(pos, 0, max(len(order) - 1, 0))
+            found = (keys[order][pos] == k) if len(order) else np.zeros(len(k), bool)
+            edges[name] = np.unique(order[pos[found]])
+    result = ObjectFindings(report=report, faces=faces, edges=edges, vertex_thickness=analysis.vertex_thickness)
+    _CACHE[obj.name] = result
+    return result
+
+
+def write_thickness_attribute(obj, vertex_thickness: np.ndarray, probe_mm: float, min_wall_mm: float) -> None:
+    """Paint the thickness map as a point colour attribute: red below the minimum wall,
+    through yellow, to green at the probe distance (and beyond)."""
+    mesh = obj.data
+    attrs = mesh.color_attributes
+    if THICKNESS_ATTRIBUTE in attrs:
+        attrs.remove(attrs[THICKNESS_ATTRIBUTE])
+    attr = attrs.new(THICKNESS_ATTRIBUTE, "FLOAT_COLOR", "POINT")
+    t = np.asarray(vertex_thickness, dtype=np.float64)
+    span = max(probe_mm - min_wall_mm, 1e-9)
+    x = np.clip((t - min_wall_mm) / span, 0.0, 1.0)  # 0 at (and under) the minimum, 1 at the probe
+    rgba = np.empty((len(t), 4), np.float32)
+    rgba[:, 0] = np.where(x < 0.5, 1.0, 2.0 * (1.0 - x))
+    rgba[:, 1] = np.where(t < min_wall_mm, 0.0, np.where(x < 0.5, 2.0 * x, 1.0))
+    rgba[:, 2] = 0.0
+    rgba[:, 3] = 1.0
+    attr.data.foreach_set("color", rgba.ravel())
+    attrs.active_color = attr
+    mesh.update()
+
+
+def select_elements(obj, faces: np.ndarray | None = None, edges: np.ndarray | None = None) -> int:
+    """Select exactly these polygons / edges (and their vertices) and enter Edit Mode.
+
+    Selection flags are written with foreach_set in Object Mode, then Edit Mode picks them up."""
+    if bpy.context.view_layer.objects.active is not obj:
+        bpy.context.view_layer.objects.active = obj
+    if obj.mode == "EDIT":
+        bpy.ops.object.mode_set(mode="OBJECT")
+    mesh = obj.data
+    nv, ne, npoly = len(mesh.vertices), len(mesh.edges), len(mesh.polygons)
+    vsel = np.zeros(nv, dtype=bool)
+    esel = np.zeros(ne, dtype=bool)
+    psel = np.zeros(npoly, dtype=bool)
+    ev = np.empty(ne * 2, np.int32)
+    mesh.edges.foreach_get("vertices", ev)
+    ev = ev.reshape(-1, 2)
+    if faces is not None and len(faces):
+        psel[faces] = True
+        loop_start = np.empty(npoly, np.int32)
+        loop_total = np.empty(npoly, np.int32)
+        mesh.polygons.foreach_get("loop_start", loop_start)
+        mesh.polygons.foreach_get("loop_total", loop_total)
+        loop_v = np.empty(len(mesh.loops), np.int32)
+        mesh.loops.foreach_get("vertex_index", loop_v)
+        loop_e = np.empty(len(mesh.loops), np.int32)
+        mesh.loops.foreach_get("edge_index", loop_e)
+        in_sel = np.repeat(psel, loop_total)
+        vsel[loop_v[in_sel]] = True
+        esel[loop_e[in_sel]] = True
+    if edges is not None and len(edges):
+        esel[edges] = True
+        vsel[ev[edges].ravel()] = True
+    mesh.vertices.foreach_set("select", vsel)
+    mesh.edges.foreach_set("select", esel)
+    mesh.polygons.foreach_set("select", psel)
+    mesh.update()
+    bpy.ops.object.mode_set(mode="EDIT")
+    return int(psel.sum() if faces is not None and len(faces) else esel.sum())

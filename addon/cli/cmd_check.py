@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""figurine check: print checks on a mesh file at its printed size.
+
+STL is read by the core (no Blender needed, and fast on big files); other formats go through
+Blender's importers. Exit 0 when the mesh passes, 1 when a check fails, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core.errors import EXIT_CHECK_FAILED, EXIT_OK, BadInputError
+
+NAME = "check"
+HELP = "Check a mesh for 3D printing (walls, holes, intersections, stability...) at its printed size."
+
+# CLI option -> PrintSettings field, with the help text's unit.
+OVERRIDES = (
+    ("--min-wall", "min_wall_mm", "MM", "thinnest wall that passes"),
+    ("--fragile-thickness", "fragile_thickness_mm", "MM", "parts thinner than this and long are fragile"),
+    ("--fragile-ratio", "fragile_ratio", "X", "a fragile part is at least X times longer than thick"),
+    ("--degenerate", "degenerate_mm", "MM", "faces narrower / edges shorter than this are degenerate"),
+    ("--distort-angle", "distort_angle_deg", "DEG", "polygons folded more than this are distorted"),
+    ("--sharp-angle", "sharp_angle_deg", "DEG", "edges whose faces turn more than this are sharp"),
+    ("--overhang-angle", "overhang_angle_deg", "DEG", "faces leaning past this from vertical overhang"),
+    ("--min-part", "min_part_mm", "MM", "loose parts smaller than this are tiny bits"),
+    ("--contact", "contact_mm", "MM", "vertices this close to the lowest point are the footprint"),
+    ("--stability-margin", "stability_margin_mm", "MM", "centre of mass must be this far inside the footprint"),
+    ("--density", "density_g_per_ml", "G/ML", "material density for the weight estimate"),
+)
+
+
+def add_arguments(p) -> None:
+    p.add_argument("mesh", metavar="MESH", help="STL, GLB, GLTF, OBJ, PLY or FBX file")
+    p.add_argument("--height", type=float, metavar="MM",
+                   help="judge the mesh scaled to this height in mm (default: the file's units are mm)")
+    p.add_argument("--preset", choices=("resin", "fdm", "custom"), default="resin",
+                   help="threshold set: resin (min wall 0.6 mm), fdm (0.4 nozzle, 1.0 mm), custom")
+    for flag, _field, metavar, text in OVERRIDES:
+        p.add_argument(flag, type=float, metavar=metavar, help=text)
+    p.add_argument("--indices", action="store_true",
+                   help="include each finding's element indices in the JSON (large on big meshes)")
+    p.add_argument("--report", metavar="FILE", help="also write the JSON report to FILE")
+
+
+def _load(path: str, out):
+    """The mesh as a TriMesh plus (when known) the polygon of each triangle."""
+    from ..core.meshformats import require_mesh_file
+
+    fmt = require_mesh_file(path)
+    if fmt == "stl":
+        from ..core.stl import read_stl
+
+        out.progress("import", f"reading {path}")
+        try:
+            return read_stl(path), None
+        except (ValueError, OSError, UnicodeError) as exc:
+            raise BadInputError(f"{Path(path).name} could not be read as STL: {exc}",
+                                hint="re-export the model as STL") from None
+    from .blender_host import empty_scene
+
+    with empty_scene():
+        from ..blender import findings, pipeline
+
+        out.progress("import", f"reading {path} with Blender's {fmt.upper()} importer")
+        obj = pipeline.import_mesh_file(path)
+        return findings.mesh_arrays(obj.data, obj.matrix_world)
+
+
+def execute(args, out) -> int:
+    from ..core import printcheck
+
+    overrides = {field: getattr(args, flag[2:].replace("-", "_")) for flag, field, _m, _t in OVERRIDES}
+    settings = printcheck.preset(args.preset, **overrides)
+    if args.height is not None and not (0 < args.height <= 10000):
+        raise BadInputError(f"height {args.height} mm is out of range", hint="pass the printed height in mm, e.g. 32")
+    mesh, poly = _load(args.mesh, out)
+    if mesh.is_empty:
+        raise BadInputError(f"{Path(args.mesh).name} has no triangles", hint="give a mesh with faces")
+    if args.height:
+        mesh = printcheck.scale_to_height(mesh, args.height)
+    out.progress("check", f"{len(mesh.triangles)} triangles, preset {settings.preset}")
+    analysis = printcheck.analyze(mesh, settings, polygon_of_triangle=poly)
+    result = analysis.to_dict(include_indices=args.indices)
+    result["mesh"] = str(args.mesh)
+    if args.height:
+        result["height_mm"] = float(args.height)
+    if args.report:
+        from ..core import atomic
+
+        atomic.write_json(args.report, result)
+    out.finish(result, _human(result))
+    return EXIT_OK if result["passed"] else EXIT_CHECK_FAILED
+
+
+def _human(r: dict) -> str:
+    c = r["checks"]
+    x, y, z = r["size_mm"]
+    lines = [
+        f"{'PASS' if r['passed'] else 'FAIL'}  {Path(r['mesh']).name}  ({r['preset']} preset)",
+        f"  size {x:g} x {y:g} x {z:g} mm, volume {r['volume_ml']:.3f} ml "
+        f"(~{r['material']['weight_g']:.2f} g), {'stable' if r['stable'] else 'NOT stable'}",
+    ]
+    thick = f"{'>= ' if c['min_thickness_capped'] else ''}{c['min_thickness_mm']:g} mm"
+    rows = [("non-manifold edges", c["non_manifold_edges"]), ("flipped edges", c["flipped_edges"]),
+            ("holes", c["boundary_loops"]), ("intersecting faces", c["intersecting_faces"]),
+            ("degenerate faces", c["degenerate_faces"]), ("distorted faces", c["distorted_faces"]),
+            ("thin faces", f"{c['thin_faces']} (thinnest {thick})"), ("sharp edges", c["sharp_edges"]),
+            ("overhang faces", c["overhang_faces"]), ("loose parts", c["loose_parts"]),
+            ("floating parts", c["floating_parts"]), ("tiny parts", c["tiny_parts"]),
+            ("fragile protrusions", c["fragile_protrusions"])]
+    lines += [f"  {name:<20} {value}" for name, value in rows]
+    if r["failures"]:
+        lines.append(f"  fails: {', '.join(r['failures'])}")
+    if r["warnings"]:
+        lines.append(f"  warnings: {', '.join(r['warnings'])}")
+    return "\n".join(lines)
