@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "cmd_sample",
     "cmd_prepare", "cmd_edit",
     "cmd_generate", "cmd_resume", "cmd_providers",
+    "cmd_review",
 ]
 
 

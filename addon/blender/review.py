@@ -1,0 +1,341 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Review a model in Blender: clay renders, heat maps, the comparison with the input views.
+
+``review_job`` is what ``figurine review`` and the operator ``figurine.review`` both call. It
+writes a ``review`` step into the job folder (renders, difference images, ``review.json``,
+``report.html``) and publishes the two files at the job's top level.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import bpy
+import numpy as np
+
+from ..core import atomic
+from ..core.errors import BadInputError
+from ..core.images import STUDIO_GRAY
+from ..core.images.prepare import ViewSet, load_prepared
+from ..core.jobstore import Job, StepRun
+from ..core.meshdata import TriMesh
+from ..core.review import heatmap, report, silhouette
+from ..core.review.verdict import decide
+from ..core.stl import read_stl
+from ..core.version import VERSION
+from . import clay, meshio, render
+
+CLAY_VIEWS = ("front", "back", "left", "right", "three_quarter")
+HEAT_VIEWS = ("front", "three_quarter")  # each render of a full-size model costs seconds
+# Overhangs face down: seen level they hide under the chin and arms, so their renders look
+# from this far below the horizon (not further, or a base hides the figure).
+BELOW_TILT_DEG = 25.0
+OVERHANG_VIEWS = ("front", "back")
+DEFAULT_SIZE = 512
+
+Progress = Callable[[str, float, str], None]
+
+
+def _no_progress(step: str, fraction: float, message: str) -> None:
+    pass
+
+
+@dataclass
+class CheckMaps:
+    """The print check's per-element arrays, indexed like the reviewed ``TriMesh``."""
+
+    thickness_mm: np.ndarray | None = None  # per vertex; NaN where not measured
+    overhang_faces: np.ndarray | None = None  # triangle indices (or a boolean mask)
+    min_wall_mm: float = 0.6
+    overhang_angle: float | None = None
+
+
+@dataclass
+class ReviewResult:
+    job_dir: Path
+    folder: Path  # the review step folder
+    review_path: Path
+    html_path: Path
+    review: dict
+
+    @property
+    def decision(self) -> str:
+        return self.review["verdict"]["decision"]
+
+
+# -- renders ------------------------------------------------------------------------------------
+def _save_rgb(path: Path, rgb: np.ndarray) -> Path:
+    from PIL import Image
+
+    with atomic.atomic_path(path) as tmp:
+        Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), "RGB").save(tmp, format="PNG")
+    return path
+
+
+def _on_gray(rgba_path: Path, out_path: Path) -> np.ndarray:
+    """Composite an RGBA render over studio gray; write it and return its alpha (0..1)."""
+    from PIL import Image
+
+    with Image.open(rgba_path) as im:
+        rgba = im.convert("RGBA")
+    canvas = Image.new("RGBA", rgba.size, (*STUDIO_GRAY, 255))
+    canvas.alpha_composite(rgba)
+    with atomic.atomic_path(out_path) as tmp:
+        canvas.convert("RGB").save(tmp, format="PNG")
+    return np.asarray(rgba, dtype=np.float32)[..., 3] / 255.0
+
+
+def clay_renders(objects, out_dir: str | os.PathLike, *, size: int = DEFAULT_SIZE,
+                 views=CLAY_VIEWS) -> tuple[dict[str, Path], dict[str, np.ndarray]]:
+    """Neutral gray clay renders on #BEBEBE (``clay_<view>.png``), framed like the input views.
+
+    Workbench's single colour is used rather than the clay material so the user's materials
+    and the object's slots are never touched. Returns the image paths and each view's alpha
+    (the silhouette the comparison uses), and keeps the transparent renders as
+    ``alpha_<view>.png``."""
+    out_dir = Path(out_dir)
+    raw = render.render_views(objects, out_dir, views=views, size=size, color="SINGLE",
+                              single_color=clay.CLAY_RGBA[:3], prefix="alpha_")
+    paths, alphas = {}, {}
+    for view, path in raw.items():
+        paths[view] = out_dir / f"clay_{view}.png"
+        alphas[view] = _on_gray(path, paths[view])
+    return paths, alphas
+
+
+def _heat_object(tm: TriMesh, name: str, point_rgba: np.ndarray | None = None,
+                 face_rgba: np.ndarray | None = None) -> "bpy.types.Object":
+    """A temporary object holding ``tm`` with one colour attribute (per vertex or per face).
+
+    Blender's colour attributes live on points or face corners only, so per-face colours are
+    repeated onto each face's corners."""
+    obj = meshio.trimesh_to_object(tm, name, collection=None)
+    bpy.context.scene.collection.objects.unlink(obj)  # only the render scene needs it
+    mesh = obj.data
+    if point_rgba is not None:
+        attr = mesh.color_attributes.new("figurine_heat", "FLOAT_COLOR", "POINT")
+        attr.data.foreach_set("color", np.ascontiguousarray(point_rgba, np.float32).ravel())
+    elif face_rgba is not None:
+        totals = np.empty(len(mesh.polygons), np.int32)
+        mesh.polygons.foreach_get("loop_total", totals)
+        attr = mesh.color_attributes.new("figurine_heat", "FLOAT_COLOR", "CORNER")
+        attr.data.foreach_set("color", np.repeat(np.asarray(face_rgba, np.float32), totals, axis=0).ravel())
+    else:
+        raise ValueError("a heat map needs point or face colours")
+    mesh.color_attributes.active_color = attr
+    mesh.color_attributes.render_color_index = mesh.color_attributes.active_color_index
+    return obj
+
+
+def heatmap_renders(tm: TriMesh, out_dir: str | os.PathLike, name: str, *, point_rgba=None, face_rgba=None,
+                    size: int = DEFAULT_SIZE, views=HEAT_VIEWS, below_deg: float = 0.0) -> dict[str, Path]:
+    """Render ``tm`` painted with the given colours (Workbench attribute colours) to
+    ``<name>_<view>.png`` on #BEBEBE; with ``below_deg`` the figure is tipped back so the
+    camera looks up at it from that angle below the horizon (``<name>_<view>_below.png``)."""
+    out_dir = Path(out_dir)
+    obj = _heat_object(tm, f"Figurine {name}", point_rgba, face_rgba)
+    mesh = obj.data
+    # Tipping the top away from the camera (negative X rotation for the front camera at -Y,
+    # positive for the back camera at +Y) brings the underside into view.
+    suffix = "_below" if below_deg else ""
+    raw = {}
+    try:
+        for view in views:
+            sign = -1.0 if view != "back" else 1.0
+            obj.rotation_euler = (sign * math.radians(below_deg), 0.0, 0.0)
+            raw.update(render.render_views([obj], out_dir, views=(view,), size=size,
+                                           color="VERTEX",  # Workbench's colour-attribute mode ("Attribute")
+                                           prefix=f"alpha_{name}_"))
+    finally:
+        bpy.data.objects.remove(obj)
+        bpy.data.meshes.remove(mesh)
+    written = {}
+    for view, path in raw.items():
+        written[f"{view}{suffix}"] = out_dir / f"{name}_{view}{suffix}.png"
+        _on_gray(path, written[f"{view}{suffix}"])
+        path.unlink()  # the transparent copy is only an intermediate here
+    return written
+
+
+# -- the print check ----------------------------------------------------------------------------
+def job_preset(job: Job) -> str:
+    """The printer preset the job's run checked with (resin unless it said otherwise)."""
+    entry = job.last_step("check")
+    preset = (entry or {}).get("params", {}).get("preset")
+    return preset if isinstance(preset, str) and preset else "resin"
+
+
+def print_check(tm: TriMesh, preset: str) -> tuple[dict, CheckMaps]:
+    """Check the reviewed model itself (in mm, as it stands) with the print-check engine:
+    the report for the summary, and its thickness and overhang arrays for the heat maps.
+
+    Re-checking rather than reading the run's report.json keeps the summary true to the
+    model on show, which may have been edited or regenerated since the run."""
+    from ..core import printcheck
+
+    settings = printcheck.preset(preset)
+    analysis = printcheck.analyze(tm, settings)
+    check = {**analysis.report, "source": f"print check of the reviewed model, {preset} preset"}
+    maps = CheckMaps(thickness_mm=analysis.vertex_thickness,
+                     overhang_faces=analysis.elements.get("overhang_faces"),
+                     min_wall_mm=float(settings.min_wall_mm), overhang_angle=float(settings.overhang_angle_deg))
+    return check, maps
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+def _prepared_views(job: Job) -> ViewSet:
+    entry = job.last_step("prepare")
+    if entry is None:
+        raise BadInputError(f"{job.root} has no prepared views to compare with",
+                            hint="run 'figurine run' (or Make Figurine) for this job first")
+    return load_prepared(job.root / entry["folder"])
+
+
+def _job_model(job: Job) -> TriMesh:
+    path = job.root / "figurine.stl"
+    if not path.is_file():
+        raise BadInputError(f"{job.root} has no figurine.stl to review",
+                            hint="run 'figurine run' (or Make Figurine) for this job first")
+    return read_stl(path).weld()
+
+
+def _write_input(view, out: Path, size: int) -> Path:
+    from PIL import Image
+
+    img = Image.fromarray(view.rgb, "RGB")
+    if img.size != (size, size):
+        img = img.resize((size, size), Image.Resampling.LANCZOS)
+    with atomic.atomic_path(out) as tmp:
+        img.save(tmp, format="PNG")
+    return out
+
+
+# -- the whole review -----------------------------------------------------------------------------
+def review_job(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
+               run_check: bool = True, progress: Progress | None = None) -> ReviewResult:
+    """Review the job's model (``obj`` if given, else the job's ``figurine.stl``) against the
+    job's prepared views; write the ``review`` step and publish ``review.json`` and
+    ``report.html`` at the job's top level.
+
+    ``preset`` is the printer preset for the print check (default: the one the job's run
+    used); ``run_check=False`` leaves the check and its heat maps out."""
+    progress = progress or _no_progress
+    if not 128 <= int(size) <= 2048:
+        raise BadInputError(f"review image size {size} is out of range", hint="use 128 to 2048 pixels")
+    job = Job.open(job_dir, create=False)
+    viewset = _prepared_views(job)
+    tm = meshio.object_to_trimesh(obj) if obj is not None else _job_model(job)
+    model_label = obj.name if obj is not None else "figurine.stl"
+    preset = preset or job_preset(job)
+
+    with job.step("review", {"size": size, "model": model_label, "preset": preset if run_check else None,
+                             "views": list(viewset.views)}) as step:
+        temp = None
+        try:
+            if obj is None:
+                temp = meshio.trimesh_to_object(tm, "Figurine Review", collection=None)
+                bpy.context.scene.collection.objects.unlink(temp)
+            progress("render", 0.0, f"clay renders of {len(CLAY_VIEWS)} views")
+            clay_paths, alphas = clay_renders([obj if obj is not None else temp], step.folder, size=size)
+        finally:
+            if temp is not None:
+                mesh = temp.data
+                bpy.data.objects.remove(temp)
+                bpy.data.meshes.remove(mesh)
+
+        progress("compare", 0.4, f"silhouettes against {len(viewset.views)} input view(s)")
+        comparisons = silhouette.compare_views(alphas, {slot: v.matte for slot, v in viewset.views.items()},
+                                               size=size)
+        view_entries = []
+        for comp in comparisons:
+            input_path = _write_input(viewset.views[comp.view], step.path(f"input_{comp.view}.png"), size)
+            assert comp.diff is not None
+            diff_path = _save_rgb(step.path(f"diff_{comp.view}.png"), comp.diff)
+            entry = comp.to_dict()
+            entry["images"] = {"input": step.relpath(input_path), "render": step.relpath(clay_paths[comp.view]),
+                               "diff": step.relpath(diff_path)}
+            view_entries.append(entry)
+
+        check, maps = None, None
+        if run_check:
+            progress("check", 0.6, f"print check ({preset})")
+            check, maps = print_check(tm, preset)
+        verdict = decide(comparisons, check)
+
+        heat = _heat_maps(tm, step, maps, size, progress)
+        lo, hi = tm.bounds()
+        review = {
+            "format": report.REVIEW_FORMAT,
+            "tool": f"figurine_forge {VERSION} · Blender {bpy.app.version_string}",
+            "job": job.manifest.get("id", ""),
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "model": model_label,
+            "verdict": verdict.to_dict(),
+            "score": round(verdict.score, 4),
+            "views": view_entries,
+            "renders": {view: step.relpath(p) for view, p in clay_paths.items()},
+            "heatmaps": heat,
+            "print": {"size_mm": [round(float(v), 3) for v in hi - lo],
+                      "material": report.material_estimate(tm.volume())},
+            "check": check,
+            "folder": step.relpath(step.folder),
+        }
+        review["files"] = _files(job, step)
+        review_path = report.write_review_json(step.path("review.json"), review)
+        html_path = report.write_html(step.path("report.html"), review, job.root)
+        job.finish_step(step, {"review": review_path, "report": html_path},
+                        {"decision": verdict.decision, "score": round(verdict.score, 4),
+                         "iou": {c.view: round(c.iou, 4) for c in comparisons}})
+    top_review = job.promote(review_path, "review.json")
+    top_html = job.promote(html_path, "report.html")
+    progress("done", 1.0, f"{verdict.decision}: wrote {top_html}")
+    return ReviewResult(job.root, step.folder, top_review, top_html, review)
+
+
+def _heat_maps(tm: TriMesh, step: StepRun, maps: CheckMaps | None, size: int, progress: Progress) -> dict:
+    if maps is None:
+        return {"maps": [], "note": "No heat maps: the print check was not run for this review."}
+    progress("heatmaps", 0.8, "thickness and overhang heat maps")
+    out = []
+    if maps.thickness_mm is not None:
+        t = np.asarray(maps.thickness_mm, dtype=np.float64)
+        if t.shape != (len(tm.vertices),):
+            raise ValueError(f"thickness map has {t.shape} entries for {len(tm.vertices)} vertices")
+        images = heatmap_renders(tm, step.folder, "thickness", size=size,
+                                 point_rgba=heatmap.thickness_colors(t, maps.min_wall_mm))
+        thin = int(np.count_nonzero(np.isfinite(t) & (t < maps.min_wall_mm)))
+        out.append({"name": "thickness", "title": "Wall thickness",
+                    "caption": (f"red: thinner than {maps.min_wall_mm:g} mm ({thin} of {len(t)} vertices); "
+                                f"amber: under {2 * maps.min_wall_mm:g} mm; gray: thicker"),
+                    "flagged": thin,
+                    "images": {v: step.relpath(p) for v, p in images.items()}})
+    if maps.overhang_faces is not None:
+        faces = heatmap.face_colors(len(tm.triangles), maps.overhang_faces)
+        flagged = int(np.count_nonzero((faces != np.asarray(heatmap.NEUTRAL, np.float32)).any(axis=1)))
+        images = heatmap_renders(tm, step.folder, "overhang", size=size, face_rgba=faces, views=OVERHANG_VIEWS,
+                                 below_deg=BELOW_TILT_DEG)
+        angle = f" beyond {maps.overhang_angle:g}° from the build direction" if maps.overhang_angle else ""
+        out.append({"name": "overhang", "title": "Overhangs",
+                    "caption": (f"magenta: {flagged} of {len(tm.triangles)} faces overhang{angle} and need "
+                                f"support; seen from {BELOW_TILT_DEG:g}° below"),
+                    "flagged": flagged,
+                    "images": {v: step.relpath(p) for v, p in images.items()}})
+    return {"maps": out}
+
+
+def _files(job: Job, step: StepRun) -> list[dict]:
+    """What the job folder holds for the reader, relative to the job folder."""
+    known = [("figurine.stl", "the printable model (binary STL, millimetres)"),
+             ("report.json", "the run's report: mesh facts and the print check"),
+             ("review.json", "this review for scripts (per view IoU, verdict)"),
+             ("report.html", "this page"),
+             ("job.json", "the job manifest: inputs and every step")]
+    files = [{"path": name, "what": what} for name, what in known
+             if (job.root / name).exists() or name in ("review.json", "report.html")]
+    files.append({"path": step.relpath(step.folder) + "/", "what": "the review's images and the step's copy of both files"})
+    return files

@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""From per-view comparisons (and the print check) to keep / regenerate / fix, in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .silhouette import ViewComparison
+
+# Per-view IoU at or above which a silhouette counts as agreeing with its input view. A visual
+# hull of clean views lands at 0.95-0.99; outline resampling alone costs about 0.01.
+KEEP_IOU = 0.95
+# Below this the model is a different shape, not a flawed copy: generate it again.
+REGENERATE_IOU = 0.85
+# A missing patch this large (share of the view's silhouette) is a lost part — an arm, a head
+# — that no repair brings back. Smaller patches (a thin hand, a trimmed edge) can be fixed.
+LOST_PART = 0.03
+
+ADVICE = {
+    "keep": "The model matches its views; go ahead and print it.",
+    "fix": "Close, but fix the points below in Blender (sculpt, repair, or re-check) before printing.",
+    "regenerate": "The model does not match its views; generate it again (clearer or more views help).",
+}
+
+
+@dataclass
+class Verdict:
+    decision: str  # "keep", "fix" or "regenerate"
+    score: float  # mean IoU over the compared views
+    reasons: list[str] = field(default_factory=list)
+    worst_view: str = ""
+
+    @property
+    def advice(self) -> str:
+        return ADVICE[self.decision]
+
+    def to_dict(self) -> dict:
+        return {"decision": self.decision, "score": round(self.score, 4), "worst_view": self.worst_view,
+                "reasons": list(self.reasons), "advice": self.advice}
+
+
+def decide(comparisons: list[ViewComparison], check: dict | None = None) -> Verdict:
+    """The verdict over all compared views, with the findings that drove it first."""
+    if not comparisons:
+        raise ValueError("no views to judge")
+    ious = {c.view: c.iou for c in comparisons}
+    worst = min(ious, key=lambda v: ious[v])
+    score = sum(ious.values()) / len(ious)
+    regenerate: list[str] = []
+    fix: list[str] = []
+    for c in comparisons:
+        if c.iou < REGENERATE_IOU:
+            regenerate.append(f"silhouette agrees only {c.iou:.2f} in the {c.view} view")
+        elif c.iou < KEEP_IOU:
+            fix.append(f"silhouette agrees {c.iou:.2f} in the {c.view} view (below {KEEP_IOU:.2f})")
+        for region in c.regions:
+            text = region.describe(c.view)
+            if region.kind == "missing" and region.fraction >= LOST_PART:
+                regenerate.append(text)
+            else:
+                fix.append(text)
+    if check is not None and check.get("passed") is False:
+        fix.append("the print check failed: " + (", ".join(check_findings(check)) or "see the check summary"))
+    decision = "regenerate" if regenerate else "fix" if fix else "keep"
+    agree = (f"silhouette agrees {score:.2f} over {len(ious)} view(s); worst: {worst} {ious[worst]:.2f}")
+    return Verdict(decision, score, [*regenerate, *fix, agree], worst)
+
+
+def check_findings(check: dict) -> list[str]:
+    """The print check's failed checks in words ("12 thin faces", "unstable").
+
+    Reads the engine's report: ``failures`` names the checks that failed and ``checks``
+    holds their counts. Without ``failures``, non-zero counts are listed (one loose part is
+    the figure itself; ``min_*`` entries are measurements, not counts)."""
+    counts = check.get("checks") if isinstance(check.get("checks"), dict) else {}
+    failures = check.get("failures")
+    if isinstance(failures, list):
+        found = []
+        for name in failures:
+            value = counts.get(name)
+            words = str(name).replace("_", " ")
+            found.append(f"{value} {words}" if isinstance(value, int) and not isinstance(value, bool) else words)
+        return found
+    found = []
+    for name, value in counts.items():
+        if isinstance(value, int) and not isinstance(value, bool) and not name.startswith("min_"):
+            if value > (1 if name == "loose_parts" else 0):
+                found.append(f"{value} {name.replace('_', ' ')}")
+    return found
