@@ -26,9 +26,9 @@ def figure_mask(size=(384, 384), view="front", scale=1.0, dx=0, dy=0) -> np.ndar
     if view in ("front", "back"):
         d.ellipse(box(-0.09, 0.0, 0.09, 0.2), fill=255)  # head
         d.rectangle(box(-0.13, 0.2, 0.13, 0.55), fill=255)  # body
-        d.rectangle(box(-0.2, 0.22, -0.15, 0.5), fill=255)  # arms, a gap from the body
-        d.rectangle(box(0.15, 0.22, 0.2, 0.5), fill=255)
-        d.rectangle(box(-0.15, 0.22, 0.15, 0.26), fill=255)  # shoulders join the arms
+        d.rectangle(box(-0.21, 0.22, -0.16, 0.5), fill=255)  # arms, a gap from the body
+        d.rectangle(box(0.16, 0.22, 0.21, 0.5), fill=255)
+        d.rectangle(box(-0.16, 0.22, 0.16, 0.26), fill=255)  # shoulders join the arms
         d.rectangle(box(-0.11, 0.55, -0.02, 0.96), fill=255)  # legs with a gap
         d.rectangle(box(0.02, 0.55, 0.11, 0.96), fill=255)
         d.rectangle(box(-0.12, 0.94, -0.01, 1.0), fill=255)  # feet

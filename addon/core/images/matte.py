@@ -105,7 +105,7 @@ def _solid_mask(resid: np.ndarray, dist: np.ndarray, noise: float) -> np.ndarray
     close to the backdrop (gray trousers, silver studs). A real pocket shows the backdrop's
     own noise; a painted part sits measurably away from it, or is too small to be a gap."""
     h, w = dist.shape
-    low = max(2.0 * noise, 0.012)
+    low = max(SEED_NOISE * noise, 0.012)
     backdrop_like = dist < low
     labels, count = ops.label(backdrop_like)
     if count == 0:
@@ -119,7 +119,8 @@ def _solid_mask(resid: np.ndarray, dist: np.ndarray, noise: float) -> np.ndarray
     for c in range(3):
         offset[:, c] = np.bincount(flat_l, weights=resid[..., c].ravel(), minlength=count + 1)
     offset = np.linalg.norm(offset, axis=1) / np.maximum(sizes, 1)
-    limit = 0.5 * noise + 1.5 * noise / np.sqrt(np.maximum(sizes, 1))
+    # the floor covers the colour bias JPEG leaves in narrow gaps between strong colours
+    limit = max(0.6 * noise, 0.008) + 1.5 * noise / np.sqrt(np.maximum(sizes, 1))
     is_bg = (sizes >= 8) & (offset < limit)
     is_bg[0] = False
     is_bg[outside_ids] = True
@@ -176,7 +177,7 @@ def _crop_box(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
     return slice(y0, y1), slice(x0, x1)
 
 
-def _soft_from_backdrop(rgb: np.ndarray, back: np.ndarray, solid: np.ndarray,
+def _soft_from_backdrop(rgb: np.ndarray, back: np.ndarray, solid: np.ndarray, dist: np.ndarray,
                         noise: float) -> tuple[np.ndarray, np.ndarray]:
     """Soft alpha and un-mixed colour in a thin band around the hard mask's outline; all the
     arithmetic runs on the band's pixels only (a few percent of the image)."""
@@ -186,10 +187,16 @@ def _soft_from_backdrop(rgb: np.ndarray, back: np.ndarray, solid: np.ndarray,
     fg = rgb.copy()
     ys, xs = _crop_box(solid, 6 * r)
     img, sol = rgb[ys, xs], solid[ys, xs]
+    # The band reaches a few edge widths inside: JPEG ringing next to strong colours leaves
+    # blobs that differ from the backdrop by more than its noise and join the hard mask;
+    # the projection below sends them back to the backdrop.
     inner = ops.erode(sol, r + 1)
     if not inner.any():
         inner = sol
-    band = ops.dilate(sol, 1) & ~inner
+    deep = ops.erode(sol, BAND_DEPTH * r + 1)
+    faint = dist[ys, xs] < max(JUNK_NOISE * noise, JUNK_MIN)
+    band = ops.dilate(sol, 1) & ~(inner & (deep | ~faint))
+    inner &= ~band
     at = np.nonzero(band)
     pix, bg = img[at], back[ys, xs][at]
     colour = _spread_colour(img, inner, at, r + 2)
@@ -225,6 +232,10 @@ def _soft_from_backdrop(rgb: np.ndarray, back: np.ndarray, solid: np.ndarray,
 
 
 CHROMA_WEIGHT = 0.1
+BAND_DEPTH = 4
+SEED_NOISE = 3.5
+JUNK_NOISE = 6.0
+JUNK_MIN = 0.08
 PROJ_CHROMA = 1.0
 _LUMA = np.asarray([0.299, 0.587, 0.114], np.float32)
 
@@ -257,9 +268,10 @@ def _foreground_from_alpha(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     at = np.nonzero(partial[ys, xs])
     colour = _spread_colour(rgb[ys, xs], inner[ys, xs], at, r + 2)
     a = alpha[ys, xs][at][:, None]
+    wgt = a * a  # as for backdrop mattes: the fainter the pixel, the more it is fringe
     fg = rgb.copy()
     fg_crop = fg[ys, xs]  # a view: writes land in fg
-    fg_crop[at] = a * fg_crop[at] + (1 - a) * colour
+    fg_crop[at] = wgt * fg_crop[at] + (1 - wgt) * colour
     return fg
 
 
@@ -288,7 +300,7 @@ def extract(rgba: np.ndarray) -> MatteResult:
         dist = np.sqrt(np.einsum("ijk,ijk->ij", resid, resid))
         solid = _solid_mask(resid, dist, noise)
         _check_coverage(solid)
-        alpha, fg = _soft_from_backdrop(rgb, back, solid, noise)
+        alpha, fg = _soft_from_backdrop(rgb, back, solid, dist, noise)
         mean_back = tuple(float(x) for x in back.reshape(-1, 3).mean(axis=0))
         result = MatteResult(alpha, fg, "backdrop", mean_back)
     _check_coverage(result.alpha > 0.5)

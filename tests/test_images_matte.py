@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Matting on drawn figures: graded, noisy, JPEG-compressed backdrops of any colour."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import pytest
+
+from figurine_forge.core.errors import BadInputError
+from figurine_forge.core.images import STUDIO_GRAY, matte, ops
+from figurine_forge.core.images.load import load_rgba
+from figurine_forge.core.images.prepare import prepare_view_set
+from synth_views import figure_mask, paint, save_png, view_file
+
+
+def iou(a, b):
+    a, b = a >= 0.5, b >= 0.5
+    return (a & b).sum() / (a | b).sum()
+
+
+def _bfs_labels(mask):
+    """Reference 4-connected labelling (slow, for small arrays only)."""
+    h, w = mask.shape
+    out = np.zeros((h, w), int)
+    n = 0
+    for y in range(h):
+        for x in range(w):
+            if mask[y, x] and not out[y, x]:
+                n += 1
+                out[y, x] = n
+                todo = deque([(y, x)])
+                while todo:
+                    cy, cx = todo.popleft()
+                    for ny, nx in ((cy + 1, cx), (cy - 1, cx), (cy, cx + 1), (cy, cx - 1)):
+                        if 0 <= ny < h and 0 <= nx < w and mask[ny, nx] and not out[ny, nx]:
+                            out[ny, nx] = n
+                            todo.append((ny, nx))
+    return out, n
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_label_matches_reference(seed):
+    rng = np.random.default_rng(seed)
+    mask = rng.random((37, 53)) < (0.35 + 0.05 * seed)
+    labels, n = ops.label(mask)
+    ref, n_ref = _bfs_labels(mask)
+    assert n == n_ref
+    # same partition: a one-to-one map between label ids
+    pairs = set(zip(labels[mask].tolist(), ref[mask].tolist()))
+    assert len(pairs) == n and len({a for a, _ in pairs}) == n and np.all(labels[~mask] == 0)
+
+
+def test_label_long_spiral_is_one_component():
+    size = 101
+    m = np.zeros((size, size), bool)
+    y0, x0, y1, x1 = 0, 0, size - 1, size - 1
+    while y0 <= y1 and x0 <= x1:  # a rectangular spiral of width 1 with gaps of 1
+        m[y0, x0:x1 + 1] = True
+        m[y0:y1 + 1, x1] = True
+        m[y1, x0:x1 + 1] = True
+        m[y0 + 2:y1 + 1, x0] = True
+        y0, x0, y1, x1 = y0 + 2, x0 + 2, y1 - 2, x1 - 2
+        if y0 <= y1:
+            m[y0, x0 - 2:x0] = True  # join to the next ring
+    labels, n = ops.label(m)
+    ref, n_ref = _bfs_labels(m)
+    assert n == n_ref
+
+
+@pytest.mark.parametrize("backdrop", [(0.72, 0.72, 0.75), (0.2, 0.65, 0.25), (0.95, 0.95, 0.93), (0.25, 0.22, 0.3)])
+def test_matte_on_graded_noisy_jpeg(tmp_path, backdrop):
+    path, truth = view_file(tmp_path, "v", backdrop=backdrop, gradient=0.1, noise=2.0)
+    result = matte.extract(load_rgba(path))
+    assert result.source == "backdrop"
+    assert iou(result.alpha, truth) > 0.95
+    assert result.touches == []
+
+
+def test_gap_between_arm_and_body_is_background_and_gray_part_is_subject(tmp_path):
+    # the legs are painted a gray only 0.1 away from the backdrop, the arm gaps show backdrop
+    path, truth = view_file(tmp_path, "v", backdrop=(0.72, 0.72, 0.72), gradient=0.05,
+                            subject_colours=((0.8, 0.2, 0.15), (0.15, 0.25, 0.6), (0.62, 0.62, 0.62)))
+    alpha = matte.extract(load_rgba(path)).alpha
+    h, w = truth.shape
+    fh, top = 0.8 * h, 0.1 * h
+    gap_x = int(w / 2 - 0.145 * fh)  # between the right-hand arm and the body, in image terms
+    gap_y = int(top + 0.38 * fh)
+    assert truth[gap_y, gap_x] == 0 and alpha[gap_y, gap_x] < 0.1
+    leg_y, leg_x = int(top + 0.8 * fh), int(w / 2 + 0.06 * fh)
+    assert truth[leg_y, leg_x] == 1 and alpha[leg_y, leg_x] > 0.9
+    assert iou(alpha, truth) > 0.95
+
+
+def test_no_halo_of_the_old_backdrop(tmp_path):
+    # a saturated green backdrop: after preparation no edge pixel may lean green
+    path, truth = view_file(tmp_path, "v", backdrop=(0.1, 0.8, 0.1), gradient=0.05, noise=1.0,
+                            subject_colours=((0.8, 0.2, 0.15), (0.15, 0.25, 0.6), (0.5, 0.45, 0.5)))
+    view = prepare_view_set({"front": path}, size=384).views["front"]
+    rgb = view.rgb.astype(np.float32)
+    greenness = rgb[..., 1] - (rgb[..., 0] + rgb[..., 2]) / 2
+    edge = (view.matte > 0.02) & (view.matte < 0.98)
+    assert edge.sum() > 200
+    # subject colours and the gray have greenness <= ~5; a halo of the old backdrop is a
+    # ring of tens of levels along the whole outline (JPEG leaves a few stray corner pixels)
+    assert np.percentile(greenness[edge], 95) < 12
+    assert np.mean(greenness[edge] > 12) < 0.05
+    # outside the character the backdrop is exactly studio gray
+    outside = view.matte == 0
+    assert outside.mean() > 0.5 and np.all(view.rgb[outside] == STUDIO_GRAY)
+
+
+def test_meaningful_alpha_is_used_and_fringe_cleaned(tmp_path):
+    mask = figure_mask((256, 256))
+    rgb = np.zeros((256, 256, 3), np.float32)
+    rgb[...] = (0.1, 0.2, 0.8)
+    edge = (mask > 0) & (mask < 1)
+    rgb[edge] = (1.0, 1.0, 1.0)  # a white fringe left by a cut-out tool
+    save_png(np.dstack([rgb, mask]), tmp_path / "cut.png")
+    result = matte.extract(load_rgba(tmp_path / "cut.png"))
+    assert result.source == "alpha"
+    assert np.allclose(result.alpha[mask >= 0.02], mask[mask >= 0.02], atol=1 / 255 + 1e-6)
+    # the fringe colour is pulled towards the interior blue
+    assert result.foreground[edge][:, 0].mean() < 0.6
+
+
+def test_subject_touching_the_border_is_reported(tmp_path):
+    path, _ = view_file(tmp_path, "v", scale=1.2, dy=40)  # feet below the bottom edge
+    result = matte.extract(load_rgba(path))
+    assert "bottom" in result.touches
+
+
+def test_no_subject(tmp_path):
+    rgb = paint(np.zeros((128, 128), np.float32))
+    save_png(rgb, tmp_path / "empty.png")
+    with pytest.raises(BadInputError, match="no character"):
+        matte.extract(load_rgba(tmp_path / "empty.png"))
+
+
+def test_busy_background_refused(tmp_path):
+    rng = np.random.default_rng(1)
+    save_png(rng.random((128, 128, 3)), tmp_path / "noise.png")
+    with pytest.raises(BadInputError):
+        matte.extract(load_rgba(tmp_path / "noise.png"))
