@@ -21,8 +21,10 @@ Policy, in one place so no provider gets it subtly different:
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import random
+import ssl
 import threading
 import time
 from pathlib import Path
@@ -35,6 +37,12 @@ from .base import Provider, ProviderConfig
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _CHUNK = 256 * 1024
+
+
+@functools.lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs ~0.1 s; one verified context serves every session and thread.
+    return httpx.create_ssl_context()
 
 
 class HttpStatusError(RemoteError):
@@ -121,6 +129,7 @@ class HttpSession:
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.config.read_timeout, connect=self.config.connect_timeout),
             follow_redirects=False,
+            verify=_ssl_context(),
             event_hooks={"request": [self._check_request]},
         )
 
