@@ -144,6 +144,14 @@ def write_thickness_attribute(obj, vertex_thickness: np.ndarray, probe_mm: float
     mesh.update()
 
 
+def _write_flags(mesh, name: str, domain: str, values: np.ndarray) -> None:
+    old = mesh.attributes.get(name)
+    if old is not None:
+        mesh.attributes.remove(old)
+    attr = mesh.attributes.new(name, "BOOLEAN", domain)
+    attr.data.foreach_set("value", np.ascontiguousarray(values, dtype=bool))
+
+
 def select_elements(obj, faces: np.ndarray | None = None, edges: np.ndarray | None = None) -> int:
     """Select exactly these polygons / edges (and their vertices) and enter Edit Mode.
 
@@ -176,9 +184,16 @@ def select_elements(obj, faces: np.ndarray | None = None, edges: np.ndarray | No
     if edges is not None and len(edges):
         esel[edges] = True
         vsel[ev[edges].ravel()] = True
-    mesh.vertices.foreach_set("select", vsel)
-    mesh.edges.foreach_set("select", esel)
-    mesh.polygons.foreach_set("select", psel)
+    # Selection lives in boolean attributes; writing them is one buffer copy each. (In bpy
+    # 5.0.1 ``edges.foreach_set("select")`` crashes and the existing ".select_edge" rejects a
+    # correctly sized buffer, so the attributes are recreated.)
+    _write_flags(mesh, ".select_vert", "POINT", vsel)
+    _write_flags(mesh, ".select_edge", "EDGE", esel)
+    _write_flags(mesh, ".select_poly", "FACE", psel)
     mesh.update()
+    # The select mode must match before Edit Mode loads the flags: in vertex mode, selected
+    # vertices would pull in every face around them.
+    face_mode = faces is not None and len(faces) > 0
+    bpy.context.tool_settings.mesh_select_mode = (False, not face_mode, face_mode)
     bpy.ops.object.mode_set(mode="EDIT")
     return int(psel.sum() if faces is not None and len(faces) else esel.sum())
