@@ -255,15 +255,16 @@ def _api_error(exc, key: str, attempts: int) -> RemoteError:
 
 
 def _transport_error(exc: Exception, key: str, settings: GeminiSettings) -> RemoteError:
-    import httpx
-
-    if isinstance(exc, httpx.TimeoutException) or "timeout" in type(exc).__name__.lower():
+    # The SDK talks through httpx or its fork httpx2 (separate classes with the same names),
+    # so sort by the class names along the hierarchy rather than by importing either.
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & {"TimeoutException", "TimeoutError", "ReadTimeout", "ConnectTimeout", "WriteTimeout", "PoolTimeout"}:
         return RemoteError(f"Gemini did not answer within {settings.timeout_s:g} s",
                            hint="try again, or allow a longer timeout")
-    if isinstance(exc, (httpx.ConnectError, httpx.NetworkError, OSError)):
-        return RemoteError("cannot reach Gemini (no network connection or the host refused)",
+    if names & {"ConnectError", "NetworkError", "ConnectionError", "OSError"}:
+        return RemoteError("cannot reach Gemini (no network connection, or the host refused)",
                            hint="check the internet connection and any proxy settings")
-    if isinstance(exc, httpx.HTTPError):
+    if "HTTPError" in names or "TransportError" in names:
         return RemoteError(f"the connection to Gemini failed ({type(exc).__name__})",
                            hint="check the internet connection and try again")
     return RemoteError(f"Gemini's answer could not be read ({type(exc).__name__}: {_redact(str(exc), key)[:120]})",
