@@ -5,6 +5,12 @@
 Stages blender_manifest.toml and the contents of addon/ into build/stage/ (the extension's
 package root), runs ``blender_ext.py build`` and ``blender_ext.py validate`` from the bpy
 module (or a Blender given with --blender-ext). Exit code non-zero if either fails.
+
+Bundled wheels: when build/wheels/ holds wheels (scripts/fetch_wheels.py, run by `make
+build`), they are copied into the package and the staged manifest gets generated
+``wheels = [...]`` and ``platforms = [...]`` keys; blender_manifest.toml in the repository
+stays free of generated lists. Without wheels the package relies on the Python it runs in.
+``--split-platforms`` also writes one smaller zip per platform (Blender's own splitting).
 """
 
 from __future__ import annotations
@@ -35,29 +41,76 @@ def find_blender_ext() -> Path:
 def manifest_version() -> str:
     text = (REPO / "blender_manifest.toml").read_text("utf-8")
     match = re.search(r'^version\s*=\s*"([^"]+)"', text, re.M)
+    if match is None:
+        raise SystemExit("build: blender_manifest.toml has no version")
     return match.group(1)
 
 
 def core_version() -> str:
     text = (REPO / "addon" / "core" / "version.py").read_text("utf-8")
-    return re.search(r'VERSION\s*=\s*"([^"]+)"', text).group(1)
+    match = re.search(r'VERSION\s*=\s*"([^"]+)"', text)
+    if match is None:
+        raise SystemExit("build: addon/core/version.py has no VERSION")
+    return match.group(1)
 
 
-def stage(dest: Path) -> None:
+WHEELS = REPO / "build" / "wheels"
+
+
+def wheel_record() -> dict:
+    """What scripts/fetch_wheels.py fetched: platforms and wheel file names."""
+    import json
+
+    record = REPO / "build" / "wheels.json"
+    try:
+        data = json.loads(record.read_text("utf-8"))
+    except (OSError, ValueError):
+        raise SystemExit(f"build: {WHEELS} has wheels but {record} is missing or unreadable; "
+                         "run scripts/fetch_wheels.py --clean") from None
+    missing = [n for n in data.get("wheels", []) if not (WHEELS / n).is_file()]
+    if missing or not data.get("platforms"):
+        raise SystemExit(f"build: {record} lists wheels that are not in {WHEELS} ({', '.join(missing[:3])}); "
+                         "run scripts/fetch_wheels.py --clean")
+    return data
+
+
+def manifest_with_wheels(text: str, wheel_names: list[str], platforms: list[str]) -> str:
+    """The repository's manifest plus generated ``platforms`` and ``wheels`` top-level keys
+    (inserted before the first table, where TOML top-level keys must be)."""
+    if re.search(r"^(wheels|platforms)\s*=", text, re.M):
+        raise SystemExit("build: blender_manifest.toml must not list wheels or platforms; the build generates them")
+    lines = ["platforms = [" + ", ".join(f'"{p}"' for p in platforms) + "]",
+             "wheels = [", *[f'  "./wheels/{n}",' for n in wheel_names], "]", ""]
+    at = re.search(r"^\[", text, re.M)
+    cut = at.start() if at else len(text)
+    return text[:cut] + "\n".join(lines) + "\n" + text[cut:]
+
+
+def stage(dest: Path) -> list[str]:
+    """Copy the package into ``dest``; returns the bundled wheels' file names."""
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(REPO / "addon", dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
-    shutil.copy2(REPO / "blender_manifest.toml", dest / "blender_manifest.toml")
+    manifest = (REPO / "blender_manifest.toml").read_text("utf-8")
     shutil.copy2(REPO / "LICENSE", dest / "LICENSE")
-    wheels = REPO / "build" / "wheels"
-    if wheels.is_dir() and any(wheels.iterdir()):
-        shutil.copytree(wheels, dest / "wheels")
+    wheel_names: list[str] = []
+    if WHEELS.is_dir() and any(WHEELS.glob("*.whl")):
+        record = wheel_record()
+        wheel_names = sorted(record["wheels"])
+        (dest / "wheels").mkdir()
+        for name in wheel_names:
+            shutil.copy2(WHEELS / name, dest / "wheels" / name)
+        manifest = manifest_with_wheels(manifest, wheel_names, record["platforms"])
+    (dest / "blender_manifest.toml").write_text(manifest, "utf-8")
+    return wheel_names
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--blender-ext", type=Path, help="path to blender_ext.py (default: from the bpy module)")
     parser.add_argument("--out", type=Path, default=REPO / "dist")
+    parser.add_argument("--split-platforms", action="store_true",
+                        help="also write one zip per bundled platform (smaller downloads)")
     args = parser.parse_args()
     version = manifest_version()
     if version != core_version():
@@ -66,7 +119,7 @@ def main() -> int:
         return 1
     tool = args.blender_ext or find_blender_ext()
     staging = REPO / "build" / "stage"
-    stage(staging)
+    wheel_names = stage(staging)
     args.out.mkdir(parents=True, exist_ok=True)
     zip_path = args.out / f"figurine_forge-{version}.zip"
     if zip_path.exists():
@@ -80,6 +133,14 @@ def main() -> int:
     if check.returncode != 0:
         print("build: Blender's validator rejected the package", file=sys.stderr)
         return 1
+    if args.split_platforms and wheel_names:
+        split = subprocess.run([sys.executable, str(tool), "build", "--source-dir", str(staging),
+                                "--output-dir", str(args.out), "--split-platforms"], text=True)
+        if split.returncode != 0:
+            print("build: Blender's extension builder failed to split by platform", file=sys.stderr)
+            return 1
+    size = zip_path.stat().st_size
+    print(f"build: {zip_path.name}: {size / 1e6:.1f} MB, {len(wheel_names)} bundled wheels", file=sys.stderr)
     print(zip_path)
     return 0
 

@@ -13,10 +13,11 @@ from typing import Callable
 
 import bpy
 
-from ..core.errors import BadInputError, CancelledError
+from ..core.errors import BadInputError, CancelledError, FigurineError
 from ..core.images import VIEW_SLOTS
-from ..core.images.prepare import DEFAULT_SIZE, prepare_view_set
-from ..core.jobstore import Job
+from ..core.images.prepare import DEFAULT_SIZE, ViewSet, prepare_view_set
+from ..core.jobstore import Job, StepRun
+from ..core.meshdata import TriMesh
 from ..core.meshdata import non_manifold_edge_count, shell_count
 from ..core.reconstruct import reconstruct_mesh
 from ..core.stl import write_stl
@@ -39,6 +40,77 @@ class RunResult:
         return bool(self.report.get("passed"))
 
 
+@dataclass
+class Reconstruction:
+    """What the first half of the chain (no bpy: may run in a worker thread) hands to the
+    second half (bpy: main thread only)."""
+
+    job: Job
+    inputs: dict[str, str | os.PathLike]
+    viewset: ViewSet
+    raw: TriMesh  # straight from the visual hull
+    step: StepRun  # the open "reconstruct" step, finished by :func:`finish_job`
+    resolution: int
+
+
+def _canceller(cancel: Callable[[], bool] | None) -> Callable[[], None]:
+    def check_cancel():
+        if cancel is not None and cancel():
+            raise CancelledError("cancelled by the user")
+
+    return check_cancel
+
+
+def reconstruct_views(views: dict[str, str | os.PathLike | None], job_dir: str | os.PathLike, *,
+                      provider: str = "local", resolution: int = 160, image_size: int = DEFAULT_SIZE,
+                      progress: Callable[[str, float, str], None] | None = None,
+                      cancel: Callable[[], bool] | None = None) -> Reconstruction:
+    """Check the inputs, prepare the views and run the visual hull. Touches no bpy data, so
+    the panel runs it in a worker thread; :func:`finish_job` does the rest on the main thread."""
+    progress = progress or pipeline._no_progress
+    given: dict[str, str] = {slot: os.fspath(p) for slot, p in views.items() if p}
+    if not given.get("front"):
+        raise BadInputError("the front view is missing", hint="give a front view image (--front FILE)")
+    if provider != "local":
+        raise BadInputError(f"'run' reconstructs locally; provider '{provider}' is remote",
+                            hint="use 'figurine generate --provider NAME --online' for remote generators")
+    for slot, path in given.items():
+        if not Path(path).is_file():
+            raise BadInputError(f"{slot} view {path} does not exist", hint="check the file name")
+    check_cancel = _canceller(cancel)
+
+    total = len(STEPS)
+    job = Job.open(job_dir)
+    inputs: dict[str, str | os.PathLike] = {slot: job.add_input(slot, given[slot])
+                                            for slot in VIEW_SLOTS if slot in given}
+
+    progress("prepare", 0 / total, f"preparing {len(inputs)} view(s)")
+    with job.step("prepare", {"size": image_size, "views": list(inputs)}) as step:
+        viewset = prepare_view_set(inputs, size=image_size)
+        files = viewset.save(step.folder)
+        job.finish_step(step, dict(files), {"warnings": list(viewset.warnings)})
+    check_cancel()
+
+    progress("reconstruct", 1 / total, f"local visual hull at {resolution} voxels")
+    step = job.begin_step("reconstruct", {"provider": "local", "resolution": resolution})
+    try:
+        raw = reconstruct_mesh(viewset, resolution=resolution, cancel=cancel)
+        check_cancel()
+    except BaseException as exc:
+        _fail(job, step, exc)
+        raise
+    return Reconstruction(job, inputs, viewset, raw, step, resolution)
+
+
+def _fail(job: Job, step: StepRun, exc: BaseException) -> None:
+    if isinstance(exc, CancelledError):
+        job.fail_step(step, exc.one_line(), status="cancelled")
+    elif isinstance(exc, FigurineError):
+        job.fail_step(step, exc.one_line())
+    else:
+        job.fail_step(step, f"internal error: {type(exc).__name__}")
+
+
 def run_job(views: dict[str, str | os.PathLike | None], job_dir: str | os.PathLike, *,
             height_mm: float = pipeline.DEFAULT_HEIGHT_MM, provider: str = "local",
             resolution: int = 160, image_size: int = DEFAULT_SIZE, preset: str = "resin",
@@ -46,38 +118,27 @@ def run_job(views: dict[str, str | os.PathLike | None], job_dir: str | os.PathLi
             cancel: Callable[[], bool] | None = None) -> RunResult:
     """Prepare the views, reconstruct locally, scale, check, export ``figurine.stl`` and
     ``report.json`` into ``job_dir``. Leaves the figure in the scene as a clay object."""
+    rec = reconstruct_views(views, job_dir, provider=provider, resolution=resolution, image_size=image_size,
+                            progress=progress, cancel=cancel)
+    return finish_job(rec, height_mm=height_mm, preset=preset, progress=progress, cancel=cancel)
+
+
+def finish_job(rec: Reconstruction, *, height_mm: float = pipeline.DEFAULT_HEIGHT_MM, preset: str = "resin",
+               progress: Callable[[str, float, str], None] | None = None,
+               cancel: Callable[[], bool] | None = None) -> RunResult:
+    """The second half of :func:`run_job`: remesh (OpenVDB), scale, check and export. Main
+    thread only (bpy)."""
     progress = progress or pipeline._no_progress
-    views = {slot: p for slot, p in views.items() if p}
-    if not views.get("front"):
-        raise BadInputError("the front view is missing", hint="give a front view image (--front FILE)")
-    if provider != "local":
-        raise BadInputError(f"'run' reconstructs locally; provider '{provider}' is remote",
-                            hint="use 'figurine generate --provider NAME --online' for remote generators")
-    for slot, path in views.items():
-        if not Path(path).is_file():
-            raise BadInputError(f"{slot} view {path} does not exist", hint="check the file name")
-
-    def check_cancel():
-        if cancel is not None and cancel():
-            raise CancelledError("cancelled by the user")
-
+    check_cancel = _canceller(cancel)
     total = len(STEPS)
-    job = Job.open(job_dir)
-    inputs = {slot: job.add_input(slot, views[slot]) for slot in VIEW_SLOTS if slot in views}
-
-    progress("prepare", 0 / total, f"preparing {len(inputs)} view(s)")
-    with job.step("prepare", {"size": image_size, "views": list(inputs)}) as step:
-        viewset = prepare_view_set(inputs, size=image_size)
-        files = viewset.save(step.folder)
-        job.finish_step(step, files, {"warnings": list(viewset.warnings)})
-    check_cancel()
-
-    progress("reconstruct", 1 / total, f"local visual hull at {resolution} voxels")
-    with job.step("reconstruct", {"provider": "local", "resolution": resolution}) as step:
-        raw = reconstruct_mesh(viewset, resolution=resolution, cancel=cancel)
-        clean = pipeline.finish_reconstruction(raw, resolution)
+    job, inputs, viewset, resolution, step = rec.job, rec.inputs, rec.viewset, rec.resolution, rec.step
+    try:
+        clean = pipeline.finish_reconstruction(rec.raw, resolution)
         model = write_stl(step.path("model.stl"), clean)
-        job.finish_step(step, {"model": model}, {"triangles": len(clean.triangles)})
+    except BaseException as exc:
+        _fail(job, step, exc)
+        raise
+    job.finish_step(step, {"model": model}, {"triangles": len(clean.triangles)})
     check_cancel()
 
     progress("scale", 2 / total, f"to {height_mm:g} mm")
@@ -101,7 +162,7 @@ def run_job(views: dict[str, str | os.PathLike | None], job_dir: str | os.PathLi
         report = {
             "tool": {"name": "figurine_forge", "version": VERSION, "blender": bpy.app.version_string},
             "job": job.manifest["id"],
-            "inputs": {slot: p.relative_to(job.root).as_posix() for slot, p in inputs.items()},
+            "inputs": {slot: Path(p).relative_to(job.root).as_posix() for slot, p in inputs.items()},
             "warnings": list(viewset.warnings),
             "provider": "local",
             "reconstruction": {"resolution": resolution, "triangles": len(clean.triangles)},

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import bpy
-from bpy.props import StringProperty
+from bpy.props import BoolProperty, StringProperty
 
-from .. import workflow
+from .. import tasks, workflow
 from .common import abspath, reports_errors
 
 
@@ -19,6 +19,8 @@ class FIGURINE_OT_run_job(bpy.types.Operator):
 
     job_dir: StringProperty(name="Job Folder", subtype="DIR_PATH",
                             description="Empty uses the scene's Job Folder")
+    wait: BoolProperty(name="Wait", default=False, options={"SKIP_SAVE"},
+                       description="Scripts: finish before returning (always so in background mode)")
 
     @reports_errors
     def execute(self, context):
@@ -28,18 +30,30 @@ class FIGURINE_OT_run_job(bpy.types.Operator):
             self.report({"ERROR"}, "No job folder — set Job Folder in the Figurine panel")
             return {"CANCELLED"}
         views = {slot: abspath(getattr(s, f"{slot}_image")) for slot in ("front", "back", "left", "right")}
-        result = workflow.run_job(views, job_dir, height_mm=s.height_mm, resolution=s.resolution,
-                                  preset=s.preset)
-        obj = context.view_layer.objects.get(result.object_name)
-        if obj is not None:
-            for o in context.view_layer.objects:
-                o.select_set(False)
-            obj.select_set(True)
-            context.view_layer.objects.active = obj
-        s.last_export = str(result.stl_path)
-        s.last_report = str(result.report_path)
-        verdict = "passes the print check" if result.passed else "fails the print check — see the report"
-        self.report({"INFO"} if result.passed else {"WARNING"}, f"Wrote {result.stl_path}: {verdict}")
+        height_mm, resolution, preset = s.height_mm, s.resolution, s.preset
+
+        def work(ctl):  # worker thread (or inline in background mode): no bpy in this half
+            return workflow.reconstruct_views(views, job_dir, resolution=resolution,
+                                              progress=lambda step, f, msg: ctl.progress(f, msg),
+                                              cancel=ctl.cancel.is_set)
+
+        def finish(ctx, rec):  # main thread: remesh, scale, check, export
+            result = workflow.finish_job(rec, height_mm=height_mm, preset=preset)
+            obj = ctx.view_layer.objects.get(result.object_name)
+            if obj is not None:
+                for o in ctx.view_layer.objects:
+                    o.select_set(False)
+                obj.select_set(True)
+                ctx.view_layer.objects.active = obj
+            settings = ctx.scene.figurine
+            settings.last_export = str(result.stl_path)
+            settings.last_report = str(result.report_path)
+            verdict = "passes the print check" if result.passed else "fails the print check — see the report"
+            return ("INFO" if result.passed else "WARNING"), f"Wrote {result.stl_path}: {verdict}"
+
+        run = tasks.start(context, tasks.Task("Make Figurine", work, finish), wait=self.wait)
+        if run.state == "finished":  # ran synchronously: report now, as before
+            self.report({run.level}, run.result_text)
         return {"FINISHED"}
 
 

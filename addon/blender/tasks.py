@@ -1,0 +1,334 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Long work off Blender's main thread: one background task at a time.
+
+A :class:`Task` has two halves:
+
+* ``work(ctl)`` runs in a worker thread. It must never touch ``bpy`` (Blender's data is not
+  thread safe); it reports with ``ctl.progress(fraction, text)`` and checks ``ctl.cancel``
+  (a ``threading.Event``) or calls ``ctl.check_cancel()``. Its return value is handed over.
+* ``finish(context, value)`` runs on the main thread once ``work`` returned; it is the only
+  half that changes the scene and returns the message to report (or ``(level, message)``
+  with level "INFO" or "WARNING").
+
+Hand-over: the worker only puts messages in a queue. The modal operator
+``figurine.task_monitor`` (a window-manager timer) drains it on the main thread, updates the
+panel and the status bar, lets every other event through (the UI stays usable), stops the
+worker on Esc, and calls ``finish``. In background mode (``blender -b``, the bpy module)
+timers and modal operators never run, so :func:`start` runs both halves right away, in order,
+on the calling thread: scripts get the same result as the panel, synchronously.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import bpy
+from bpy.app.handlers import persistent
+
+from ..core.errors import BadInputError, CancelledError, FigurineError
+
+TIMER_STEP = 0.1  # seconds between two drains of the queue: smooth progress, negligible cost
+
+
+class TaskControl:
+    """What the worker half sees: a progress sink and the cancel flag. Thread safe."""
+
+    def __init__(self, messages: queue.Queue, cancel: threading.Event):
+        self._messages = messages
+        self.cancel = cancel
+
+    def progress(self, fraction: float | None, text: str = "") -> None:
+        self._messages.put(("progress", fraction, text))
+
+    def check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise CancelledError("cancelled by the user")
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.is_set()
+
+
+@dataclass
+class Task:
+    label: str  # what the panel and the status bar call it ("Generate", "Make Figurine")
+    work: Callable[[TaskControl], Any]
+    finish: Callable[[Any, Any], Any] | None = None  # (context, value) -> text or (level, text)
+    undo: bool = True  # finish changes the scene: push an undo step named after the task
+
+
+@dataclass
+class Running:
+    """The state of the task in flight, as the main thread knows it."""
+
+    task: Task
+    cancel: threading.Event = field(default_factory=threading.Event)
+    messages: queue.Queue = field(default_factory=queue.Queue)
+    thread: threading.Thread | None = None
+    fraction: float | None = 0.0
+    text: str = "starting"
+    state: str = "running"  # running → finished | failed | cancelled
+    result_text: str = ""
+    level: str = "INFO"  # the report type of result_text
+    started: float = field(default_factory=time.monotonic)
+    # How the monitor treated events, so a test can see the UI got them back.
+    passed_through: int = 0
+    drains: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.state == "running"
+
+    def request_cancel(self) -> None:
+        self.cancel.set()
+        self.text = "cancelling…"
+
+
+_current: Running | None = None
+_last: Running | None = None  # the finished one, so the panel can say how it ended
+
+
+def current() -> Running | None:
+    return _current
+
+
+def last() -> Running | None:
+    return _last
+
+
+def busy() -> bool:
+    return _current is not None and _current.active
+
+
+def cancel() -> bool:
+    """Ask the running task to stop. True if there was one."""
+    if _current is None or not _current.active:
+        return False
+    _current.request_cancel()
+    _redraw()
+    return True
+
+
+def start(context, task: Task, *, wait: bool = False) -> Running:
+    """Run ``task``: in a worker thread watched by the modal monitor, or synchronously in
+    background mode or when ``wait`` is set (scripts that need the result before going on).
+    A synchronous run raises the task's FigurineError; an asynchronous one reports it."""
+    global _current, _last
+    if busy():
+        raise BadInputError(f"'{_current.task.label}' is still running",
+                            hint="wait for it to finish or press Cancel (Esc)")
+    run = Running(task)
+    if bpy.app.background or wait:
+        _last = run
+        _run_sync(context, run)
+        return run
+    run.thread = threading.Thread(target=_work, args=(run,), name=f"figurine: {task.label}", daemon=True)
+    _current = run
+    run.thread.start()
+    window = context.window or (context.window_manager.windows[0] if context.window_manager.windows else None)
+    if window is None:  # no window at all: nothing could ever drain the queue
+        run.cancel.set()
+        _current = None
+        raise BadInputError("Blender has no window to follow the task in", hint="run the script in background mode")
+    with context.temp_override(window=window):
+        getattr(bpy.ops, "figurine").task_monitor("INVOKE_DEFAULT")
+    _redraw()
+    return run
+
+
+def _run_sync(context, run: Running) -> None:
+    ctl = TaskControl(run.messages, run.cancel)
+    try:
+        value = run.task.work(ctl)
+        _drain(run)
+        _apply_finish(context, run, value)
+    except CancelledError as exc:
+        run.state, run.result_text = "cancelled", exc.one_line()
+        raise
+    except FigurineError as exc:
+        run.state, run.result_text = "failed", exc.one_line()
+        raise
+    except BaseException as exc:
+        run.state, run.result_text = "failed", f"internal error: {type(exc).__name__}: {exc}"
+        raise
+
+
+def _work(run: Running) -> None:
+    """The worker thread's body: only ever talks to the queue."""
+    ctl = TaskControl(run.messages, run.cancel)
+    try:
+        value = run.task.work(ctl)
+    except BaseException as exc:  # handed to the main thread, which reports it
+        if not isinstance(exc, FigurineError):
+            traceback.print_exc()  # the console gets the details of a bug
+        run.messages.put(("error", exc, None))
+    else:
+        run.messages.put(("done", value, None))
+
+
+def _drain(run: Running) -> tuple[str, Any] | None:
+    """Apply queued progress; return the final ("done"|"error", payload) if it arrived."""
+    end = None
+    run.drains += 1
+    while True:
+        try:
+            kind, a, b = run.messages.get_nowait()
+        except queue.Empty:
+            return end
+        if kind == "progress":
+            if a is not None:
+                run.fraction = max(0.0, min(1.0, float(a)))
+            if b:
+                run.text = str(b)
+        else:
+            end = (kind, a)
+
+
+def _apply_finish(context, run: Running, value) -> None:
+    out = run.task.finish(context, value) if run.task.finish else None
+    level, text = out if isinstance(out, tuple) else ("INFO", out)
+    run.state, run.level, run.result_text = "finished", level, text or f"{run.task.label} finished"
+
+
+def _conclude(context, run: Running, kind: str, payload) -> tuple[str, str]:
+    """Main thread: run the finish half and say how it went as (report type, message)."""
+    global _current, _last
+    try:
+        if kind == "error":
+            raise payload
+        _apply_finish(context, run, payload)
+        level = run.level
+        if run.task.undo:
+            bpy.ops.ed.undo_push(message=f"Figurine: {run.task.label}")
+    except CancelledError as exc:
+        run.state, run.result_text, level = "cancelled", exc.one_line(), "WARNING"
+    except FigurineError as exc:
+        run.state, run.result_text, level = "failed", exc.one_line(), "ERROR"
+    except Exception as exc:  # a bug: keep Blender running, say so, details on the console
+        if kind != "error":
+            traceback.print_exc()
+        run.state, level = "failed", "ERROR"
+        run.result_text = f"Figurine Forge internal error: {type(exc).__name__}: {exc}"
+    run.level = level
+    run.fraction = 1.0 if run.state == "finished" else run.fraction
+    if _current is run:
+        _current = None
+    _last = run
+    _redraw()
+    return level, run.result_text
+
+
+def _redraw() -> None:
+    wm = getattr(bpy.context, "window_manager", None)
+    if wm is None:
+        return
+    for window in wm.windows:
+        for area in window.screen.areas:
+            if area.type in ("VIEW_3D", "STATUSBAR", "PROPERTIES"):
+                area.tag_redraw()
+
+
+class FIGURINE_OT_task_monitor(bpy.types.Operator):
+    """Follow the running Figurine task: progress, Esc to cancel"""
+
+    bl_idname = "figurine.task_monitor"
+    bl_label = "Figurine Task"
+    bl_options = {"INTERNAL"}
+
+    _timer = None
+
+    def invoke(self, context, event):
+        if _current is None:
+            return {"CANCELLED"}
+        self._run = _current
+        self._timer = context.window_manager.event_timer_add(TIMER_STEP, window=context.window)
+        context.window_manager.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context, event):
+        run = self._run
+        if run is not _current:  # replaced or dropped (a file was loaded): stop following it
+            self._stop(context)
+            return {"CANCELLED"}
+        if event.type == "ESC" and event.value == "PRESS":
+            run.request_cancel()
+            _redraw()
+            return {"RUNNING_MODAL"}  # this Esc was meant for us
+        if event.type != "TIMER" or event.timer is not self._timer:
+            run.passed_through += 1
+            return {"PASS_THROUGH"}  # everything else belongs to the rest of Blender
+        end = _drain(run)
+        _redraw()
+        if end is None:
+            return {"PASS_THROUGH"}
+        self._stop(context)
+        level, text = _conclude(context, run, *end)
+        self.report({level}, text)
+        return {"FINISHED"} if run.state == "finished" else {"CANCELLED"}
+
+    def _stop(self, context):
+        if self._timer is not None:
+            context.window_manager.event_timer_remove(self._timer)
+            self._timer = None
+
+    def cancel(self, context):  # Blender ends the operator (window closed, file loaded)
+        self._stop(context)
+
+
+class FIGURINE_OT_cancel_task(bpy.types.Operator):
+    """Stop the running Figurine task (a remote job stays resumable)"""
+
+    bl_idname = "figurine.cancel_task"
+    bl_label = "Cancel"
+    bl_options = {"REGISTER"}
+
+    @classmethod
+    def poll(cls, context):
+        return busy()
+
+    def execute(self, context):
+        cancel()
+        return {"FINISHED"}
+
+
+def draw_status(self, context):
+    """Status bar: the running task's progress, with a cancel button."""
+    run = _current
+    if run is None or not run.active:
+        return
+    row = self.layout.row(align=True)
+    row.progress(factor=run.fraction or 0.0, type="BAR", text=f"{run.task.label}: {run.text}")
+    row.operator("figurine.cancel_task", text="", icon="CANCEL")
+
+
+@persistent
+def _on_load_pre(*_args):
+    """A file is being loaded: the scene the task would finish into goes away, so stop it."""
+    global _current
+    if _current is not None:
+        _current.request_cancel()
+        _current.state, _current.result_text = "cancelled", "cancelled: another file was opened"
+        _current = None
+
+
+classes = (FIGURINE_OT_task_monitor, FIGURINE_OT_cancel_task)
+
+
+def register() -> None:
+    bpy.types.STATUSBAR_HT_header.append(draw_status)  # type: ignore[arg-type]
+    bpy.app.handlers.load_pre.append(_on_load_pre)
+
+
+def unregister() -> None:
+    global _current
+    if _current is not None:
+        _current.request_cancel()
+        _current = None
+    bpy.types.STATUSBAR_HT_header.remove(draw_status)  # type: ignore[arg-type]
+    if _on_load_pre in bpy.app.handlers.load_pre:
+        bpy.app.handlers.load_pre.remove(_on_load_pre)
