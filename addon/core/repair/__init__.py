@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Print preparation over arrays (no Blender): bases, deviation, orientation, hollowing,
+feet-to-base contact and the input guards every repair step shares."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..errors import BadInputError
+from ..meshdata import TriMesh
+
+# Above this the repair refuses to start: a voxel remesh or boolean of a mesh this big would
+# take minutes and gigabytes, and generated figures never need it. Override with the
+# FIGURINE_MAX_TRIANGLES environment variable (or the ``limit`` argument).
+DEFAULT_MAX_TRIANGLES = 3_000_000
+
+
+def max_triangles() -> int:
+    value = os.environ.get("FIGURINE_MAX_TRIANGLES", "")
+    try:
+        return int(value) if value else DEFAULT_MAX_TRIANGLES
+    except ValueError:
+        return DEFAULT_MAX_TRIANGLES
+
+
+def check_triangle_budget(count: int, name: str = "the mesh", limit: int | None = None) -> None:
+    limit = max_triangles() if limit is None else limit
+    if count > limit:
+        raise BadInputError(f"{name} has {count:,} triangles, more than the {limit:,} the repair handles",
+                            hint="decimate it first (Decimate modifier) or raise FIGURINE_MAX_TRIANGLES")
+
+
+def validate_mesh(mesh: TriMesh, name: str = "the mesh", limit: int | None = None) -> None:
+    """Refuse meshes no repair can work with, with a message saying what to do."""
+    if mesh.is_empty:
+        raise BadInputError(f"{name} has no faces", hint="select a mesh with geometry")
+    check_triangle_budget(len(mesh.triangles), name, limit)
+    if not np.isfinite(mesh.vertices).all():
+        raise BadInputError(f"{name} has invalid (NaN or infinite) coordinates",
+                            hint="repair or re-import the model")
+    if (mesh.triangles.min() < 0) or (mesh.triangles.max() >= len(mesh.vertices)):
+        raise BadInputError(f"{name} has faces that point at missing vertices", hint="re-import the model")
+    size = mesh.size()
+    if float(size.max()) <= 0:
+        raise BadInputError(f"{name} has no size (all vertices in one place)", hint="select a 3D figure")
+
+
+def drop_floating_bits(mesh: TriMesh, volume_fraction: float = 0.01, area_fraction: float = 0.05) -> tuple[TriMesh, int]:
+    """Remove loose parts that are tiny next to the largest one, by volume *and* area.
+
+    Volume alone would throw away an open sheet (a cape with a hole has next to no enclosed
+    volume); area alone would keep a crumpled speck. A part stays if either is significant."""
+    from ..meshclean import compact, part_labels, part_volumes
+
+    tri_part, n = part_labels(mesh)
+    if n <= 1:
+        return mesh, 0
+    vol = np.abs(part_volumes(mesh, tri_part, n))
+    area = np.bincount(tri_part, weights=mesh.face_areas(), minlength=n)
+    keep = (vol >= volume_fraction * vol.max()) | (area >= area_fraction * area.max())
+    return compact(mesh, keep[tri_part]), int(n - keep.sum())
+
+
+def edge_report(mesh: TriMesh) -> dict:
+    """Open/non-manifold edges and winding consistency, with 1-D integer edge keys (several
+    times faster than ``np.unique(axis=0)`` on pairs, which matters on remeshed figures)."""
+    t = mesh.triangles
+    n = np.int64(max(len(mesh.vertices), 1))
+    a = np.concatenate([t[:, 0], t[:, 1], t[:, 2]])
+    b = np.concatenate([t[:, 1], t[:, 2], t[:, 0]])
+    undirected = np.sort(np.minimum(a, b) * n + np.maximum(a, b))
+    directed = np.sort(a * n + b)
+    brk = np.flatnonzero(np.diff(undirected)) + 1
+    counts = np.diff(np.concatenate([[0], brk, [len(undirected)]]))
+    repeated = int(np.count_nonzero(directed[1:] == directed[:-1]))
+    return {"non_manifold_edges": int(np.count_nonzero(counts != 2)),
+            "boundary_edges": int(np.count_nonzero(counts == 1)),
+            "consistent_normals": repeated == 0}
