@@ -20,6 +20,7 @@ MODULES = (
     "operators.workflow_ops",
     "operators.view_ops",
     "operators.generate_ops",
+    "operators.review_ops",
     "ui",
 )
 

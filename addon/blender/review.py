@@ -19,7 +19,7 @@ import bpy
 import numpy as np
 
 from ..core import atomic
-from ..core.errors import BadInputError
+from ..core.errors import BadInputError, CancelledError
 from ..core.images import STUDIO_GRAY
 from ..core.images.prepare import ViewSet, load_prepared
 from ..core.jobstore import Job, StepRun
@@ -139,7 +139,7 @@ def heatmap_renders(tm: TriMesh, out_dir: str | os.PathLike, name: str, *, point
     camera looks up at it from that angle below the horizon (``<name>_<view>_below.png``)."""
     out_dir = Path(out_dir)
     obj = _heat_object(tm, f"Figurine {name}", point_rgba, face_rgba)
-    mesh = obj.data
+    mesh: bpy.types.Mesh = obj.data
     # Tipping the top away from the camera (negative X rotation for the front camera at -Y,
     # positive for the back camera at +Y) brings the underside into view.
     suffix = "_below" if below_deg else ""
@@ -217,7 +217,8 @@ def _write_input(view, out: Path, size: int) -> Path:
 
 # -- the whole review -----------------------------------------------------------------------------
 def review_job(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
-               run_check: bool = True, progress: Progress | None = None) -> ReviewResult:
+               run_check: bool = True, progress: Progress | None = None,
+               cancel: Callable[[], bool] | None = None) -> ReviewResult:
     """Review the job's model (``obj`` if given, else the job's ``figurine.stl``) against the
     job's prepared views; write the ``review`` step and publish ``review.json`` and
     ``report.html`` at the job's top level.
@@ -225,6 +226,19 @@ def review_job(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE
     ``preset`` is the printer preset for the print check (default: the one the job's run
     used); ``run_check=False`` leaves the check and its heat maps out."""
     progress = progress or _no_progress
+    steps = iter_review(job_dir, obj=obj, size=size, preset=preset, run_check=run_check, cancel=cancel)
+    while True:
+        try:
+            progress(*next(steps))
+        except StopIteration as done:
+            return done.value
+
+
+def iter_review(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
+                run_check: bool = True, cancel: Callable[[], bool] | None = None):
+    """:func:`review_job` as a generator: yields ``(step, fraction, message)`` between renders
+    (so a modal operator can keep Blender's window responsive) and returns the
+    :class:`ReviewResult`. ``cancel`` is asked between renders."""
     if not 128 <= int(size) <= 2048:
         raise BadInputError(f"review image size {size} is out of range", hint="use 128 to 2048 pixels")
     job = Job.open(job_dir, create=False)
@@ -232,23 +246,38 @@ def review_job(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE
     tm = meshio.object_to_trimesh(obj) if obj is not None else _job_model(job)
     model_label = obj.name if obj is not None else "figurine.stl"
     preset = preset or job_preset(job)
+    heat_renders = (len(HEAT_VIEWS) + len(OVERHANG_VIEWS)) if run_check else 0
+    total = len(CLAY_VIEWS) + heat_renders + 2  # renders, plus the comparison and the check
+
+    def check_cancel() -> None:
+        if cancel is not None and cancel():
+            raise CancelledError("review cancelled by the user")
 
     with job.step("review", {"size": size, "model": model_label, "preset": preset if run_check else None,
                              "views": list(viewset.views)}) as step:
+        clay_paths: dict[str, Path] = {}
+        alphas: dict[str, np.ndarray] = {}
         temp = None
         try:
             if obj is None:
                 temp = meshio.trimesh_to_object(tm, "Figurine Review", collection=None)
                 bpy.context.scene.collection.objects.unlink(temp)
-            progress("render", 0.0, f"clay renders of {len(CLAY_VIEWS)} views")
-            clay_paths, alphas = clay_renders([obj if obj is not None else temp], step.folder, size=size)
+            for i, view in enumerate(CLAY_VIEWS):
+                yield "render", i / total, f"clay render: {view.replace('_', ' ')}"
+                check_cancel()
+                paths, views_alpha = clay_renders([obj if obj is not None else temp], step.folder, size=size,
+                                                  views=(view,))
+                clay_paths.update(paths)
+                alphas.update(views_alpha)
         finally:
             if temp is not None:
-                mesh = temp.data
+                mesh: bpy.types.Mesh = temp.data
                 bpy.data.objects.remove(temp)
                 bpy.data.meshes.remove(mesh)
 
-        progress("compare", 0.4, f"silhouettes against {len(viewset.views)} input view(s)")
+        done = len(CLAY_VIEWS)
+        yield "compare", done / total, f"silhouettes against {len(viewset.views)} input view(s)"
+        check_cancel()
         comparisons = silhouette.compare_views(alphas, {slot: v.matte for slot, v in viewset.views.items()},
                                                size=size)
         view_entries = []
@@ -263,11 +292,14 @@ def review_job(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE
 
         check, maps = None, None
         if run_check:
-            progress("check", 0.6, f"print check ({preset})")
+            yield "check", (done + 1) / total, f"print check ({preset})"
+            check_cancel()
             check, maps = print_check(tm, preset)
         verdict = decide(comparisons, check)
 
-        heat = _heat_maps(tm, step, maps, size, progress)
+        heat: dict = {"maps": [], "note": "No heat maps: the print check was not run for this review."}
+        if maps is not None:
+            heat = yield from _heat_maps(tm, step, maps, size, (done + 2, total), check_cancel)
         lo, hi = tm.bounds()
         review = {
             "format": report.REVIEW_FORMAT,
@@ -293,21 +325,26 @@ def review_job(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE
                          "iou": {c.view: round(c.iou, 4) for c in comparisons}})
     top_review = job.promote(review_path, "review.json")
     top_html = job.promote(html_path, "report.html")
-    progress("done", 1.0, f"{verdict.decision}: wrote {top_html}")
+    yield "done", 1.0, f"{verdict.decision}: wrote {top_html}"
     return ReviewResult(job.root, step.folder, top_review, top_html, review)
 
 
-def _heat_maps(tm: TriMesh, step: StepRun, maps: CheckMaps | None, size: int, progress: Progress) -> dict:
-    if maps is None:
-        return {"maps": [], "note": "No heat maps: the print check was not run for this review."}
-    progress("heatmaps", 0.8, "thickness and overhang heat maps")
+def _heat_maps(tm: TriMesh, step: StepRun, maps: CheckMaps, size: int, position: tuple[int, int],
+               check_cancel: Callable[[], None]):
+    """Generator: renders the heat maps one view at a time; returns the report's entry."""
+    done, total = position
     out = []
     if maps.thickness_mm is not None:
         t = np.asarray(maps.thickness_mm, dtype=np.float64)
         if t.shape != (len(tm.vertices),):
             raise ValueError(f"thickness map has {t.shape} entries for {len(tm.vertices)} vertices")
-        images = heatmap_renders(tm, step.folder, "thickness", size=size,
-                                 point_rgba=heatmap.thickness_colors(t, maps.min_wall_mm))
+        colours = heatmap.thickness_colors(t, maps.min_wall_mm)
+        images: dict[str, Path] = {}
+        for view in HEAT_VIEWS:
+            yield "heatmaps", done / total, f"wall thickness: {view.replace('_', ' ')}"
+            check_cancel()
+            images.update(heatmap_renders(tm, step.folder, "thickness", size=size, point_rgba=colours, views=(view,)))
+            done += 1
         thin = int(np.count_nonzero(np.isfinite(t) & (t < maps.min_wall_mm)))
         out.append({"name": "thickness", "title": "Wall thickness",
                     "caption": (f"red: thinner than {maps.min_wall_mm:g} mm ({thin} of {len(t)} vertices); "
@@ -317,8 +354,13 @@ def _heat_maps(tm: TriMesh, step: StepRun, maps: CheckMaps | None, size: int, pr
     if maps.overhang_faces is not None:
         faces = heatmap.face_colors(len(tm.triangles), maps.overhang_faces)
         flagged = int(np.count_nonzero((faces != np.asarray(heatmap.NEUTRAL, np.float32)).any(axis=1)))
-        images = heatmap_renders(tm, step.folder, "overhang", size=size, face_rgba=faces, views=OVERHANG_VIEWS,
-                                 below_deg=BELOW_TILT_DEG)
+        images = {}
+        for view in OVERHANG_VIEWS:
+            yield "heatmaps", done / total, f"overhangs: {view} from below"
+            check_cancel()
+            images.update(heatmap_renders(tm, step.folder, "overhang", size=size, face_rgba=faces, views=(view,),
+                                          below_deg=BELOW_TILT_DEG))
+            done += 1
         angle = f" beyond {maps.overhang_angle:g}° from the build direction" if maps.overhang_angle else ""
         out.append({"name": "overhang", "title": "Overhangs",
                     "caption": (f"magenta: {flagged} of {len(tm.triangles)} faces overhang{angle} and need "

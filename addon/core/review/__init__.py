@@ -9,11 +9,11 @@ renders come from ``blender/review.py``.
 
 from .heatmap import face_colors, thickness_colors
 from .report import REVIEW_FORMAT, material_estimate, render_html, write_html, write_review_json
-from .silhouette import Region, ViewComparison, compare_view, compare_views, frame_renders
+from .silhouette import Region, ViewComparison, compare_view, compare_views
 from .verdict import KEEP_IOU, LOST_PART, REGENERATE_IOU, Verdict, decide
 
 __all__ = [
     "KEEP_IOU", "LOST_PART", "REGENERATE_IOU", "REVIEW_FORMAT", "Region", "Verdict", "ViewComparison",
-    "compare_view", "compare_views", "decide", "frame_renders", "face_colors", "material_estimate", "render_html", "thickness_colors",
+    "compare_view", "compare_views", "decide", "face_colors", "material_estimate", "render_html", "thickness_colors",
     "write_html", "write_review_json",
 ]

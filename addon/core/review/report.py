@@ -177,9 +177,9 @@ def render_html(review: dict, root: str | os.PathLike) -> str:
         state = "passed" if passed else "failed" if passed is False else "no verdict"
         parts.append(f'<p class="{"ok" if passed else "bad"}"><b>{state}</b>'
                      f'{_e(" (" + str(check.get("source")) + ")") if check.get("source") else ""}</p>')
-        findings = check_findings(check)
-        if findings:
-            parts.append("<ul>" + "".join(f"<li>{_e(f)}</li>" for f in findings) + "</ul>")
+        failed = check_findings(check)
+        if failed:
+            parts.append("<ul>" + "".join(f"<li>{_e(f)}</li>" for f in failed) + "</ul>")
         rows = check.get("checks")
         if isinstance(rows, dict) and rows:
             parts.append("<table><tr><th>check</th><th>result</th></tr>")

@@ -72,7 +72,8 @@ def check_findings(check: dict) -> list[str]:
     Reads the engine's report: ``failures`` names the checks that failed and ``checks``
     holds their counts. Without ``failures``, non-zero counts are listed (one loose part is
     the figure itself; ``min_*`` entries are measurements, not counts)."""
-    counts = check.get("checks") if isinstance(check.get("checks"), dict) else {}
+    raw = check.get("checks")
+    counts: dict = raw if isinstance(raw, dict) else {}
     failures = check.get("failures")
     if isinstance(failures, list):
         found = []

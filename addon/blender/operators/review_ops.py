@@ -1,0 +1,199 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Operators of the Review sub-panel: render and compare, open the report.
+
+``figurine.review`` runs modally: one render per timer tick, so Blender's window keeps
+drawing (with progress in the status bar) and Esc cancels between renders. Run from a script
+or headless (``bpy.ops.figurine.review()`` via ``execute``) it runs to the end in one call.
+
+After a review the scene holds ``scene["figurine_review"]`` (what the panel draws) and the
+images are loaded as ``bpy.data.images`` named ``Figurine Review <view> <kind>``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bpy
+from bpy.props import BoolProperty, StringProperty
+
+from ...core.errors import CancelledError, FigurineError
+from .. import review
+from .common import abspath, reports_errors
+
+SCENE_KEY = "figurine_review"
+IMAGE_TAG = "figurine_review_image"  # custom property marking images this module loaded
+
+
+def _job_dir(op, context) -> str:
+    s = context.scene.figurine
+    return abspath(op.job_dir or s.job_dir)
+
+
+def _model(op, context):
+    obj = context.active_object
+    if op.use_active and obj is not None and obj.type == "MESH":
+        return obj
+    return None
+
+
+def _load_image(path: Path, name: str):
+    img = bpy.data.images.load(str(path), check_existing=False)
+    img.name = name
+    img[IMAGE_TAG] = True
+    return img
+
+
+def _forget_images() -> None:
+    """Drop the images of the previous review so names stay stable (and memory bounded)."""
+    for img in list(bpy.data.images):
+        if img.get(IMAGE_TAG):
+            bpy.data.images.remove(img)
+
+
+def store_review(scene, result: review.ReviewResult) -> dict:
+    """Keep what the panel needs on the scene and load the images (see module doc)."""
+    _forget_images()
+    rv = result.review
+    root = result.job_dir
+    views = {}
+    for v in rv["views"]:
+        names = {}
+        for kind, rel in v["images"].items():
+            name = f"Figurine Review {v['view']} {kind}"
+            _load_image(root / rel, name)
+            names[kind] = name
+        views[v["view"]] = {"iou": float(v["iou"]), "findings": list(v["findings"]), "images": names}
+    renders = {}
+    for view, rel in rv["renders"].items():
+        if view not in views:  # the compared views' renders are loaded above
+            name = f"Figurine Review {view} render"
+            _load_image(root / rel, name)
+            renders[view] = name
+    heat = {}
+    for hm in (rv.get("heatmaps") or {}).get("maps", []):
+        for view, rel in hm["images"].items():
+            name = f"Figurine Review {view} {hm['name']}"
+            _load_image(root / rel, name)
+            heat[f"{hm['name']}_{view}"] = name
+    data = {
+        "job_dir": str(root), "report_html": str(result.html_path), "review_json": str(result.review_path),
+        "decision": rv["verdict"]["decision"], "score": float(rv["score"]), "advice": rv["verdict"]["advice"],
+        "reasons": list(rv["verdict"]["reasons"]), "views": views, "renders": renders, "heatmaps": heat,
+    }
+    scene[SCENE_KEY] = data
+    return data
+
+
+class FIGURINE_OT_review(bpy.types.Operator):
+    """Render the figure as clay from every side, compare it with the input views, check it and write report.html into the job folder"""
+
+    bl_idname = "figurine.review"
+    bl_label = "Review"
+    bl_options = {"REGISTER"}
+
+    job_dir: StringProperty(name="Job Folder", subtype="DIR_PATH", description="Empty uses the scene's Job Folder")
+    use_active: BoolProperty(name="Active Object", default=True,
+                             description="Review the active mesh object; off (or no mesh active) reviews the job's figurine.stl")
+    run_check: BoolProperty(name="Print Check", default=True,
+                            description="Run the print check and render its heat maps")
+
+    _steps = None
+    _timer = None
+    _cancelled = False
+
+    def _start(self, context):
+        job_dir = _job_dir(self, context)
+        if not job_dir:
+            self.report({"ERROR"}, "No job folder — set Job Folder in the Figurine panel")
+            return None
+        self._cancelled = False
+        return review.iter_review(job_dir, obj=_model(self, context), preset=context.scene.figurine.preset,
+                                  run_check=self.run_check, cancel=lambda: self._cancelled)
+
+    def _finish(self, context, result: review.ReviewResult):
+        data = store_review(context.scene, result)
+        text = f"Review: {data['decision']} (score {data['score']:.2f}) — {data['reasons'][0]}"
+        self.report({"INFO"} if data["decision"] == "keep" else {"WARNING"}, text)
+
+    @reports_errors
+    def execute(self, context):
+        steps = self._start(context)
+        if steps is None:
+            return {"CANCELLED"}
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                self._finish(context, done.value)
+                return {"FINISHED"}
+
+    def invoke(self, context, event):
+        try:
+            self._steps = self._start(context)
+        except FigurineError as exc:
+            self.report({"ERROR"}, exc.one_line())
+            return {"CANCELLED"}
+        if self._steps is None:
+            return {"CANCELLED"}
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(0.05, window=context.window)
+        wm.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context, event):
+        if event.type == "ESC":
+            self._cancelled = True  # the generator raises CancelledError at its next step
+        if event.type != "TIMER" and not self._cancelled:
+            return {"PASS_THROUGH"}
+        try:
+            step, fraction, message = next(self._steps)
+        except StopIteration as done:
+            self._end(context)
+            self._finish(context, done.value)
+            return {"FINISHED"}
+        except CancelledError:
+            self._end(context)
+            self.report({"WARNING"}, "Review cancelled")
+            return {"CANCELLED"}
+        except FigurineError as exc:
+            self._end(context)
+            self.report({"ERROR"}, exc.one_line())
+            return {"CANCELLED"}
+        except Exception as exc:  # keep Blender running; the console has the traceback
+            import traceback
+
+            traceback.print_exc()
+            self._end(context)
+            self.report({"ERROR"}, f"Figurine Forge internal error: {type(exc).__name__}: {exc}")
+            return {"CANCELLED"}
+        context.workspace.status_text_set(f"Figurine review: {message} ({fraction * 100:.0f}%) — Esc to cancel")
+        return {"RUNNING_MODAL"}
+
+    def _end(self, context):
+        if self._timer is not None:
+            context.window_manager.event_timer_remove(self._timer)
+            self._timer = None
+        if context.workspace is not None:
+            context.workspace.status_text_set(None)
+
+
+class FIGURINE_OT_open_review_report(bpy.types.Operator):
+    """Open the last review's report.html in the web browser"""
+
+    bl_idname = "figurine.open_review_report"
+    bl_label = "Open Report"
+    bl_options = {"REGISTER"}
+
+    @classmethod
+    def poll(cls, context):
+        data = context.scene.get(SCENE_KEY)
+        return bool(data) and Path(data.get("report_html", "")).is_file()
+
+    @reports_errors
+    def execute(self, context):
+        path = Path(context.scene[SCENE_KEY]["report_html"])
+        bpy.ops.wm.url_open(url=path.as_uri())
+        return {"FINISHED"}
+
+
+classes = (FIGURINE_OT_review, FIGURINE_OT_open_review_report)
