@@ -164,3 +164,14 @@ def test_help_documents_each_command():
         assert command in proc.stdout
         sub = run_cli(command, "--help")
         assert sub.returncode == 0 and "--json" in sub.stdout
+
+
+def test_generate_with_the_local_provider_is_watertight(sample, tmp_path):
+    args = ["generate", "--provider", "local", "--out", tmp_path / "job", "--json", "--size", "512"]
+    for view in ("front", "left"):
+        args += [f"--{view}", sample / f"{view}.png"]
+    proc = run_cli(*args)
+    assert proc.returncode == 0, proc.stderr
+    result = last_json(proc.stdout)
+    mesh = read_stl(tmp_path / "job" / result["mesh"])
+    assert non_manifold_edge_count(mesh.triangles) == 0 and shell_count(mesh) == 1

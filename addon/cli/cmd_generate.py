@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 from pathlib import Path
 
@@ -73,8 +75,18 @@ def execute(args, out) -> int:
         out.warn(warning)
 
     out.progress("generate", f"{provider.label}: {provider.cost_hint(inputs, options)}")
-    result = providers.generate(job, provider.name, viewset, options=options, config=config,
-                                progress=lambda fraction, text: out.progress("generate", text, fraction))
+    with contextlib.ExitStack() as stack:
+        if not provider.remote:
+            # The local reconstruction's final watertight remesh is Blender's (OpenVDB).
+            from .blender_host import empty_scene
+
+            stack.enter_context(empty_scene())
+            from ..blender.pipeline import finish_reconstruction
+
+            resolution = int(options.get("resolution", 160))
+            config.finish = lambda mesh: finish_reconstruction(mesh, resolution)
+        result = providers.generate(job, provider.name, viewset, options=options, config=config,
+                                    progress=lambda fraction, text: out.progress("generate", text, fraction))
     for warning in result.warnings:
         out.warn(warning)
     summary = {"ok": True, "job": str(job.root), **result.as_dict(job.root)}
