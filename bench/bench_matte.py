@@ -47,8 +47,8 @@ def main(argv=None) -> int:
     if not files:
         print(f"no images under {args.data}/multiview/*/on_gray/", file=sys.stderr)
         return 2
-    print(f"{'image':24s} {'IoU':>7s} {'softIoU':>8s} {'matte s':>8s} {'prep s':>7s}  (1024² timing)")
-    worst, slowest, slowest_prep = 1.0, 0.0, 0.0
+    print(f"{'image':24s} {'IoU':>7s} {'softIoU':>8s} {'matte s':>8s} {'prep s':>7s} {'prep cpu':>8s}  (1024² timing)")
+    worst, slowest, slowest_prep, slowest_cpu = 1.0, 0.0, 0.0, 0.0
     with tempfile.TemporaryDirectory() as tmp:
         for path in files:
             truth_path = path.parent.parent / "rgba" / (path.stem + ".png")
@@ -61,20 +61,23 @@ def main(argv=None) -> int:
             big = Path(tmp) / f"{path.parent.parent.name}_{path.stem}.jpg"
             Image.open(path).convert("RGB").resize((1024, 1024), Image.Resampling.BICUBIC).save(big, quality=92)
             big_rgba = load.load_rgba(big)
-            t_matte = t_prep = float("inf")
+            t_matte = t_prep = c_prep = float("inf")
             for _ in range(max(1, args.repeat)):
                 t0 = time.perf_counter()
                 matte.extract(big_rgba)
                 t_matte = min(t_matte, time.perf_counter() - t0)
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 prepare.prepare_view_set({"front": big}, size=1024)
                 t_prep = min(t_prep, time.perf_counter() - t0)
+                c_prep = min(c_prep, time.process_time() - c0)
             name = f"{path.parent.parent.name}/{path.stem}"
             flag = "" if iou >= 0.98 else "  < 0.98"
-            print(f"{name:24s} {iou:7.4f} {soft:8.4f} {t_matte:8.3f} {t_prep:7.3f}{flag}")
+            print(f"{name:24s} {iou:7.4f} {soft:8.4f} {t_matte:8.3f} {t_prep:7.3f} {c_prep:8.3f}{flag}")
             worst, slowest, slowest_prep = min(worst, iou), max(slowest, t_matte), max(slowest_prep, t_prep)
+            slowest_cpu = max(slowest_cpu, c_prep)
     print(f"worst IoU {worst:.4f} (target ≥ 0.98); slowest matte {slowest:.3f} s, "
-          f"slowest load+matte+frame {slowest_prep:.3f} s per 1024² image (target ≤ 0.5 s)")
+          f"slowest load+matte+frame {slowest_prep:.3f} s wall, {slowest_cpu:.3f} s CPU per 1024² image "
+          f"(target ≤ 0.5 s; wall time grows when other jobs share the cores)")
     return 0 if worst >= 0.98 and slowest_prep <= 0.5 else 1
 
 
