@@ -28,8 +28,8 @@ import numpy as np
 
 # Memory per batch is roughly proportional to these; they keep the 1M-triangle suite well under
 # 2 GB while the batches stay large enough for numpy to run at full speed.
-RAY_BATCH = 1 << 17
-PAIR_BATCH = 1 << 22
+RAY_BATCH = 1 << 16
+PAIR_BATCH = 1 << 21
 _MAX_CELLS = 1 << 24  # dense cell -> slot table: 64 MB of int32 at most
 
 
@@ -93,13 +93,21 @@ class Grid:
             max_entries = 12 * len(box_min) + (1 << 20)
         while True:
             dims = np.floor(extent / cell).astype(np.int64) + 1
-            if np.prod(dims) <= _MAX_CELLS:
+            # Each axis must also fit the 21 bits of a packed cell coordinate.
+            if np.prod(dims) <= _MAX_CELLS and dims.max() < (1 << 21):
                 g = (box_max - box_min) / cell + 2.0 * grow
                 # Upper bound of cells per box: (floor(extent/cell) + 2) per axis.
                 est = float(np.prod(np.floor(g) + 2.0, axis=1).sum()) if len(box_min) else 0.0
                 if est <= max_entries:
                     return cls(lo, cell, dims)
             cell *= 1.5
+
+    def packed_cell(self, lin: np.ndarray) -> np.ndarray:
+        """Linear cell ids -> (i << 42) | (j << 21) | k."""
+        i = lin // self.strides[0]
+        rem = lin - i * self.strides[0]
+        j = rem // self.strides[1]
+        return (i << 42) | (j << 21) | (rem - j * self.strides[1])
 
     def coords(self, p: np.ndarray) -> np.ndarray:
         ijk = np.floor((p - self.lo) / self.cell).astype(np.int64)
@@ -414,6 +422,11 @@ def _pairs_in(subset, tri, corners, bmin, bmax, scale, depth):
     cell = _median_extent(bmin[subset], bmax[subset])
     grid = Grid.fit(lo, hi, cell, bmin[subset], bmax[subset])
     grid.register(bmin[subset], bmax[subset])
+    ijk = grid.coords(bmin[subset])
+    grid.packed_low = (ijk[:, 0] << 42) | (ijk[:, 1] << 21) | ijk[:, 2]
+    # float32 boxes rounded outward: half the memory traffic, never a missed overlap.
+    grid.box_lo32 = [np.nextafter(bmin[subset, i].astype(np.float32), np.float32(-np.inf)) for i in range(3)]
+    grid.box_hi32 = [np.nextafter(bmax[subset, i].astype(np.float32), np.float32(np.inf)) for i in range(3)]
     k = grid.counts
     dense = k > _DENSE
     out = []
@@ -452,18 +465,29 @@ def _cell_pairs(grid, cells, subset, tri, corners, bmin, bmax, scale):
     cell_of_entry, pos = _expand(starts, k)
     after = (starts[cell_of_entry] + k[cell_of_entry] - 1) - pos
     src, off = _expand(pos + 1, after)
-    a = subset[grid.objects[pos[src]]]
-    b = subset[grid.objects[off]]
+    ea = grid.objects[pos[src]]  # positions in ``subset``
+    eb = grid.objects[off]
     home = grid.cells[cells][cell_of_entry[src]]
     del cell_of_entry, pos, after, src, off
-    # Boxes overlap, and this cell is the one holding the low corner of their overlap: every
-    # overlapping pair is kept in exactly one cell of this grid.
-    olo = np.maximum(bmin[a], bmin[b])
-    m = np.all(olo <= np.minimum(bmax[a], bmax[b]), axis=1)
-    a, b, olo = a[m], b[m], olo[m]
-    ijk = grid.coords(olo)
-    m = (ijk[:, 0] * grid.strides[0] + ijk[:, 1] * grid.strides[1] + ijk[:, 2]) == home[m]
-    a, b = a[m], b[m]
+    # Keep a pair only in the cell holding the low corner of the two boxes' overlap, so each
+    # pair is handled once per grid. floor() is monotone, so that cell is the per-axis max of
+    # the two boxes' low cells: integer work on one packed word per box, no float gathers.
+    packed = grid.packed_low
+    pa = packed[ea]
+    pb = packed[eb]
+    owner = np.maximum(pa & _MASK_X, pb & _MASK_X)
+    owner |= np.maximum(pa & _MASK_Y, pb & _MASK_Y)
+    owner |= np.maximum(pa & _MASK_Z, pb & _MASK_Z)
+    m = owner == grid.packed_cell(home)
+    ea, eb = ea[m], eb[m]
+    del pa, pb, owner, home, m
+    # Box overlap, one axis at a time on the survivors.
+    lo32, hi32 = grid.box_lo32, grid.box_hi32
+    for axis in range(3):
+        m = (np.maximum(lo32[axis][ea], lo32[axis][eb]) <= np.minimum(hi32[axis][ea], hi32[axis][eb]))
+        ea, eb = ea[m], eb[m]
+    a = subset[ea]
+    b = subset[eb]
     # Neighbours sharing a vertex only touch.
     ta, tb = tri[a], tri[b]
     share = np.zeros(len(a), dtype=bool)
@@ -475,6 +499,11 @@ def _cell_pairs(grid, cells, subset, tri, corners, bmin, bmax, scale):
         return np.zeros((0, 2), dtype=np.int64)
     hit = triangles_cross(corners[a], corners[b], scale)
     return np.stack([a[hit], b[hit]], axis=1)
+
+
+_MASK_X = np.int64(((1 << 21) - 1) << 42)
+_MASK_Y = np.int64(((1 << 21) - 1) << 21)
+_MASK_Z = np.int64((1 << 21) - 1)
 
 
 def _plane_distances(p: np.ndarray, tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
