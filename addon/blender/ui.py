@@ -25,12 +25,21 @@ def has_operator(idname: str) -> bool:
     return hasattr(bpy.types, f"{module.upper()}_OT_{name}")
 
 
+def _chars_per_line() -> int:
+    # Labels do not wrap by themselves: estimate what fits the sidebar's current width.
+    region = getattr(bpy.context, "region", None)
+    width = region.width if region is not None and region.width > 1 else 300
+    scale = bpy.context.preferences.system.ui_scale or 1.0
+    return max(20, int((width - 50 * scale) / (6.5 * scale)))
+
+
 def note(layout, text: str, icon: str = "INFO") -> None:
     """A "what to do next" line; long text wraps over several labels."""
     col = layout.column(align=True)
     words, line, first = text.split(), "", True
+    limit = _chars_per_line()
     for word in words:
-        if len(line) + len(word) > 44 and line:
+        if len(line) + len(word) >= limit and line:
             col.label(text=line, icon=icon if first else "BLANK1")
             line, first = "", False
         line = f"{line} {word}".strip()
@@ -152,7 +161,7 @@ class FIGURINE_PT_character(bpy.types.Panel):
             info.label(text={"left": "faces the viewer's right", "right": "faces the viewer's left"}.get(slot, "empty"))
         buttons = info.row(align=True)
         buttons.operator("figurine.load_view", text="File", icon="FILEBROWSER").slot = slot
-        buttons.operator("figurine.view_from_image", text="Blender", icon="IMAGE_DATA").slot = slot
+        buttons.operator("figurine.view_from_image", text="Image", icon="IMAGE_DATA").slot = slot
         if path:
             buttons.operator("figurine.clear_view", text="", icon="X").slot = slot
         if view.expanded:
@@ -249,8 +258,7 @@ class FIGURINE_PT_generate(bpy.types.Panel):
             hint = get_provider(s.provider, ProviderConfig()).cost_hint(views, s.options_dict())
         except Exception:  # an option the provider refuses: the Generate report will say which
             hint = desc.get("cost_hint", "")
-        row = layout.row()
-        row.label(text=f"Cost: {hint}", icon="FUND")
+        note(layout, f"Cost: {hint}", "FUND")
         if desc.get("typical_minutes"):
             layout.label(text=f"Usually {desc['typical_minutes']} min", icon="TIME")
 

@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The panel in a real Blender (Debian's 4.3, Python 3.13, through ../shared/tools/real-blender):
+the built zip installs from the command line with its bundled wheels and enables; the GUI
+(under Xvfb) draws the Figurine tab without a Python error; a long task leaves the UI
+responsive, shows progress and stops on cancel; undo removes what a task made.
+
+The GUI runs are driven by tests/gui/driver.py inside Blender, which writes result.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from blender_env import build_zip
+from helpers import REAL_BLENDER, REPO, run_cli
+
+pytestmark = pytest.mark.real_blender
+DRIVER = REPO / "tests" / "gui" / "driver.py"
+ADDON = "bl_ext.user_default.figurine_forge"
+# A Python error while drawing is printed as a traceback or as "SomethingError: ..."
+PY_ERROR = re.compile(r"Traceback \(most recent call last\)|\b[A-Z][A-Za-z]*Error\b(?!s)")
+
+
+def real_blender(*args, env=None, timeout=900):
+    assert REAL_BLENDER.is_file(), f"{REAL_BLENDER} is missing: CI runs with ../shared beside the clone"
+    return subprocess.run([str(REAL_BLENDER), *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO, env={**os.environ, **(env or {})})
+
+
+def user_env(root: Path) -> dict:
+    return {f"BLENDER_USER_{k}": str(root / k.lower())
+            for k in ("RESOURCES", "CONFIG", "SCRIPTS", "EXTENSIONS", "DATAFILES")}
+
+
+@pytest.fixture(scope="module")
+def zip_path():
+    path = build_zip()
+    wheels = (REPO / "build" / "wheels")
+    assert wheels.is_dir() and any(wheels.glob("*.whl")), \
+        "build/wheels is empty: run scripts/fetch_wheels.py (make build does) so the zip bundles its wheels"
+    return path
+
+
+@pytest.fixture(scope="module")
+def installed(zip_path, tmp_path_factory):
+    """A private Blender user folder with the zip installed and enabled from the command line,
+    and preferences saved without the first-run splash (it would cover the screenshots)."""
+    root = tmp_path_factory.mktemp("rb_user")
+    env = user_env(root)
+    proc = real_blender("--command", "extension", "install-file", "-r", "user_default", "-e", zip_path, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    prefs = root / "prefs.py"
+    prefs.write_text(textwrap.dedent("""
+        import bpy
+        bpy.context.preferences.view.show_splash = False
+        bpy.context.preferences.use_preferences_save = True
+        bpy.ops.wm.save_userpref()
+    """))
+    proc = real_blender("-b", "--python-exit-code", "1", "-P", prefs, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return env
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ui_sample")
+    proc = run_cli("sample", "--out", out, "--size", "384")
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def blend(tmp_path_factory):
+    """An empty scene file: opening a file at start-up also keeps the splash away."""
+    path = tmp_path_factory.mktemp("ui_blend") / "start.blend"
+    script = path.with_suffix(".py")
+    script.write_text(f"import bpy\nbpy.ops.wm.save_as_mainfile(filepath={str(path)!r})\n")
+    proc = real_blender("-b", "--factory-startup", "--python-exit-code", "1", "-P", script)
+    assert proc.returncode == 0 and path.is_file(), proc.stdout + proc.stderr
+    return path
+
+
+def run_gui(installed, blend, mode: str, out: Path, *extra, timeout=900) -> tuple[dict, str]:
+    proc = real_blender("--xvfb", "-noaudio", blend, "-P", DRIVER, "--", mode, out, *extra,
+                        env=installed, timeout=timeout)
+    log = proc.stdout + proc.stderr
+    result_file = out / "result.json"
+    assert result_file.is_file(), f"the GUI driver wrote no result (exit {proc.returncode}):\n{log[-4000:]}"
+    result = json.loads(result_file.read_text())
+    assert "error" not in result, result["error"] + "\n" + log[-3000:]
+    return result, log
+
+
+def crop(shot: dict, dest: Path) -> Path:
+    from PIL import Image
+
+    box = shot["crop"]
+    with Image.open(shot["path"]) as img:
+        part = img.convert("RGB").crop((box["x"], box["y"], box["x"] + box["w"], box["y"] + box["h"]))
+        part = part.quantize(colors=128)  # UI screenshots: few colours, so small PNGs
+        from figurine_forge.core import atomic
+
+        with atomic.atomic_path(dest) as tmp:
+            part.save(tmp, format="PNG", optimize=True)
+    return dest
+
+
+def test_zip_installs_from_command_line_with_its_wheels(installed, tmp_path):
+    script = tmp_path / "check.py"
+    script.write_text(textwrap.dedent(f"""
+        import json, sys, bpy
+        out = {{}}
+        out["enabled"] = {ADDON!r} in bpy.context.preferences.addons
+        import httpx, PIL, google.genai, pydantic_core
+        out["from_wheels"] = [m.__file__ for m in (httpx, PIL, google.genai, pydantic_core)]
+        prefs = bpy.context.preferences.addons[{ADDON!r}].preferences
+        out["key_subtypes"] = {{p.identifier: p.subtype for p in prefs.bl_rna.properties
+                               if p.identifier.startswith("key_") or p.identifier == "gemini_key"}}
+        out["ops"] = [op for op in ("run_job", "generate", "resume_generate", "cancel_task", "load_view",
+                                    "prepare_view", "mirror_view", "export_mesh") if hasattr(bpy.ops.figurine, op)]
+        out["python"] = sys.version
+        print("RESULT " + json.dumps(out))
+    """))
+    proc = real_blender("-b", "--python-exit-code", "1", "-P", script, env=installed)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))[7:])
+    assert out["enabled"] and out["python"].startswith("3.13")
+    # Debian's Blender has none of these: they came from the zip's cp313 wheels.
+    assert all("/extensions/" in f for f in out["from_wheels"]), out["from_wheels"]
+    assert out["key_subtypes"] and set(out["key_subtypes"].values()) == {"PASSWORD"}
+    assert len(out["ops"]) == 8, out["ops"]
+
+
+def test_gui_draws_the_figurine_tab(installed, blend, sample, tmp_path, output_dir):
+    result, log = run_gui(installed, blend, "panel", tmp_path, sample)
+    assert result["enabled"] and result["category_after"] == "Figurine"
+    for panel in ("FIGURINE_PT_main", "FIGURINE_PT_character", "FIGURINE_PT_generate", "FIGURINE_PT_review",
+                  "FIGURINE_PT_print", "FIGURINE_PT_export"):
+        assert result["drawn"].get(panel, 0) > 0, f"{panel} was never drawn: {result['drawn']}"
+    errors = [ln for ln in log.splitlines() if PY_ERROR.search(ln)]
+    assert not errors, "Python errors while drawing:\n" + "\n".join(errors[:20])
+    full = output_dir / "ui_panel_full.png"
+    full.write_bytes(Path(result["shots"]["panel"]["path"]).read_bytes())
+    side = crop(result["shots"]["panel"], output_dir / "ui_panel_sidebar.png")
+    from PIL import Image
+
+    with Image.open(side) as img:
+        colours = img.convert("RGB").getcolors(maxcolors=1 << 16)
+    assert colours is not None and len(colours) > 8, "the sidebar screenshot is blank"
+
+
+def test_long_task_keeps_the_ui_responsive_and_cancels(installed, blend, sample, tmp_path, output_dir):
+    result, log = run_gui(installed, blend, "responsive", tmp_path, sample)
+    assert result["started_in_thread"] and result["worker_is_not_main"]
+    fractions = result["fractions"]
+    # The main loop ran a dozen steps (each adding a cube) while the worker slept...
+    assert len(fractions) == 12 and result["cubes_added_while_running"] == 12
+    # ...and the worker's progress reached the main thread as it advanced.
+    assert fractions[-1] > fractions[0] and sorted(fractions) == fractions
+    assert len(set(result["texts"])) > 3
+    # The monitor handed foreign events back (PASS_THROUGH) and drained on its own timer.
+    assert result["passed_through"] > 0 and result["drains"] > 0
+    assert result["busy_before_cancel"] and result["cancel_op"] == ["FINISHED"]
+    # Cancel stopped the worker: no finish half ran, the thread ended, the runner is free.
+    assert result["state_after_cancel"] == "cancelled" and not result["finish_ran"]
+    assert not result["thread_alive_after_cancel"] and not result["busy_after_cancel"]
+    # A failing worker's reason reaches the user as a report.
+    assert result["failed_state"] == "failed"
+    assert "the fake service refused the job" in result["failed_text"]
+    assert "the fake service refused the job" in result["reports"]
+    # The real chain ran in the background: the operator returned at once, the figure came later.
+    assert result["run_job_returned"] == ["FINISHED"] and result["run_job_async"]
+    assert result["objects_right_after_start"] == []
+    assert result["chain_state"] == "finished", result["chain_text"]
+    assert result["chain_objects"] and Path(result["chain_stl"]).is_file()
+    # Undo takes the task's result away as one step; redo brings it back.
+    assert result["objects_after_undo"] == []
+    assert result["objects_after_redo"] == result["chain_objects"]
+    errors = [ln for ln in log.splitlines() if PY_ERROR.search(ln) and "refused the job" not in ln]
+    assert not errors, "\n".join(errors[:20])
+    crop(result["shots"]["responsive_running"], output_dir / "ui_task_running.png")
