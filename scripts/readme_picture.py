@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 def main(sample: Path, job: Path) -> None:
     spec = importlib.util.spec_from_file_location("figurine_forge", REPO / "addon" / "__init__.py",
                                                   submodule_search_locations=[str(REPO / "addon")])
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["figurine_forge"] = module
     spec.loader.exec_module(module)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import bpy
 import numpy as np
 
@@ -33,13 +35,13 @@ def object_to_trimesh(obj: "bpy.types.Object", *, world: bool = True, evaluated:
     if evaluated:
         depsgraph = bpy.context.evaluated_depsgraph_get()
         eval_obj = obj.evaluated_get(depsgraph)
-        mesh = eval_obj.to_mesh()
+        mesh = cast("bpy.types.Mesh", eval_obj.to_mesh())
         try:
             result = mesh_to_trimesh(mesh, obj.matrix_world if world else None)
         finally:
             eval_obj.to_mesh_clear()
     else:
-        result = mesh_to_trimesh(obj.data, obj.matrix_world if world else None)
+        result = mesh_to_trimesh(cast("bpy.types.Mesh", obj.data), obj.matrix_world if world else None)
     if result.is_empty:
         raise BadInputError(f"'{obj.name}' has no faces", hint="select a mesh with geometry")
     return result
@@ -69,7 +71,7 @@ def trimesh_to_object(tm: TriMesh, name: str, collection=None) -> "bpy.types.Obj
 
 def replace_object_mesh(obj: "bpy.types.Object", tm: TriMesh) -> None:
     """Swap the object's mesh data for the given triangles (materials kept)."""
-    old = obj.data
+    old = cast("bpy.types.Mesh", obj.data)
     new = trimesh_to_mesh(tm, old.name)
     for mat in old.materials:
         new.materials.append(mat)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import bpy
 
 from ..core.meshdata import TriMesh
@@ -23,6 +25,6 @@ def voxel_remesh(tm: TriMesh, voxel_size: float) -> TriMesh:
         mod.use_smooth_shade = True
         return meshio.object_to_trimesh(obj, world=False)
     finally:
-        mesh = obj.data
+        mesh = cast("bpy.types.Mesh", obj.data)
         bpy.data.objects.remove(obj)
         bpy.data.meshes.remove(mesh)

@@ -13,7 +13,7 @@ from pathlib import Path
 import bmesh
 import bpy
 import numpy as np
-from mathutils import Matrix, Vector
+from mathutils import Matrix
 
 from ..core import atomic
 from ..core.images import STUDIO_GRAY
@@ -51,8 +51,8 @@ def _part_mesh(shape: str, centre, size) -> "bpy.types.Mesh":
         bmesh.ops.create_uvsphere(bm, u_segments=48, v_segments=24, radius=0.5)
     else:
         bmesh.ops.create_cone(bm, cap_ends=True, segments=48, radius1=0.5, radius2=0.5, depth=1.0)
-    bmesh.ops.transform(bm, matrix=Matrix.Translation(Vector(centre)) @ Matrix.Diagonal((*size, 1.0)),
-                        verts=bm.verts)
+    bmesh.ops.transform(bm, matrix=Matrix.Translation(centre) @ Matrix.Diagonal((*size, 1.0)),
+                        verts=list(bm.verts))
     mesh = bpy.data.meshes.new("figurine_sample_part")
     bm.to_mesh(mesh)
     bm.free()

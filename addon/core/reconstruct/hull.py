@@ -154,22 +154,22 @@ def build_field(viewset, settings: HullSettings) -> Grid:
     back = prof["back"].sample(zs, -xs, res) if "back" in prof else None
     left = prof["left"].sample(zs, -ys, res) if "left" in prof else None
     right = prof["right"].sample(zs, ys, res) if "right" in prof else None
-    sil_x = _combine(front, back)  # (Z, X)
+    sil_x: np.ndarray = front if back is None else np.minimum(front, back)  # (Z, X)
     sil_y = _combine(left, right)  # (Z, Y) or None
 
-    mask_x = sil_x > th
-    cx, rx = _runs(mask_x)
-    cx = xs[0] + cx * spacing
-    rx = rx * spacing
+    mask_x: np.ndarray = np.asarray(sil_x > th)
+    run_cx, run_rx = _runs(mask_x)
+    cx = xs[0] + run_cx * spacing
+    rx = run_rx * spacing
     p = settings.roundness
     # Distances along each axis relative to the part's half-extent, |.|^p, as (Z, X, Y).
     with np.errstate(divide="ignore", invalid="ignore"):
         ex = np.where(mask_x, np.abs(xs[None, :] - cx) / np.where(rx > 0, rx, 1), np.inf) ** p
         if sil_y is not None:
-            mask_y = sil_y > th
-            cy, ry = _runs(mask_y)
-            cy = ys[0] + cy * spacing
-            ry = ry * spacing
+            mask_y: np.ndarray = np.asarray(sil_y > th)
+            run_cy, run_ry = _runs(mask_y)
+            cy = ys[0] + run_cy * spacing
+            ry = run_ry * spacing
             ey = np.where(mask_y, np.abs(ys[None, :] - cy) / np.where(ry > 0, ry, 1), np.inf) ** p
             ellipse = ex[:, :, None] + ey[:, None, :]
             radius = np.minimum(rx[:, :, None], ry[:, None, :])

@@ -48,7 +48,7 @@ def surface_nets(field: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         count += crossing
     verts = base + acc / np.maximum(count, 1)[:, None]
 
-    quads = []
+    rings: list[np.ndarray] = []
     for axis in range(3):
         b_ax, c_ax = (axis + 1) % 3, (axis + 2) % 3
         # Sign change along `axis` between grid points p and p + e_axis.
@@ -71,8 +71,8 @@ def surface_nets(field: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             ring.append(cell_ids[tuple(cell.T)])
         ring = np.stack(ring, axis=1)
         ring[~outward] = ring[~outward][:, ::-1]
-        quads.append(ring)
-    quads = np.concatenate(quads) if quads else np.zeros((0, 4), np.int64)
+        rings.append(ring)
+    quads = np.concatenate(rings) if rings else np.zeros((0, 4), np.int64)
     if (quads < 0).any():
         raise ValueError("surface_nets: the field must be negative on its outer layer")
     # Split each quad along its shorter diagonal: better-shaped triangles.
