@@ -18,8 +18,10 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -118,21 +120,34 @@ def main() -> int:
               file=sys.stderr)
         return 1
     tool = args.blender_ext or find_blender_ext()
-    staging = REPO / "build" / "stage"
+    # Several builds may run at once (parallel test sessions): each stages into its own
+    # folder and builds a temporary zip that replaces the published one atomically, so no
+    # build deletes another's staging and no reader sees a half-written zip.
+    (REPO / "build").mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="stage-", dir=REPO / "build"))
+    try:
+        return _build_and_check(args, tool, version, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _build_and_check(args, tool: Path, version: str, staging: Path) -> int:
     wheel_names = stage(staging)
     args.out.mkdir(parents=True, exist_ok=True)
     zip_path = args.out / f"figurine_forge-{version}.zip"
-    if zip_path.exists():
-        zip_path.unlink()
+    tmp_zip = args.out / f".{staging.name}.zip"
     build = subprocess.run([sys.executable, str(tool), "build", "--source-dir", str(staging),
-                            "--output-filepath", str(zip_path)], text=True)
-    if build.returncode != 0 or not zip_path.exists():
+                            "--output-filepath", str(tmp_zip)], text=True)
+    if build.returncode != 0 or not tmp_zip.exists():
+        tmp_zip.unlink(missing_ok=True)
         print("build: Blender's extension builder failed", file=sys.stderr)
         return 1
-    check = subprocess.run([sys.executable, str(tool), "validate", str(zip_path)], text=True)
+    check = subprocess.run([sys.executable, str(tool), "validate", str(tmp_zip)], text=True)
     if check.returncode != 0:
+        tmp_zip.unlink(missing_ok=True)
         print("build: Blender's validator rejected the package", file=sys.stderr)
         return 1
+    os.replace(tmp_zip, zip_path)
     if args.split_platforms and wheel_names:
         split = subprocess.run([sys.executable, str(tool), "build", "--source-dir", str(staging),
                                 "--output-dir", str(args.out), "--split-platforms"], text=True)
