@@ -80,8 +80,8 @@ def test_self_intersections_match_brute_force_on_mixed_sizes():
     # Many small triangles crowded into one spot plus large ones across it: exercises the
     # crowded-cell refinement.
     rng = np.random.default_rng(11)
-    small_c = rng.uniform(4.8, 5.2, size=(200, 1, 3))
-    small = small_c + rng.normal(scale=0.05, size=(200, 3, 3))
+    small_c = rng.uniform(4.9, 5.1, size=(200, 1, 3))
+    small = small_c + rng.normal(scale=0.03, size=(200, 3, 3))
     large = rng.uniform(0.0, 10.0, size=(10, 3, 3))
     corners = np.concatenate([small, large]).reshape(-1, 3)
     f = np.arange(len(corners)).reshape(-1, 3)

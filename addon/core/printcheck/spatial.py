@@ -447,7 +447,9 @@ def _pairs_in(subset, tri, corners, bmin, bmax, scale, depth):
     if depth < 4 and dense.any():
         # Boxes in crowded cells get a grid sized to themselves. A pair can then be found
         # at both levels; the caller removes repeats.
-        sel = np.unique(np.concatenate([grid.objects[grid.starts[c]:grid.starts[c] + k[c]] for c in np.flatnonzero(dense)]))
+        crowded = np.flatnonzero(dense)
+        _, pos = _expand(grid.starts[crowded], k[crowded])
+        sel = np.unique(grid.objects[pos])
         inner = subset[sel]
         if len(inner) < len(subset):
             out.append(_pairs_in(inner, tri, corners, bmin, bmax, scale, depth + 1))
