@@ -86,8 +86,10 @@ def blend(tmp_path_factory):
     return path
 
 
-def run_gui(installed, blend, mode: str, out: Path, *extra, timeout=900) -> tuple[dict, str]:
-    proc = real_blender("--xvfb", "-noaudio", blend, "-P", DRIVER, "--", mode, out, *extra,
+def run_gui(installed, blend, mode: str, out: Path, *extra, timeout=900, simulate=False) -> tuple[dict, str]:
+    # --enable-event-simulate lets the driver send input events (mouse moves, Esc) itself.
+    flags = ["--enable-event-simulate"] if simulate else []
+    proc = real_blender("--xvfb", "-noaudio", *flags, blend, "-P", DRIVER, "--", mode, out, *extra,
                         env=installed, timeout=timeout)
     log = proc.stdout + proc.stderr
     result_file = out / "result.json"
@@ -156,7 +158,7 @@ def test_gui_draws_the_figurine_tab(installed, blend, sample, tmp_path, output_d
 
 
 def test_long_task_keeps_the_ui_responsive_and_cancels(installed, blend, sample, tmp_path, output_dir):
-    result, log = run_gui(installed, blend, "responsive", tmp_path, sample)
+    result, log = run_gui(installed, blend, "responsive", tmp_path, sample, simulate=True)
     assert result["started_in_thread"] and result["worker_is_not_main"]
     fractions = result["fractions"]
     # The main loop ran a dozen steps (each adding a cube) while the worker slept...
@@ -164,12 +166,14 @@ def test_long_task_keeps_the_ui_responsive_and_cancels(installed, blend, sample,
     # ...and the worker's progress reached the main thread as it advanced.
     assert fractions[-1] > fractions[0] and sorted(fractions) == fractions
     assert len(set(result["texts"])) > 3
-    # The monitor handed foreign events back (PASS_THROUGH) and drained on its own timer.
+    # The monitor handed the input events back (PASS_THROUGH) and drained on timer ticks.
     assert result["passed_through"] > 0 and result["drains"] > 0
     assert result["busy_before_cancel"] and result["cancel_op"] == ["FINISHED"]
     # Cancel stopped the worker: no finish half ran, the thread ended, the runner is free.
     assert result["state_after_cancel"] == "cancelled" and not result["finish_ran"]
     assert not result["thread_alive_after_cancel"] and not result["busy_after_cancel"]
+    # Esc stopped the second one the same way.
+    assert result["esc_state"] == "cancelled" and not result["esc_thread_alive"]
     # A failing worker's reason reaches the user as a report.
     assert result["failed_state"] == "failed"
     assert "the fake service refused the job" in result["failed_text"]

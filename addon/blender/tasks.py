@@ -223,6 +223,17 @@ def _conclude(context, run: Running, kind: str, payload) -> tuple[str, str]:
     return level, run.result_text
 
 
+def _abandon(run: Running, text: str) -> tuple[str, str]:
+    global _current, _last
+    run.request_cancel()
+    run.state, run.result_text, run.level = "failed", text, "ERROR"
+    if _current is run:
+        _current = None
+    _last = run
+    _redraw()
+    return "ERROR", text
+
+
 def _redraw() -> None:
     wm = getattr(bpy.context, "window_manager", None)
     if wm is None:
@@ -259,17 +270,24 @@ class FIGURINE_OT_task_monitor(bpy.types.Operator):
             run.request_cancel()
             _redraw()
             return {"RUNNING_MODAL"}  # this Esc was meant for us
-        if event.type != "TIMER" or event.timer is not self._timer:
+        if event.type != "TIMER":
             run.passed_through += 1
             return {"PASS_THROUGH"}  # everything else belongs to the rest of Blender
-        end = _drain(run)
-        _redraw()
-        if end is None:
-            return {"PASS_THROUGH"}
-        self._stop(context)
-        level, text = _conclude(context, run, *end)
+        # Any timer tick (the Python API cannot tell ours from another's) is a chance to
+        # drain; the event itself is always handed on, so other timers keep working.
+        try:
+            end = _drain(run)
+            _redraw()
+            if end is None:
+                return {"PASS_THROUGH"}
+            self._stop(context)
+            level, text = _conclude(context, run, *end)
+        except Exception as exc:  # never leave a task that nobody follows any more
+            traceback.print_exc()
+            self._stop(context)
+            level, text = _abandon(run, f"Figurine Forge internal error: {type(exc).__name__}: {exc}")
         self.report({level}, text)
-        return {"FINISHED"} if run.state == "finished" else {"CANCELLED"}
+        return {"FINISHED", "PASS_THROUGH"} if run.state == "finished" else {"CANCELLED", "PASS_THROUGH"}
 
     def _stop(self, context):
         if self._timer is not None:

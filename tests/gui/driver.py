@@ -126,6 +126,20 @@ def load_sample_views(slots=("front", "back", "left", "right")):
     s.job_dir = os.path.join(OUT, "job")
 
 
+def info_reports() -> str:
+    """The window's reports, as the Info editor lists them (turn the timeline into one briefly)."""
+    area = next(a for a in window().screen.areas if a.type == "DOPESHEET_EDITOR")
+    area.type = "INFO"
+    try:
+        region = next(r for r in area.regions if r.type == "WINDOW")
+        with bpy.context.temp_override(window=window(), area=area, region=region):
+            bpy.ops.info.select_all(action="SELECT")
+            bpy.ops.info.report_copy()
+        return bpy.context.window_manager.clipboard
+    finally:
+        area.type = "DOPESHEET_EDITOR"
+
+
 # -- steps ----------------------------------------------------------------------------------
 def panel_steps():
     yield setup_common
@@ -181,6 +195,8 @@ def responsive_steps():
             result.setdefault("texts", []).append(run.text)
             # Blender data is usable from the main thread while the task runs.
             bpy.ops.mesh.primitive_cube_add(size=0.1, location=(state["ticks"], 0, 0))
+            # Input arrives while the task runs; the monitor must hand it on.
+            window().event_simulate(type="MOUSEMOVE", value="NOTHING", x=500 + 10 * state["ticks"], y=400)
             redraw_all()
         yield sample
 
@@ -206,6 +222,19 @@ def responsive_steps():
     yield ("wait", lambda: not t.busy(), 20)
     yield after_cancel
 
+    # Esc stops a task too (the monitor takes the key; everything else passes through).
+    def start_for_esc():
+        with override():
+            state["esc_run"] = t.start(bpy.context, t.Task("Esc job", work, finish))
+    yield start_for_esc
+    yield lambda: window().event_simulate(type="ESC", value="PRESS", x=500, y=400)
+    yield ("wait", lambda: not t.busy(), 20)
+
+    def after_esc():
+        run = state["esc_run"]
+        result["esc_state"], result["esc_thread_alive"] = run.state, run.thread.is_alive()
+    yield after_esc
+
     # A worker that fails: the reason arrives as a report, the panel says so.
     def start_failing():
         errors = __import__(ADDON + ".core.errors", fromlist=["RemoteError"])
@@ -221,10 +250,7 @@ def responsive_steps():
     def after_failure():
         bad = state["bad"]
         result["failed_state"], result["failed_text"] = bad.state, bad.result_text
-        with bpy.context.temp_override(window=window()):
-            bpy.ops.ui.reports_to_textblock()
-        text = bpy.data.texts.get("Recent Reports")
-        result["reports"] = text.as_string() if text else ""
+        result["reports"] = info_reports()
     yield after_failure
 
     # The real chain in the GUI: the sample views, asynchronously, then undo and redo.
