@@ -92,3 +92,31 @@ def test_voxelize_cube_volume_and_iou():
     # Overlap 0.75, union 1.25 → IoU 0.6, measured on a grid aligned with the faces.
     assert volumetric_iou(c, shifted, resolution=80) == pytest.approx(0.6, abs=0.02)
     assert volumetric_iou(c, c) == 1.0
+
+
+def test_collapse_short_edges_removes_slivers_and_keeps_the_surface_closed():
+    from figurine_forge.core.meshclean import collapse_short_edges
+
+    c = cube(1.0)
+    # Split the edge (0, 1) with a vertex a millionth of the edge away from vertex 0: the two
+    # triangles beside that edge become four, two of them slivers with a near-zero edge.
+    a, b = 0, 1
+    p = c.vertices[a] + 1e-6 * (c.vertices[b] - c.vertices[a])
+    verts = np.vstack([c.vertices, p])
+    new = len(verts) - 1
+    tris = []
+    for t in c.triangles.tolist():
+        for i in range(3):
+            u, v, w = t[i], t[(i + 1) % 3], t[(i + 2) % 3]
+            if {u, v} == {a, b}:
+                tris += [[u, new, w], [new, v, w]]
+                break
+        else:
+            tris.append(t)
+    split = TriMesh(verts, np.array(tris))
+    assert len(split.triangles) == 14 and non_manifold_edge_count(split.triangles) == 0
+    assert (split.face_areas() < 1e-6).sum() == 2
+    cleaned, removed = collapse_short_edges(split, 1e-4)
+    assert removed == 2 and len(cleaned.triangles) == 12 and len(cleaned.vertices) == 8
+    assert non_manifold_edge_count(cleaned.triangles) == 0 and is_consistently_oriented(cleaned.triangles)
+    assert cleaned.volume() == pytest.approx(1.0, abs=1e-5)

@@ -95,8 +95,12 @@ def _profile(slot: str, matte: np.ndarray, res: int, threshold: float) -> _Profi
     )
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Centre and half-width (in cells) of the run of True each cell of each row lies in."""
+def _runs(mask: np.ndarray, soft: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and half-width (in cells) of the run of True each cell of each row lies in.
+
+    Measured from the soft silhouette (its sum and first moment over the run and the cell
+    on either side), not from the binary run ends: the width then varies smoothly from row
+    to row instead of in whole cells, which would terrace the rounded surface."""
     n = mask.shape[1]
     idx = np.arange(n)
     prev = np.zeros_like(mask)
@@ -105,9 +109,18 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     nxt[:, :-1] = mask[:, 1:]
     start = np.maximum.accumulate(np.where(mask & ~prev, idx, -1), axis=1)
     end = np.minimum.accumulate(np.where(mask & ~nxt, idx, n)[:, ::-1], axis=1)[:, ::-1]
-    centre = (start + end) / 2.0
-    half = (end - start + 1) / 2.0
-    return centre, np.where(mask, half, 0.0)
+    lo = np.clip(start - 1, 0, n - 1)
+    hi = np.clip(end + 1, 0, n - 1)
+    weight = np.clip(soft, 0.0, 1.0).astype(np.float64)
+    zero = np.zeros((mask.shape[0], 1))
+    cum = np.concatenate([zero, np.cumsum(weight, axis=1)], axis=1)  # cum[:, i] = sum of [0, i)
+    cum_moment = np.concatenate([zero, np.cumsum(weight * (idx + 0.5), axis=1)], axis=1)
+    rows = np.arange(mask.shape[0])[:, None]
+    total = cum[rows, hi + 1] - cum[rows, lo]
+    moment = cum_moment[rows, hi + 1] - cum_moment[rows, lo]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre = np.where(total > 0, moment / total - 0.5, (start + end) / 2.0)
+    return centre, np.where(mask, total / 2.0, 0.0)
 
 
 def _blur(field: np.ndarray) -> np.ndarray:
@@ -158,7 +171,7 @@ def build_field(viewset, settings: HullSettings) -> Grid:
     sil_y = _combine(left, right)  # (Z, Y) or None
 
     mask_x: np.ndarray = np.asarray(sil_x > th)
-    run_cx, run_rx = _runs(mask_x)
+    run_cx, run_rx = _runs(mask_x, sil_x)
     cx = xs[0] + run_cx * spacing
     rx = run_rx * spacing
     p = settings.roundness
@@ -167,7 +180,7 @@ def build_field(viewset, settings: HullSettings) -> Grid:
         ex = np.where(mask_x, np.abs(xs[None, :] - cx) / np.where(rx > 0, rx, 1), np.inf) ** p
         if sil_y is not None:
             mask_y: np.ndarray = np.asarray(sil_y > th)
-            run_cy, run_ry = _runs(mask_y)
+            run_cy, run_ry = _runs(mask_y, sil_y)
             cy = ys[0] + run_cy * spacing
             ry = run_ry * spacing
             ey = np.where(mask_y, np.abs(ys[None, :] - cy) / np.where(ry > 0, ry, 1), np.inf) ** p
