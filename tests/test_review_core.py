@@ -209,6 +209,14 @@ def test_a_lost_arm_means_regenerate_and_names_the_view():
     assert v.to_dict()["advice"] == verdict.ADVICE["regenerate"]
 
 
+def test_print_check_warnings_are_noted_without_changing_the_decision():
+    check = {"passed": True, "checks": {"overhang_faces": 5849, "sharp_edges": 0}, "failures": [],
+             "warnings": ["overhang_faces"]}
+    v = verdict.decide(_comparisons(), check)
+    assert v.decision == "keep"
+    assert v.reasons[-1] == "print check notes: 5849 overhang faces"
+
+
 def test_a_failed_print_check_means_fix():
     check = {"passed": False, "checks": {"thin_faces": 12, "loose_parts": 1, "min_thickness_mm": 0.2},
              "failures": ["thin_faces"]}

@@ -283,3 +283,22 @@ def test_review_operator_in_blender(broken, tmp_path):
         props.unregister_properties()
         for cls in reversed(registered):
             bpy.utils.unregister_class(cls)
+
+
+def test_review_of_a_folder_that_is_not_a_job_says_what_to_do(tmp_path):
+    proc = run_cli("review", tmp_path, "--json")
+    assert proc.returncode == 2, proc.stderr
+    result = last_json(proc.stdout)
+    assert result["ok"] is False
+    assert result["error"] == f"{tmp_path} is not a job folder (no job.json) — give the folder a previous run wrote"
+
+
+def test_review_of_a_job_without_views_says_what_to_do(tmp_path):
+    from figurine_forge.core.jobstore import Job
+
+    Job.open(tmp_path / "job")  # a new, empty job: no prepared views, no model
+    proc = run_cli("review", tmp_path / "job", "--json")
+    assert proc.returncode == 2, proc.stderr
+    assert last_json(proc.stdout)["error"] == (f"{tmp_path / 'job'} has no prepared views to compare with — "
+                                               "run 'figurine run' (or Make Figurine) for this job first")
+    assert Job.open(tmp_path / "job", create=False).steps == []  # no half-made review step

@@ -63,7 +63,27 @@ def decide(comparisons: list[ViewComparison], check: dict | None = None) -> Verd
         fix.append("the print check failed: " + (", ".join(check_findings(check)) or "see the check summary"))
     decision = "regenerate" if regenerate else "fix" if fix else "keep"
     agree = (f"silhouette agrees {score:.2f} over {len(ious)} view(s); worst: {worst} {ious[worst]:.2f}")
-    return Verdict(decision, score, [*regenerate, *fix, agree], worst)
+    notes = []
+    if check is not None and check_warnings(check):
+        # Findings the check does not fail on (overhangs need supports, sharp edges...): worth
+        # knowing before printing, but no reason to change the model.
+        notes.append("print check notes: " + ", ".join(check_warnings(check)))
+    return Verdict(decision, score, [*regenerate, *fix, agree, *notes], worst)
+
+
+def check_warnings(check: dict) -> list[str]:
+    """The print check's non-failing findings in words ("5849 overhang faces")."""
+    raw = check.get("checks")
+    counts: dict = raw if isinstance(raw, dict) else {}
+    names = check.get("warnings")
+    if not isinstance(names, list):
+        return []
+    out = []
+    for name in names:
+        value = counts.get(name)
+        words = str(name).replace("_", " ")
+        out.append(f"{value} {words}" if isinstance(value, int) and not isinstance(value, bool) else words)
+    return out
 
 
 def check_findings(check: dict) -> list[str]:
