@@ -4,12 +4,15 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' blender_manifest.toml)
 ZIP := dist/figurine_forge-$(VERSION).zip
 DEMO := out/demo
 
-.PHONY: setup build demo test test-fast typecheck clean
+.PHONY: setup build demo test test-fast test-in-blender typecheck clean
 
 setup:
 	@bash scripts/setup.sh
 
+# The zip bundles its third-party wheels (all listed platforms, Python 3.11 and 3.13);
+# fetch_wheels.py does nothing when build/wheels.json already matches.
 build: setup
+	@$(PY) scripts/fetch_wheels.py
 	@$(PY) scripts/build_extension.py
 
 # The main job on the project's own sample character: views → out/demo/job/figurine.stl + report.
@@ -22,6 +25,16 @@ demo: setup
 # Everything CI runs: the type check, the extension build, the whole test suite.
 test: build typecheck
 	@$(PY) -m pytest tests
+
+# tests/in_blender inside Debian's real Blender 4.3 via pytest-blender (the main suite runs
+# them in the bpy module), with Blender's user folders in a throw-away folder.
+REAL_BLENDER := ../shared/tools/real-blender
+test-in-blender: build
+	@tmp=$$(mktemp -d /tmp/figurine-in-blender.XXXXXX); \
+	for d in CONFIG SCRIPTS EXTENSIONS DATAFILES RESOURCES; do export BLENDER_USER_$$d=$$tmp/$$d; done; \
+	$(PY) -m pytest -o addopts="" --confcutdir=tests/in_blender -p pytest-blender \
+	    --blender-executable $(REAL_BLENDER) tests/in_blender; \
+	rc=$$?; rm -rf $$tmp; exit $$rc
 
 typecheck: setup
 	@$(PY) -m mypy

@@ -66,6 +66,8 @@ def _bring_in(context, result, provider: str, options: dict) -> str:
         obj = pipeline.import_mesh_file(result.latest_path or result.mesh_path)
     obj["figurine_job"] = str(Path(result.step_folder).parents[1])
     pipeline.set_clay(obj, True)
+    # The view layer only lists a newly linked object (and forgets removed ones) after an update.
+    context.view_layer.update()
     for o in context.view_layer.objects:
         o.select_set(False)
     if obj.name in context.view_layer.objects:
