@@ -189,3 +189,25 @@ def test_long_task_keeps_the_ui_responsive_and_cancels(installed, blend, sample,
     errors = [ln for ln in log.splitlines() if PY_ERROR.search(ln) and "refused the job" not in ln]
     assert not errors, "\n".join(errors[:20])
     crop(result["shots"]["responsive_running"], output_dir / "ui_task_running.png")
+
+
+def test_user_guide_screenshots(installed, blend, sample, tmp_path, output_dir):
+    """The workflow step by step in the GUI; the sidebar crops go to test-output/guide/ and,
+    with FIGURINE_UPDATE_DOCS=1, to docs/images/ for docs/user-guide.md."""
+    result, log = run_gui(installed, blend, "docs", tmp_path, sample)
+    assert result["generate_state"] == "finished", result["generate_text"]
+    assert Path(result["exported"]).is_file() and result["exported"].endswith("hero.stl")
+    errors = [ln for ln in log.splitlines() if PY_ERROR.search(ln)]
+    assert not errors, "\n".join(errors[:20])
+    targets = [output_dir / "guide"]
+    # The whole screen while generating: the status bar shows the task's progress too.
+    (output_dir / "guide").mkdir(parents=True, exist_ok=True)
+    (output_dir / "guide" / "full-step2-generate.png").write_bytes(
+        Path(result["shots"]["step2-generate"]["path"]).read_bytes())
+    if os.environ.get("FIGURINE_UPDATE_DOCS") == "1":
+        targets.append(REPO / "docs" / "images")
+    for name in ("step0-start", "step1-character", "step2-generate", "step3-review", "step4-print-export"):
+        for folder in targets:
+            folder.mkdir(parents=True, exist_ok=True)
+            png = crop(result["shots"][name], folder / f"guide-{name}.png")
+            assert png.stat().st_size < 200_000, f"{png} is {png.stat().st_size} bytes"

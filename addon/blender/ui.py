@@ -315,8 +315,11 @@ class FIGURINE_PT_review(bpy.types.Panel):
             and obj.data.materials[0].name.startswith("Figurine Clay")
         row.operator("figurine.clay", text="Clay", icon="SHADING_SOLID", depress=is_clay).enable = True
         row.operator("figurine.clay", text="Colours", icon="SHADING_TEXTURE", depress=not is_clay).enable = False
-        if has_operator("figurine.render_review"):
-            layout.operator("figurine.render_review", icon="RENDER_STILL")
+        if has_operator("figurine.review"):
+            row = layout.row(align=True)
+            row.operator("figurine.review", text="Render Review", icon="RENDER_STILL")
+            if has_operator("figurine.open_review_report"):
+                row.operator("figurine.open_review_report", text="", icon="URL")
         else:
             note(layout, "Review renders beside the input views come with the review operators, "
                          "not in this build yet.", "TIME")
@@ -343,9 +346,19 @@ class FIGURINE_PT_print(bpy.types.Panel):
         layout.operator("figurine.scale_to_height", icon="FULLSCREEN_ENTER")
         if has_operator("figurine.check_print"):
             layout.operator("figurine.check_print", icon="VIEWZOOM")
+            self.draw_findings(layout, obj)
         else:
             note(layout, "The print check with a findings list comes with the check operators, "
                          "not in this build yet.", "TIME")
+        ps = getattr(context.scene, "figurine_print", None)
+        if ps is not None:
+            col = layout.column(align=True)
+            col.label(text="Base")
+            row = col.row(align=True)
+            row.prop(ps, "base_type", text="")
+            row.prop(ps, "base_size_mm")
+            col.prop(ps, "base_thickness_mm")
+            col.prop(ps, "hollow_wall_mm")
         row = layout.row(align=True)
         shown = False
         for idname, text, icon in (("figurine.make_printable", "Make Printable", "MODIFIER"),
@@ -356,6 +369,29 @@ class FIGURINE_PT_print(bpy.types.Panel):
                 shown = True
         if not shown:
             note(layout, "Repair, base and hollowing come with the print operators, not in this build yet.", "TIME")
+        if ps is not None and ps.last_report:
+            note(layout, ps.last_report, "INFO")
+
+    def draw_findings(self, layout, obj):
+        """The last check's findings for this object: click one to select its geometry."""
+        try:
+            from . import findings
+        except ImportError:
+            return
+        result = findings.get(obj.name)
+        if result is None:
+            note(layout, "Press Check Print to list what would fail.", "BLANK1")
+            return
+        box = layout.box()
+        box.label(text="Passes the check" if result.report.get("passed") else "Findings (click to select)",
+                  icon="CHECKMARK" if result.report.get("passed") else "ERROR")
+        col = box.column(align=True)
+        for key, label in findings.FINDINGS:
+            elements = result.faces.get(key) if key in result.faces else result.edges.get(key)
+            count = 0 if elements is None else len(elements)
+            if count:
+                op = col.operator("figurine.select_finding", text=f"{label}: {count}", icon="RESTRICT_SELECT_OFF")
+                op.finding, op.object_name = key, obj.name
 
 
 class FIGURINE_PT_export(bpy.types.Panel):
@@ -370,7 +406,7 @@ class FIGURINE_PT_export(bpy.types.Panel):
         layout = self.layout
         s = context.scene.figurine
         col = layout.column(align=True)
-        col.prop(s, "export_format", expand=True)
+        col.row(align=True).prop(s, "export_format", expand=True)
         col.prop(s, "export_dir")
         col.prop(s, "export_name")
         target = s.export_target()

@@ -126,6 +126,14 @@ def load_sample_views(slots=("front", "back", "left", "right")):
     s.job_dir = os.path.join(OUT, "job")
 
 
+def scroll_sidebar(pages: int) -> None:
+    """Scroll the sidebar down (the later steps' panels sit below the four view slots)."""
+    area = view3d()
+    with bpy.context.temp_override(window=window(), area=area, region=sidebar(area)):
+        for _ in range(pages):
+            bpy.ops.view2d.scroll_down(page=True)
+
+
 def info_reports() -> str:
     """The window's reports, as the Info editor lists them (turn the timeline into one briefly)."""
     area = next(a for a in window().screen.areas if a.type == "DOPESHEET_EDITOR")
@@ -312,7 +320,7 @@ def docs_steps():
         s.provider = "local"
         for opt in s.provider_options:
             if opt.name == "resolution":
-                opt.int_value = 200  # slow enough to catch the progress bar on screen
+                opt.int_value = 160  # slow enough to catch the progress bar on screen
         with override():
             bpy.ops.figurine.generate()
     yield generate
@@ -327,6 +335,7 @@ def docs_steps():
         with bpy.context.temp_override(window=window(), area=area, region=next(r for r in area.regions if r.type == "WINDOW")):
             bpy.ops.view3d.view_selected()
     yield reviewed
+    yield lambda: scroll_sidebar(2)
     yield redraw_all
     yield lambda: screenshot("step3-review", crop="area")
 
@@ -338,11 +347,16 @@ def docs_steps():
         s.export_name = "hero"
         with override():
             bpy.ops.figurine.export_mesh(filepath=s.export_target(), overwrite=True)
+            if hasattr(bpy.types, "FIGURINE_OT_check_print"):  # the findings list is drawn after a check
+                result["check"] = sorted(bpy.ops.figurine.check_print())
+            if bpy.context.object.mode != "OBJECT":
+                bpy.ops.object.mode_set(mode="OBJECT")
         area = view3d()
         with bpy.context.temp_override(window=window(), area=area, region=next(r for r in area.regions if r.type == "WINDOW")):
             bpy.ops.view3d.view_selected()
         result["exported"] = s.last_export
     yield printing
+    yield lambda: scroll_sidebar(6)
     yield redraw_all
     yield lambda: screenshot("step4-print-export")
 
