@@ -61,6 +61,32 @@ def _contour_roughness(x: np.ndarray, height: int) -> float:
     return float(np.abs(np.diff(smooth, 2)).sum() / height)
 
 
+def _above_base(solid: np.ndarray, top: int, bottom: int) -> int:
+    """The row where the character's feet end: above a tabletop base if there is one.
+
+    A base (the workflow adds a round one) is a band at the bottom much wider than the
+    legs and symmetric, which would hide the feet cues; its rows are those at least 80% as
+    wide as the bottom row, when that row is at least 1.5 times as wide as the legs, as wide
+    as the body above, and centred under the legs."""
+    widths = solid.sum(axis=1)
+    height = bottom - top
+    legs = widths[bottom - int(0.20 * height)]
+    # The widest of the last few rows: an anti-aliased corner can leave a one-pixel row.
+    base_width = widths[bottom - max(2, int(0.03 * height)):bottom].max()
+    body_width = widths[top:bottom - int(0.20 * height)].max()
+    if legs == 0 or base_width < 1.5 * legs or base_width < 0.9 * body_width:
+        return bottom  # feet, not a plate: a base is wider than the body above it
+    cols = np.flatnonzero(solid[bottom - max(2, int(0.03 * height)):bottom].any(axis=0))
+    legs_cols = np.flatnonzero(solid[bottom - int(0.20 * height)])
+    if abs((cols[0] + cols[-1]) - (legs_cols[0] + legs_cols[-1])) / 2 > 0.15 * base_width:
+        return bottom  # off-centre: toes reaching forward, not a plate under the figure
+    wide = widths[top:bottom][::-1] >= 0.8 * base_width  # from the bottom row upwards
+    first = int(np.argmax(wide))  # skip thin anti-aliased rows under the plate
+    band_end = first + (int(np.argmin(wide[first:])) if not wide[first:].all() else 0)
+    # A base is a thin plate: never more than a fifth of the figure.
+    return bottom - band_end if 0 < band_end < 0.2 * height else bottom
+
+
 def detect_facing(alpha: np.ndarray) -> Facing:
     """Which way a side view faces, from its silhouette alone.
 
@@ -77,6 +103,7 @@ def detect_facing(alpha: np.ndarray) -> Facing:
     if rows.size < 20:
         return Facing(0, 0.0, {})
     top, bottom = int(rows[0]), int(rows[-1]) + 1
+    bottom = _above_base(solid, top, bottom)
     height = bottom - top
     feet = _rows_extent(solid, bottom - max(2, int(0.05 * height)), bottom)
     legs_c = _rows_centroid(solid, bottom - int(0.20 * height), bottom - int(0.10 * height))
