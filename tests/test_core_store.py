@@ -98,3 +98,10 @@ def test_unwritable_location_is_a_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(OutputError, match="Cannot create folder"):
         atomic.write_text(blocker / "sub" / "out.txt", "data")
+
+
+def test_written_files_get_normal_permissions(tmp_path):
+    path = atomic.write_text(tmp_path / "report.html", "<html></html>")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -17,6 +17,12 @@ from typing import Iterator
 
 from .errors import OutputError
 
+# mkstemp creates files readable by their owner only; published files get the permissions
+# any new file would (0666 less the umask), read once here while the process is single-threaded.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
+
 
 def _check_parent(path: Path) -> None:
     try:
@@ -49,6 +55,7 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
     )
+    os.fchmod(fd, _FILE_MODE)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
