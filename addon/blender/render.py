@@ -45,7 +45,7 @@ def render_views(objects, out_dir: str | os.PathLike, *, views=("front", "back",
     minus ``margin`` top and bottom, feet on the baseline, bounding box centred.
 
     ``color`` is the Workbench colour type: 'MATERIAL', 'SINGLE' (clay), 'OBJECT',
-    'ATTRIBUTE' (colour attributes, e.g. heat maps)."""
+    'VERTEX' (colour attributes, e.g. heat maps)."""
     objects = [o for o in objects if o is not None]
     lo, hi = bounds or _world_bounds(objects)
     out_dir = Path(out_dir)
