@@ -4,7 +4,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' blender_manifest.toml)
 ZIP := dist/figurine_forge-$(VERSION).zip
 DEMO := out/demo
 
-.PHONY: setup build demo test test-fast test-in-blender typecheck clean
+.PHONY: setup build demo test test-deps test-in-blender typecheck clean
 
 setup:
 	@bash scripts/setup.sh
@@ -22,9 +22,15 @@ demo: setup
 	    --left $(DEMO)/views/left.png --right $(DEMO)/views/right.png --out $(DEMO)/job --height 32
 	@echo "demo: $(DEMO)/job/figurine.stl and $(DEMO)/job/report.json"
 
-# Everything CI runs: the type check, the extension build, the whole test suite.
-test: build typecheck
+# Everything CI runs: the type check, the extension build, the whole test suite in the bpy
+# module, then the in-Blender part again inside Debian's real Blender 4.3.
+test: build typecheck test-deps
 	@$(PY) -m pytest tests
+	@$(MAKE) --no-print-directory test-in-blender
+
+# Chromium for the report screenshot test (Debian package; skipped when present).
+test-deps:
+	@bash scripts/install_test_deps.sh
 
 # tests/in_blender inside Debian's real Blender 4.3 via pytest-blender (the main suite runs
 # them in the bpy module), with Blender's user folders in a throw-away folder.
