@@ -17,6 +17,8 @@ from bpy.app.handlers import persistent
 from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty,
                        PointerProperty, StringProperty)
 
+from ..core import gemini  # names and choices only: the SDK is imported when an edit runs
+
 PRESET_ITEMS = [
     ("resin", "Resin", "Resin printer: minimum wall 0.6 mm"),
     ("fdm", "FDM 0.4 mm", "Filament printer with a 0.4 mm nozzle: minimum wall 1.0 mm"),
@@ -105,6 +107,20 @@ def _version_picked(self, context):
             setattr(settings, f"{self.slot}_image", path)
 
 
+def _ai_preset_items(self, context):
+    from .operators.ai_ops import preset_items  # the presets (built-in and the user's), cached
+
+    return preset_items(self, context)
+
+
+def _ai_model_suggestions(self, context, edit_text):
+    return [m for m in gemini.KNOWN_MODELS if edit_text.lower() in m]
+
+
+def _choices(values, auto: str):
+    return [("AUTO", "Auto", auto)] + [(v, v, "") for v in values]
+
+
 def _slot_of(view) -> str:
     # "figurine.view_left" → "left": the slot is where the group sits in the settings
     return view.path_from_id().rsplit("view_", 1)[-1]
@@ -116,6 +132,8 @@ class FIGURINE_PG_view(bpy.types.PropertyGroup):
                                 description="Pick an earlier version to use it again")
     prompt: StringProperty(name="Prompt", description="Your own instruction for an AI edit of this view")
     expanded: BoolProperty(name="Tools", default=False, description="Show this view's tools and history")
+    ai_preset: EnumProperty(name="AI Edit", items=_ai_preset_items,
+                            description="What an AI edit of this view asks for: a preset, or your own prompt")
 
     @property
     def slot(self) -> str:
@@ -140,6 +158,16 @@ class FIGURINE_PG_settings(bpy.types.PropertyGroup):
     view_right: PointerProperty(type=FIGURINE_PG_view)
     job_dir: StringProperty(name="Job Folder", subtype="DIR_PATH",
                             description="Folder where every step of this figurine is kept")
+    # -- AI edits (Gemini) -----------------------------------------------------------------
+    ai_model: StringProperty(name="Model", default=gemini.DEFAULT_MODEL, search=_ai_model_suggestions,
+                             description="Gemini image model for AI edits (e.g. gemini-2.5-flash-image, "
+                                         "gemini-3-pro-image-preview)")
+    ai_aspect_ratio: EnumProperty(name="Aspect Ratio", default="AUTO",
+                                  items=_choices(gemini.ASPECT_RATIOS, "The model's choice (the input image's shape)"),
+                                  description="Shape of the image Gemini makes")
+    ai_image_size: EnumProperty(name="Image Size", default="AUTO",
+                                items=_choices(gemini.IMAGE_SIZES, "The model's own size"),
+                                description="Size of the image Gemini makes (gemini-3-pro-image-preview and newer)")
     # -- generation --------------------------------------------------------------------------
     provider: EnumProperty(name="Generator", items=_provider_items(), update=_provider_changed,
                            description="Which 3D generator makes the mesh from the views")

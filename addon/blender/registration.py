@@ -19,6 +19,7 @@ MODULES = (
     "operators.mesh_ops",
     "operators.workflow_ops",
     "operators.view_ops",
+    "operators.ai_ops",
     "operators.generate_ops",
     "operators.review_ops",
     "ui",

@@ -93,6 +93,15 @@ def draw_online_hint(layout) -> bool:
     return False
 
 
+def ai_blocker(context) -> str:
+    """Why Gemini cannot be asked right now ("" when it can), in a few words."""
+    if not getattr(bpy.app, "online_access", True):
+        return "Online access is off: see AI edits below."
+    if not prefs.gemini_key(context):
+        return "No Gemini API key yet: see AI edits below."
+    return ""
+
+
 def active_mesh(context):
     obj = context.active_object
     return obj if obj is not None and obj.type == "MESH" else None
@@ -137,7 +146,9 @@ class FIGURINE_PT_character(bpy.types.Panel):
         s = context.scene.figurine
         for slot in VIEW_SLOTS:
             self.draw_view(context, layout, s, slot)
-        self.draw_missing(layout, s)
+        self.draw_missing(context, layout, s)
+        if has_operator("figurine.ai_edit_view"):
+            self.draw_ai_settings(context, layout, s)
 
     def draw_view(self, context, layout, s, slot):
         box = layout.box()
@@ -165,12 +176,14 @@ class FIGURINE_PT_character(bpy.types.Panel):
         if path:
             buttons.operator("figurine.clear_view", text="", icon="X").slot = slot
         if view.expanded:
-            self.draw_tools(box, s, slot, path, view)
+            self.draw_tools(context, box, s, slot, path, view)
 
-    def draw_tools(self, box, s, slot, path, view):
+    def draw_tools(self, context, box, s, slot, path, view):
         col = box.column(align=True)
         if not path:
             note(col, f"Load a {slot} image to edit it.")
+            if slot == "front" and s.job_dir and has_operator("figurine.ai_edit_view"):
+                self.draw_create(context, col, view)
         elif not s.job_dir:
             note(col, "Set the job folder above: edits are saved there as new versions.")
         else:
@@ -179,10 +192,10 @@ class FIGURINE_PT_character(bpy.types.Panel):
             op = row.operator("figurine.mirror_view", text="Mirror", icon="MOD_MIRROR")
             op.slot, op.source = slot, "SELF"
             ai = col.column(align=True)
-            ai.prop(view, "prompt", text="", icon="TEXT")
             if has_operator("figurine.ai_edit_view"):
-                ai.operator("figurine.ai_edit_view", text="AI Edit", icon="SHADERFX").slot = slot
+                self.draw_ai_edit(context, ai, slot, view)
             else:
+                ai.prop(view, "prompt", text="", icon="TEXT")
                 note(ai, "AI edits (presets and your prompt) come with the Gemini operators, not in this build yet.",
                      "TIME")
         if len(view.versions):
@@ -191,7 +204,56 @@ class FIGURINE_PT_character(bpy.types.Panel):
             col.template_list("FIGURINE_UL_versions", f"versions_{slot}", view, "versions", view, "active_version",
                               rows=2, maxrows=5)
 
-    def draw_missing(self, layout, s):
+    def draw_ai_edit(self, context, layout, slot, view):
+        """Preset (or "Your Prompt") and the prompt field; the button once Gemini can be asked."""
+        row = layout.row(align=True)
+        row.prop(view, "ai_preset", text="")
+        blocker = ai_blocker(context)
+        if not blocker:
+            op = row.operator("figurine.ai_edit_view", text="AI Edit", icon="SHADERFX")
+            op.slot, op.preset = slot, view.ai_preset
+        custom = view.ai_preset == "CUSTOM"
+        row = layout.row(align=True)
+        row.prop(view, "prompt", text="", icon="TEXT")
+        if custom and view.prompt.strip() and has_operator("figurine.save_ai_preset"):
+            row.operator("figurine.save_ai_preset", text="", icon="ADD").slot = slot
+        if blocker:
+            note(layout, blocker, "LOCKED")
+        elif custom and not view.prompt.strip():
+            note(layout, "Write what to change above, or choose a preset.", "BLANK1")
+        elif not custom and slot == "front" and view.ai_preset in ("rear-view", "left-view", "right-view"):
+            note(layout, "Makes that view from this front view (it replaces that view's image).", "BLANK1")
+
+    def draw_create(self, context, layout, view):
+        """No front view yet: describe a character and let Gemini paint it."""
+        blocker = ai_blocker(context)
+        if blocker:
+            return
+        layout.label(text="Or describe a character for Gemini to paint:")
+        layout.prop(view, "prompt", text="", icon="TEXT")
+        if view.prompt.strip():
+            op = layout.operator("figurine.ai_edit_view", text="Create with AI", icon="SHADERFX")
+            op.slot, op.preset = "front", "create-character"
+
+    def draw_ai_settings(self, context, layout, s):
+        box = layout.box()
+        box.label(text="AI edits (Gemini)", icon="SHADERFX")
+        col = box.column(align=True)
+        col.prop(s, "ai_model", text="")
+        row = col.row(align=True)
+        row.prop(s, "ai_aspect_ratio", text="")
+        row.prop(s, "ai_image_size", text="")
+        if not draw_online_hint(box):
+            return
+        if not prefs.gemini_key(context):
+            note(box, "Next: enter your Gemini API key in Preferences → Add-ons → Figurine Forge "
+                      "(or set GEMINI_API_KEY).", "LOCKED")
+            box.operator("preferences.addon_show", text="Open Add-on Preferences",
+                         icon="PREFERENCES").module = prefs.addon_package()
+        else:
+            note(box, "The views and prompts are sent to Google. Every result is a new version.", "INFO")
+
+    def draw_missing(self, context, layout, s):
         have = [slot for slot in VIEW_SLOTS if s.image_path(slot)]
         missing = [slot for slot in VIEW_SLOTS if slot not in have]
         if "front" not in have:
@@ -203,7 +265,13 @@ class FIGURINE_PT_character(bpy.types.Panel):
         box = layout.box()
         box.label(text=f"Missing: {', '.join(missing)}", icon="QUESTION")
         if has_operator("figurine.generate_missing_views"):
-            box.operator("figurine.generate_missing_views", icon="SHADERFX")
+            blocker = ai_blocker(context)
+            if not s.job_dir:
+                note(box, "Set the job folder to generate the missing views with AI.")
+            elif blocker:
+                note(box, f"AI view generation. {blocker}", "LOCKED")
+            else:
+                box.operator("figurine.generate_missing_views", icon="SHADERFX")
         else:
             note(box, "AI view generation comes with the Gemini operators, not in this build yet.", "TIME")
         if any(slot in missing and other in have for slot, other in (("left", "right"), ("right", "left"))):
