@@ -64,27 +64,50 @@ def place(alpha: np.ndarray, foreground: np.ndarray, box: SubjectBox, height_px:
     pad = int(np.ceil(3 / min(scale, 1.0))) + 2
     y0, y1 = max(0, box.top - pad), min(h, box.bottom + pad)
     x0, x1 = max(0, box.left - pad), min(w, box.right + pad)
-    a_src = alpha[y0:y1, x0:x1]
-    premult = foreground[y0:y1, x0:x1] * a_src[..., None]
+    a_src = np.ascontiguousarray(alpha[y0:y1, x0:x1], np.float32)
     new_w, new_h = max(1, int(round((x1 - x0) * scale))), max(1, int(round((y1 - y0) * scale)))
     sx, sy = new_w / (x1 - x0), new_h / (y1 - y0)  # the scale after rounding the size
     method = Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC
-    planes = [np.asarray(Image.fromarray(np.ascontiguousarray(ch, np.float32), "F").resize((new_w, new_h), method))
-              for ch in (a_src, premult[..., 0], premult[..., 1], premult[..., 2])]
+
+    def resized(plane: np.ndarray) -> np.ndarray:
+        return np.asarray(Image.fromarray(plane, "F").resize((new_w, new_h), method))
+
     baseline = size * (1 - MARGIN)
     off_y = int(round(baseline - (box.bottom - y0) * sy))
     off_x = int(round(size / 2 - (box.centre_x - x0) * sx))
-    canvas = np.zeros((4, size, size), np.float32)
+    gray = np.asarray(STUDIO_GRAY, np.float32) / 255.0
+    # everything outside the placed subject is flat gray with zero alpha: only the placed
+    # rectangle is computed, one contiguous plane at a time
+    a = np.zeros((size, size), np.float32)
+    rgb = _flat_canvas(size)
     ys, xs = max(0, -off_y), max(0, -off_x)
     ye, xe = min(new_h, size - off_y), min(new_w, size - off_x)
-    if ye > ys and xe > xs:
-        for i, plane in enumerate(planes):
-            canvas[i, off_y + ys:off_y + ye, off_x + xs:off_x + xe] = plane[ys:ye, xs:xe]
-    a = np.clip(canvas[0], 0.0, 1.0)
-    a[a < 1.0 / 512] = 0.0  # filter ringing must not tint the flat backdrop
-    colour = np.clip(np.moveaxis(canvas[1:], 0, -1), 0.0, a[..., None])
-    gray = np.asarray(STUDIO_GRAY, np.float32) / 255.0
-    comp = colour + gray * (1.0 - a[..., None])
-    rgb = np.round(np.clip(comp, 0.0, 1.0) * 255.0).astype(np.uint8)
-    rgb[a == 0.0] = STUDIO_GRAY  # exactly flat where there is no character
-    return rgb, a.astype(np.float32)
+    if ye <= ys or xe <= xs:
+        return rgb, a
+    dst = (slice(off_y + ys, off_y + ye), slice(off_x + xs, off_x + xe))
+    a_dst = np.clip(resized(a_src)[ys:ye, xs:xe], 0.0, 1.0)
+    a_dst[a_dst < 1.0 / 512] = 0.0  # filter ringing must not tint the flat backdrop
+    a[dst] = a_dst
+    rest = 1.0 - a_dst
+    rect = np.empty((ye - ys, xe - xs, 3), np.uint8)
+    for c in range(3):
+        # colour is resampled premultiplied; it can never exceed the alpha it comes with
+        col = np.minimum(resized(np.multiply(foreground[y0:y1, x0:x1, c], a_src))[ys:ye, xs:xe], a_dst)
+        np.maximum(col, 0.0, out=col)
+        # col + gray·(1 - a) stays within [0, 1] (up to rounding, which np.rint absorbs), and
+        # is exactly the gray where alpha is 0
+        col += gray[c] * rest
+        col *= 255.0
+        rect[..., c] = np.rint(col, out=col)
+    rgb[dst] = rect
+    return rgb, a
+
+
+def _flat_canvas(size: int) -> np.ndarray:
+    """A (size, size, 3) uint8 canvas of flat studio gray."""
+    rgb = np.empty((size, size, 3), np.uint8)
+    if len(set(STUDIO_GRAY)) == 1:
+        rgb.fill(STUDIO_GRAY[0])  # one byte value: a plain memory fill
+    else:
+        rgb[...] = STUDIO_GRAY
+    return rgb

@@ -54,7 +54,8 @@ def load_rgba(source: str | os.PathLike | bytes, *, max_pixels: int = MAX_PIXELS
                     raise BadInputError(f"{label} is only {w}×{h} pixels", hint="use a larger image")
                 img.seek(0)  # animated WebP/TIFF: the first frame
                 img.load()
-                img = ImageOps.exif_transpose(img)
+                # in place: no copy of the pixels when there is no orientation to apply
+                ImageOps.exif_transpose(img, in_place=True)
                 return _to_rgba(img)
     except BadInputError:
         raise
@@ -91,10 +92,12 @@ def _to_rgba(img) -> np.ndarray:
     elif mode not in ("RGB", "RGBA"):
         # CMYK, YCbCr, LAB, HSV, 1, L: Pillow knows the conversion to RGB
         img = img.convert("RGB")
-    arr = np.asarray(img, dtype=np.float32) * np.float32(1.0 / 255.0)
-    if arr.shape[2] == 3:
-        arr = np.dstack([arr, np.ones(arr.shape[:2], np.float32)])
-    return np.ascontiguousarray(arr, np.float32)
+    if img.mode == "RGB":
+        img = img.convert("RGBA")  # an opaque alpha band, added in C (255 scales to exactly 1.0)
+    # one pass from 8 bits to float, straight into the result
+    arr = np.empty((img.height, img.width, 4), np.float32)
+    np.multiply(np.asarray(img), np.float32(1.0 / 255.0), out=arr)
+    return arr
 
 
 def to_png_bytes(rgb_u8: np.ndarray) -> bytes:

@@ -41,16 +41,25 @@ def gaussian_like(arr: np.ndarray, sigma: float) -> np.ndarray:
     return out
 
 
-def _shift_or(mask: np.ndarray, radius: int, axis: int) -> np.ndarray:
+def _grow_1d(mask: np.ndarray, radius: int, axis: int) -> np.ndarray:
+    """OR over a window of ``2·radius + 1`` along ``axis`` (nothing comes in from outside).
+
+    The window widens by doubling: after growing by ``reach`` a shift by ``k <= reach + 1``
+    grows it to ``reach + k``, so radius 13 takes 4 passes instead of 13."""
     out = mask.copy()
     n = mask.shape[axis]
-    for k in range(1, min(radius, n - 1) + 1):
+    radius = min(radius, n - 1)
+    reach = 0
+    while reach < radius:
+        k = min(reach + 1, radius - reach)
+        prev = out.copy()
         if axis == 0:
-            out[k:] |= mask[:-k]
-            out[:-k] |= mask[k:]
+            out[k:] |= prev[:-k]
+            out[:-k] |= prev[k:]
         else:
-            out[:, k:] |= mask[:, :-k]
-            out[:, :-k] |= mask[:, k:]
+            out[:, k:] |= prev[:, :-k]
+            out[:, :-k] |= prev[:, k:]
+        reach += k
     return out
 
 
@@ -59,7 +68,7 @@ def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
     mask = np.asarray(mask, bool)
     if radius <= 0:
         return mask.copy()
-    return _shift_or(_shift_or(mask, radius, 0), radius, 1)
+    return _grow_1d(_grow_1d(mask, radius, 0), radius, 1)
 
 
 def erode(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -69,48 +78,90 @@ def erode(mask: np.ndarray, radius: int) -> np.ndarray:
     return ~dilate(~mask, radius)
 
 
+# -- connected components on horizontal runs -------------------------------------------------
+#
+# A character mask has tens of thousands of runs against a million pixels, so components are
+# found on runs (row, first column, column past the end) and pixels are touched only to find
+# the runs and, where needed, to paint a result back.
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The horizontal runs of True in a 2-D mask, in raster order: (row, start, end) with
+    ``end`` exclusive, as int64 arrays."""
+    mask = np.asarray(mask, bool)
+    h, w = mask.shape
+    stride = w + 2
+    padded = np.zeros((h, stride), bool)  # a False column each side: runs never span rows
+    padded[:, 1:-1] = mask
+    flat = padded.ravel()
+    # every row starts and ends False, so the changes alternate start, end, start, end...
+    edges = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    starts, ends = edges[0::2], edges[1::2]
+    rows = starts // stride
+    base = rows * stride + 1
+    return rows, starts - base, ends - base
+
+
+def join_runs(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, int]:
+    """4-connected components of runs (from :func:`runs`): (component per run, count).
+
+    Components are numbered 0.. in the raster order of their first run."""
+    n_runs = rows.size
+    if n_runs == 0:
+        return np.zeros(0, np.int64), 0
+    stride = int(max(ends.max(), 1)) + 1
+    g_start = rows * stride + starts
+    g_end = rows * stride + ends
+    # for each run b in row y, the runs a of row y - 1 with a.end > b.start and a.start < b.end
+    prev_row = rows - 1
+    lo = np.searchsorted(g_end, prev_row * stride + starts, side="right")
+    hi = np.searchsorted(g_start, prev_row * stride + ends, side="left")
+    counts = np.where(rows > 0, np.maximum(hi - lo, 0), 0)
+    b_idx = np.repeat(np.arange(n_runs), counts)
+    offsets = np.arange(b_idx.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    a_idx = np.repeat(lo, counts) + offsets
+    # Hook and compress: every round hangs the larger root of each join under the smaller
+    # one, then follows pointers until every run points at its root. Labels only decrease,
+    # so each component ends up labelled by its first run.
+    lab = np.arange(n_runs)
+    while a_idx.size:
+        la, lb = lab[a_idx], lab[b_idx]
+        open_ = la != lb
+        if not open_.any():
+            break
+        a_idx, b_idx, la, lb = a_idx[open_], b_idx[open_], la[open_], lb[open_]
+        np.minimum.at(lab, np.maximum(la, lb), np.minimum(la, lb))
+        while True:
+            nxt = lab[lab]
+            if np.array_equal(nxt, lab):
+                break
+            lab = nxt
+    roots, comp = np.unique(lab, return_inverse=True)
+    return comp.reshape(-1), int(roots.size)
+
+
+def run_pixels(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, width: int) -> np.ndarray:
+    """Flat (row-major) indices of every pixel of the given runs."""
+    lens = ends - starts
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    first = np.cumsum(lens) - lens
+    return np.arange(total) + np.repeat(rows * width + starts - first, lens)
+
+
 def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
     """4-connected components of ``mask``: (labels int32 with 0 = background, count).
 
     Works on horizontal runs instead of pixels: runs in neighbouring rows that overlap are
-    joined, and labels settle by taking minima along those joins with pointer jumping. A
-    character mask has tens of thousands of runs against a million pixels."""
+    joined (see :func:`join_runs`)."""
     mask = np.ascontiguousarray(mask, bool)
     h, w = mask.shape
-    padded = np.zeros((h, w + 2), np.int8)
-    padded[:, 1:-1] = mask
-    change = np.diff(padded, axis=1)  # +1 where a run starts, -1 one past where it ends
-    s_rows, s_cols = np.nonzero(change == 1)
-    e_rows, e_cols = np.nonzero(change == -1)
-    n_runs = s_rows.size
-    if n_runs == 0:
-        return np.zeros((h, w), np.int32), 0
-    stride = w + 1
-    g_start = s_rows.astype(np.int64) * stride + s_cols
-    g_end = e_rows.astype(np.int64) * stride + e_cols  # exclusive ends
-    # for each run b in row y, the runs a of row y - 1 with a.end > b.start and a.start < b.end
-    prev_row = s_rows.astype(np.int64) - 1
-    lo = np.searchsorted(g_end, prev_row * stride + s_cols, side="right")
-    hi = np.searchsorted(g_start, prev_row * stride + e_cols, side="left")
-    counts = np.where(s_rows > 0, np.maximum(hi - lo, 0), 0)
-    b_idx = np.repeat(np.arange(n_runs), counts)
-    offsets = np.arange(b_idx.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    a_idx = np.repeat(lo, counts) + offsets
-    lab = np.arange(n_runs)
-    while True:
-        low = np.minimum(lab[a_idx], lab[b_idx])
-        new = lab.copy()
-        np.minimum.at(new, a_idx, low)
-        np.minimum.at(new, b_idx, low)
-        new = new[new]
-        new = new[new]
-        if np.array_equal(new, lab):
-            break
-        lab = new
-    roots, run_label = np.unique(lab, return_inverse=True)
+    rows, starts, ends = runs(mask)
+    comp, count = join_runs(rows, starts, ends)
     out = np.zeros(h * w, np.int32)
-    out[np.flatnonzero(mask)] = np.repeat(run_label.astype(np.int32) + 1, e_cols - s_cols)
-    return out.reshape(h, w), int(roots.size)
+    if count:
+        out[np.flatnonzero(mask)] = np.repeat(comp.astype(np.int32) + 1, ends - starts)
+    return out.reshape(h, w), count
 
 
 def component_sizes(labels: np.ndarray, count: int) -> np.ndarray:
