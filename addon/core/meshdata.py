@@ -26,7 +26,12 @@ class TriMesh:
         return len(self.triangles) == 0 or len(self.vertices) == 0
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        used = self.vertices[np.unique(self.triangles)] if len(self.triangles) else self.vertices
+        if len(self.triangles):
+            used = np.zeros(len(self.vertices), dtype=bool)
+            used[self.triangles.reshape(-1)] = True
+            used = self.vertices[used]
+        else:
+            used = self.vertices
         return used.min(axis=0), used.max(axis=0)
 
     def size(self) -> np.ndarray:
@@ -72,12 +77,14 @@ class TriMesh:
         return TriMesh(self.vertices, t[keep])
 
 
+# The topology helpers below share the print checks' implementation (``printcheck.topology``:
+# one packed-key sort, vectorised union-find). Imported on use: ``printcheck`` imports this
+# module for ``TriMesh``.
 def edge_face_counts(tris: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unique undirected edges (E, 2) and how many triangles use each."""
-    e = np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
-    e.sort(axis=1)
-    edges, counts = np.unique(e, axis=0, return_counts=True)
-    return edges, counts
+    """Unique undirected edges (E, 2), low index first, and how many triangles use each."""
+    from .printcheck.topology import undirected_edges
+
+    return undirected_edges(tris)
 
 
 def non_manifold_edge_count(tris: np.ndarray) -> int:
@@ -87,41 +94,25 @@ def non_manifold_edge_count(tris: np.ndarray) -> int:
 
 
 def connected_components(n_vertices: int, tris: np.ndarray) -> np.ndarray:
-    """Label per vertex of the connected part it belongs to (union-find, vectorised)."""
-    parent = np.arange(n_vertices)
+    """Label per vertex of the connected part it belongs to: the part's smallest vertex index
+    (vectorised union-find over the unique edges)."""
+    from .printcheck.topology import label_components, undirected_edges
+
     if len(tris) == 0:
-        return parent
-    a = np.concatenate([tris[:, 0], tris[:, 1]])
-    b = np.concatenate([tris[:, 1], tris[:, 2]])
-    # Pointer-jumping label propagation: each round every edge pulls both ends to the smaller
-    # label, then labels are compressed. Converges in O(log diameter) vectorised rounds.
-    while True:
-        la, lb = parent[a], parent[b]
-        low = np.minimum(la, lb)
-        changed = False
-        for side in (la, lb):
-            mask = low < parent[side]
-            if mask.any():
-                np.minimum.at(parent, side[mask], low[mask])
-                changed = True
-        parent = parent[parent]
-        while True:
-            nxt = parent[parent]
-            if np.array_equal(nxt, parent):
-                break
-            parent = nxt
-        if not changed:
-            return parent
+        return np.arange(n_vertices)
+    edges, _ = undirected_edges(tris, n_vertices)
+    return label_components(n_vertices, edges[:, 0], edges[:, 1])
 
 
 def shell_count(mesh: TriMesh) -> int:
-    used = np.unique(mesh.triangles)
+    if len(mesh.triangles) == 0:
+        return 0
     labels = connected_components(len(mesh.vertices), mesh.triangles)
-    return int(len(np.unique(labels[used])))
+    return int(np.count_nonzero(np.bincount(labels[mesh.triangles[:, 0]], minlength=len(mesh.vertices))))
 
 
 def is_consistently_oriented(tris: np.ndarray) -> bool:
     """Every directed edge appears once: neighbouring faces agree on winding."""
-    d = np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
-    _, counts = np.unique(d, axis=0, return_counts=True)
-    return bool(np.all(counts == 1))
+    from .printcheck.topology import directed_edges_unique
+
+    return directed_edges_unique(tris)

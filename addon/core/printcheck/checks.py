@@ -12,21 +12,47 @@ import math
 import numpy as np
 
 from . import spatial
-from .topology import EdgeTable, face_components, manifold_face_pairs
+from .topology import EdgeTable, face_components, manifold_face_pairs, used_vertices
 
 
 # -- geometry ---------------------------------------------------------------------------------
+def cross3(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Row-wise cross product of (K, 3) arrays (several times faster than ``np.cross``)."""
+    out = np.empty(np.broadcast_shapes(u.shape, v.shape), dtype=np.result_type(u, v))
+    out[:, 0] = u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1]
+    out[:, 1] = u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2]
+    out[:, 2] = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
+    return out
+
+
+def row_norm(x: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.einsum("ij,ij->i", x, x))
+
+
+class FaceArrays:
+    """Per-face arrays every check draws on, computed once: corners, normals (unnormalised =
+    2 x area, and unit), areas, centroids, edge lengths, bounding boxes."""
+
+    def __init__(self, vertices: np.ndarray, tris: np.ndarray):
+        self.a = a = vertices[tris[:, 0]]
+        self.b = b = vertices[tris[:, 1]]
+        self.c = c = vertices[tris[:, 2]]
+        ab = b - a
+        ac = c - a
+        self.cross = cross3(ab, ac)
+        dbl = row_norm(self.cross)
+        self.unit = np.divide(self.cross, dbl[:, None], out=np.zeros_like(self.cross), where=dbl[:, None] > 0)
+        self.areas = 0.5 * dbl
+        self.centroids = (a + b + c) / 3.0
+        self.lengths = np.stack([row_norm(ab), row_norm(c - b), row_norm(ac)], axis=1)
+        self.bmin = np.minimum(np.minimum(a, b), c)
+        self.bmax = np.maximum(np.maximum(a, b), c)
+
+
 def face_geometry(vertices: np.ndarray, tris: np.ndarray):
     """Unnormalised normals (2 x area), unit normals, areas, centroids, edge lengths (M, 3)."""
-    a = vertices[tris[:, 0]]
-    b = vertices[tris[:, 1]]
-    c = vertices[tris[:, 2]]
-    cross = np.cross(b - a, c - a)
-    dbl = np.linalg.norm(cross, axis=1)
-    unit = np.divide(cross, dbl[:, None], out=np.zeros_like(cross), where=dbl[:, None] > 0)
-    lengths = np.stack([np.linalg.norm(b - a, axis=1), np.linalg.norm(c - b, axis=1),
-                        np.linalg.norm(a - c, axis=1)], axis=1)
-    return cross, unit, 0.5 * dbl, (a + b + c) / 3.0, lengths
+    f = FaceArrays(vertices, tris)
+    return f.cross, f.unit, f.areas, f.centroids, f.lengths
 
 
 def degenerate_faces(areas: np.ndarray, lengths: np.ndarray, min_mm: float) -> np.ndarray:
@@ -39,7 +65,7 @@ def degenerate_faces(areas: np.ndarray, lengths: np.ndarray, min_mm: float) -> n
 
 def degenerate_edges(vertices: np.ndarray, et: EdgeTable, min_mm: float) -> np.ndarray:
     e = et.edges
-    length = np.linalg.norm(vertices[e[:, 1]] - vertices[e[:, 0]], axis=1)
+    length = row_norm(vertices[e[:, 1]] - vertices[e[:, 0]])
     return np.flatnonzero(length < min_mm)
 
 
@@ -76,35 +102,53 @@ def sharp_edges(et: EdgeTable, normals: np.ndarray, angle_deg: float, flipped: n
 
 
 def overhang_faces(vertices: np.ndarray, tris: np.ndarray, normals: np.ndarray, angle_deg: float,
-                   plate_mm: float) -> np.ndarray:
+                   plate_mm: float, face_zmin: np.ndarray | None = None,
+                   face_zmax: np.ndarray | None = None) -> np.ndarray:
     """Faces leaning more than ``angle_deg`` past vertical towards the plate (build along +Z),
-    except faces lying on the plate, which are the print's base."""
-    z = vertices[tris, 2]
-    zmin = float(vertices[np.unique(tris), 2].min()) if len(tris) else 0.0
-    on_plate = np.all(z <= zmin + plate_mm, axis=1)
+    except faces lying on the plate, which are the print's base. ``face_zmin``/``face_zmax``:
+    each face's lowest and highest corner, when already known."""
+    if len(tris) == 0:
+        return np.zeros(0, np.int64)
+    if face_zmin is None or face_zmax is None:
+        z = vertices[tris, 2]
+        face_zmin, face_zmax = z.min(axis=1), z.max(axis=1)
+    zmin = float(face_zmin.min())
+    on_plate = face_zmax <= zmin + plate_mm
     down = -normals[:, 2] > math.sin(math.radians(angle_deg))
     return np.flatnonzero(down & ~on_plate)
 
 
 # -- volume, parts, stability -------------------------------------------------------------------
-def signed_volumes(vertices: np.ndarray, tris: np.ndarray, origin: np.ndarray) -> np.ndarray:
-    a = vertices[tris[:, 0]] - origin
-    b = vertices[tris[:, 1]] - origin
-    c = vertices[tris[:, 2]] - origin
-    return np.einsum("ij,ij->i", a, np.cross(b, c)) / 6.0
+def signed_volumes(vertices: np.ndarray, tris: np.ndarray, origin: np.ndarray,
+                   faces: FaceArrays | None = None) -> np.ndarray:
+    if faces is not None:
+        a, b, c = faces.a - origin, faces.b - origin, faces.c - origin
+    else:
+        a = vertices[tris[:, 0]] - origin
+        b = vertices[tris[:, 1]] - origin
+        c = vertices[tris[:, 2]] - origin
+    return np.einsum("ij,ij->i", a, cross3(b, c)) / 6.0
 
 
 def parts(vertices: np.ndarray, tris: np.ndarray, face_part: np.ndarray, n_parts: int, tet_vol: np.ndarray,
-          min_part_mm: float, contact_mm: float) -> list[dict]:
-    """Per loose part: faces, size, volume, whether tiny or floating."""
+          min_part_mm: float, contact_mm: float, bmin: np.ndarray | None = None,
+          bmax: np.ndarray | None = None) -> list[dict]:
+    """Per loose part: faces, size, volume, whether tiny or floating. ``bmin``/``bmax``: the
+    faces' bounding boxes, when already known."""
     if n_parts == 0:
         return []
-    corners = vertices[tris]
-    order = np.argsort(face_part, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(face_part[order]) != 0])
-    lo = np.minimum.reduceat(corners.min(axis=1)[order], starts, axis=0)
-    hi = np.maximum.reduceat(corners.max(axis=1)[order], starts, axis=0)
-    faces = np.diff(np.append(starts, len(order)))
+    if bmin is None or bmax is None:
+        corners = vertices[tris]
+        bmin, bmax = corners.min(axis=1), corners.max(axis=1)
+    if n_parts == 1:
+        lo, hi = bmin.min(axis=0)[None, :], bmax.max(axis=0)[None, :]
+        faces = np.array([len(tris)])
+    else:
+        order = np.argsort(face_part, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(face_part[order]) != 0])
+        lo = np.minimum.reduceat(bmin[order], starts, axis=0)
+        hi = np.maximum.reduceat(bmax[order], starts, axis=0)
+        faces = np.diff(np.append(starts, len(order)))
     vol = np.bincount(face_part, weights=tet_vol, minlength=n_parts)
     zmin = lo[:, 2].min()
     # A part touching nothing else and not resting on the plate would fall off the print.
@@ -169,13 +213,12 @@ def stability(vertices: np.ndarray, tris: np.ndarray, tet_vol: np.ndarray, areas
     """Does the centre of mass project inside the footprint the figure stands on (+Z up)?"""
     total = float(tet_vol.sum())
     if abs(total) > 1e-9:
-        a = vertices[tris[:, 0]] - origin
-        b = vertices[tris[:, 1]] - origin
-        c = vertices[tris[:, 2]] - origin
-        com = ((a + b + c) * (tet_vol / 4.0)[:, None]).sum(axis=0) / total + origin
+        # Each tetrahedron (origin, a, b, c) weighs its signed volume at (origin + a + b + c) / 4,
+        # i.e. at origin + 3/4 (centroid - origin).
+        com = 0.75 * (tet_vol @ (centroids - origin)) / total + origin
     else:  # open or flat: use the surface as the mass
-        com = (centroids * areas[:, None]).sum(axis=0) / max(float(areas.sum()), 1e-300)
-    used = np.unique(tris)
+        com = (areas @ centroids) / max(float(areas.sum()), 1e-300)
+    used = np.flatnonzero(used_vertices(len(vertices), tris))
     z = vertices[used, 2]
     feet = vertices[used[z <= z.min() + contact_mm], :2]
     poly = _support_polygon(feet)

@@ -388,124 +388,273 @@ class RayCaster:
         return c[m], ray[m]
 
 
-_DENSE = 48  # a cell with more boxes than this is handled again on a finer grid of its own
+# -- self-intersections ---------------------------------------------------------------------------
+# Broad phase: sort-and-sweep in columns. The mesh's longest axis is the sweep axis; the other
+# two are cut into square columns about one triangle wide, and every triangle is listed in each
+# column its box crosses. Inside a column, entries are sorted by where their box starts along
+# the sweep axis, so the boxes a box overlaps along that axis are the entries right after it,
+# up to where its own box ends (a binary search). A pair sharing several columns is kept only
+# in the column holding the low corner of the two boxes' overlap (integer flags, no floats), then
+# boxes are compared on the other axes. On a 1M-triangle figure that yields ~10M candidates,
+# 6.5M overlapping boxes, of which 6M are neighbours sharing a vertex, leaving ~0.5M pairs for
+# the exact test (first a plane-side rejection on precomputed planes, then the full test).
+PAIR_BATCH_SWEEP = 1 << 22
+_COLUMN_FACTOR = 1.25  # column side in median triangle extents
 
 
-def self_intersections(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+def self_intersections(vertices: np.ndarray, triangles: np.ndarray, bmin: np.ndarray | None = None,
+                       bmax: np.ndarray | None = None, faces=None) -> np.ndarray:
     """Pairs (i < j) of triangles that cross each other; triangles sharing a vertex never count.
 
     Touching without crossing (a vertex resting on a face, faces meeting along a line) is not
     an intersection. Coplanar triangles count when their interiors overlap (duplicated faces).
+    ``bmin``/``bmax``: the triangles' bounding boxes when already computed; ``faces``: a
+    ``checks.FaceArrays`` of the same mesh (corners and unit normals), likewise.
     """
     m = len(triangles)
     if m < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    cen = vertices[triangles].mean(axis=1)
-    order = morton_order(cen)
-    tri = triangles[order]
-    corners = vertices[tri]
-    bmin = corners.min(axis=1)
-    bmax = corners.max(axis=1)
+    tri = np.ascontiguousarray(triangles, dtype=np.int64)
+    if bmin is None or bmax is None:
+        corners = vertices[tri]
+        bmin, bmax = corners.min(axis=1), corners.max(axis=1)
     scale = float(np.abs(vertices).max()) or 1.0
-    found = _pairs_in(np.arange(m, dtype=np.int64), tri, corners, bmin, bmax, scale, depth=0)
-    if len(found) == 0:
+    planes = _PlaneSoA(vertices, tri, scale, faces)
+    out = []
+    for a, b in _candidate_pairs(bmin, bmax, tri):
+        hit = planes.cross(a, b, vertices, tri)
+        if len(hit):
+            out.append(hit)
+    if not out:
         return np.zeros((0, 2), dtype=np.int64)
-    a = order[found[:, 0]]
-    b = order[found[:, 1]]
-    pairs = np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1)
+    found = np.concatenate(out).astype(np.int64)
+    pairs = np.stack([found.min(axis=1), found.max(axis=1)], axis=1)
     return np.unique(pairs, axis=0)
 
 
-def _pairs_in(subset, tri, corners, bmin, bmax, scale, depth):
-    lo = bmin[subset].min(axis=0)
-    hi = bmax[subset].max(axis=0)
-    cell = _median_extent(bmin[subset], bmax[subset])
-    grid = Grid.fit(lo, hi, cell, bmin[subset], bmax[subset])
-    grid.register(bmin[subset], bmax[subset])
-    ijk = grid.coords(bmin[subset])
-    grid.packed_low = (ijk[:, 0] << 42) | (ijk[:, 1] << 21) | ijk[:, 2]
-    # float32 boxes rounded outward: half the memory traffic, never a missed overlap.
-    grid.box_lo32 = [np.nextafter(bmin[subset, i].astype(np.float32), np.float32(-np.inf)) for i in range(3)]
-    grid.box_hi32 = [np.nextafter(bmax[subset, i].astype(np.float32), np.float32(np.inf)) for i in range(3)]
-    k = grid.counts
-    dense = k > _DENSE
-    out = []
-    # Pairs in ordinary cells, in batches of entries bounded by PAIR_BATCH pairs.
-    cells = np.flatnonzero(~dense) if depth < 4 else np.arange(len(k))
-    if len(cells):
-        per_cell = k[cells] * (k[cells] - 1) // 2
-        bounds = np.searchsorted(np.cumsum(per_cell), np.arange(PAIR_BATCH, per_cell.sum() + PAIR_BATCH, PAIR_BATCH))
-        start = 0
-        for stop in np.unique(np.append(bounds, len(cells))):
-            stop = max(int(stop), start + 1)
-            chunk = cells[start:stop]
-            start = stop
-            if len(chunk):
-                out.append(_cell_pairs(grid, chunk, subset, tri, corners, bmin, bmax, scale))
-            if start >= len(cells):
-                break
-    if depth < 4 and dense.any():
-        # Boxes in crowded cells get a grid sized to themselves. A pair can then be found
-        # at both levels; the caller removes repeats.
-        crowded = np.flatnonzero(dense)
-        _, pos = _expand(grid.starts[crowded], k[crowded])
-        sel = np.unique(grid.objects[pos])
-        inner = subset[sel]
-        if len(inner) < len(subset):
-            out.append(_pairs_in(inner, tri, corners, bmin, bmax, scale, depth + 1))
+class _PlaneSoA:
+    """Per triangle: corners and unit normal, one array per component (numpy is much faster on
+    1-D arrays than on (K, 3, 3) blocks). :meth:`cross` is :func:`triangles_cross` for many
+    pairs: the same planes, tolerances and tests, run on the pairs each step leaves."""
+
+    def __init__(self, vertices: np.ndarray, tri: np.ndarray, scale: float, faces=None):
+        if faces is not None:
+            p, n = [faces.a, faces.b, faces.c], faces.unit
         else:
-            out.append(_pairs_in(inner, tri, corners, bmin, bmax, scale, 4))
-    out = [o for o in out if len(o)]
-    return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
+            p = [vertices[tri[:, k]] for k in range(3)]
+            n = np.cross(p[1] - p[0], p[2] - p[0])
+            length = np.linalg.norm(n, axis=1, keepdims=True)
+            n = np.divide(n, length, out=np.zeros_like(n), where=length > 0)
+        # c[3 * corner + axis]
+        self.c = [np.ascontiguousarray(p[k][:, ax]) for k in range(3) for ax in range(3)]
+        self.n = [np.ascontiguousarray(n[:, ax]) for ax in range(3)]
+        self.eps = 1e-10 * max(scale, 1.0)  # as in triangles_cross
+        self.scale = scale
+
+    def corners(self, idx: np.ndarray) -> list[np.ndarray]:
+        return [c[idx] for c in self.c]
+
+    def distances(self, corners: list[np.ndarray], i: np.ndarray) -> list[np.ndarray]:
+        """Signed distances of the gathered corners to the planes of triangles ``i``."""
+        c = self.c
+        nx, ny, nz = self.n[0][i], self.n[1][i], self.n[2][i]
+        ox, oy, oz = c[0][i], c[1][i], c[2][i]
+        return [(corners[3 * k] - ox) * nx + (corners[3 * k + 1] - oy) * ny + (corners[3 * k + 2] - oz) * nz
+                for k in range(3)]
+
+    def _signs(self, d: list[np.ndarray]):
+        eps = self.eps
+        pos = (d[0] > eps) | (d[1] > eps) | (d[2] > eps)
+        neg = (d[0] < -eps) | (d[1] < -eps) | (d[2] < -eps)
+        return pos, neg
+
+    def cross(self, a: np.ndarray, b: np.ndarray, vertices: np.ndarray, tri: np.ndarray) -> np.ndarray:
+        """Pairs (K, 2) among (a, b) whose triangles cross."""
+        cb = self.corners(b)
+        db = self.distances(cb, a)  # b's corners against a's plane
+        pos_b, neg_b = self._signs(db)
+        flat_b = ~pos_b & ~neg_b
+        keep = (pos_b & neg_b) | flat_b
+        a, b, cb, db, flat_b = a[keep], b[keep], [x[keep] for x in cb], [x[keep] for x in db], flat_b[keep]
+        ca = self.corners(a)
+        da = self.distances(ca, b)  # a's corners against b's plane
+        pos_a, neg_a = self._signs(da)
+        flat_a = ~pos_a & ~neg_a
+        straddle = pos_a & neg_a & ~flat_b
+        found = []
+        idx = np.flatnonzero(straddle)
+        if len(idx):
+            sel = [x[idx] for x in ca], [x[idx] for x in cb], [x[idx] for x in da], [x[idx] for x in db]
+            hit = self._pierce(sel[0], sel[1], sel[2], b[idx]) | self._pierce(sel[1], sel[0], sel[3], a[idx])
+            found.append(np.stack([a[idx[hit]], b[idx[hit]]], axis=1))
+        # Coplanar candidates (rare): the general test.
+        idx = np.flatnonzero(flat_a | flat_b)
+        if len(idx):
+            hit = triangles_cross(vertices[tri[a[idx]]], vertices[tri[b[idx]]], self.scale)
+            found.append(np.stack([a[idx[hit]], b[idx[hit]]], axis=1))
+        return np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
+
+    def _pierce(self, P: list, Q: list, dp: list, q_tri: np.ndarray) -> np.ndarray:
+        """Does an edge of P cross the plane of Q (its triangle ``q_tri``) at a point inside Q?
+        As :func:`_edges_pierce`, one component array at a time."""
+        eps = self.eps
+        sp = [np.where(d > eps, 1, np.where(d < -eps, -1, 0)) for d in dp]
+        hit = np.zeros(len(dp[0]), dtype=bool)
+        nq = [n[q_tri] for n in self.n]
+        for i, j in ((0, 1), (1, 2), (2, 0)):
+            k = np.flatnonzero(sp[i] * sp[j] < 0)
+            if len(k) == 0:
+                continue
+            w = dp[i][k] / (dp[i][k] - dp[j][k])
+            x = [P[3 * i + ax][k] + (P[3 * j + ax][k] - P[3 * i + ax][k]) * w for ax in range(3)]
+            n = [v[k] for v in nq]
+            inside = np.ones(len(k), dtype=bool)
+            for qa, qb in ((0, 1), (1, 2), (2, 0)):
+                e = [Q[3 * qb + ax][k] - Q[3 * qa + ax][k] for ax in range(3)]
+                r = [x[ax] - Q[3 * qa + ax][k] for ax in range(3)]
+                c0 = e[1] * r[2] - e[2] * r[1]
+                c1 = e[2] * r[0] - e[0] * r[2]
+                c2 = e[0] * r[1] - e[1] * r[0]
+                elen = np.sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2])
+                # Inclusive bound: a crossing exactly on Q's edge belongs to Q (and its neighbour).
+                inside &= c0 * n[0] + c1 * n[1] + c2 * n[2] >= -eps * elen
+            hit[k] |= inside
+        return hit
 
 
-def _cell_pairs(grid, cells, subset, tri, corners, bmin, bmax, scale):
-    """All exact crossings among the boxes sharing each of ``cells`` (each pair once per grid)."""
-    k = grid.counts[cells]
-    starts = grid.starts[cells]
-    # Each entry pairs with the entries after it in the same cell.
-    cell_of_entry, pos = _expand(starts, k)
-    after = (starts[cell_of_entry] + k[cell_of_entry] - 1) - pos
-    src, off = _expand(pos + 1, after)
-    ea = grid.objects[pos[src]]  # positions in ``subset``
-    eb = grid.objects[off]
-    home = grid.cells[cells][cell_of_entry[src]]
-    del cell_of_entry, pos, after, src, off
-    # Keep a pair only in the cell holding the low corner of the two boxes' overlap, so each
-    # pair is handled once per grid. floor() is monotone, so that cell is the per-axis max of
-    # the two boxes' low cells: integer work on one packed word per box, no float gathers.
-    packed = grid.packed_low
-    pa = packed[ea]
-    pb = packed[eb]
-    owner = np.maximum(pa & _MASK_X, pb & _MASK_X)
-    owner |= np.maximum(pa & _MASK_Y, pb & _MASK_Y)
-    owner |= np.maximum(pa & _MASK_Z, pb & _MASK_Z)
-    m = owner == grid.packed_cell(home)
-    ea, eb = ea[m], eb[m]
-    del pa, pb, owner, home, m
-    # Box overlap, one axis at a time on the survivors.
-    lo32, hi32 = grid.box_lo32, grid.box_hi32
-    for axis in range(3):
-        m = (np.maximum(lo32[axis][ea], lo32[axis][eb]) <= np.minimum(hi32[axis][ea], hi32[axis][eb]))
-        ea, eb = ea[m], eb[m]
-    a = subset[ea]
-    b = subset[eb]
-    # Neighbours sharing a vertex only touch.
-    ta, tb = tri[a], tri[b]
-    share = np.zeros(len(a), dtype=bool)
-    for i in range(3):
-        for j in range(3):
-            share |= ta[:, i] == tb[:, j]
-    a, b = a[~share], b[~share]
-    if len(a) == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    hit = triangles_cross(corners[a], corners[b], scale)
-    return np.stack([a[hit], b[hit]], axis=1)
+def _column_entries(ylo, zlo, ny, nz, small: int = 3):
+    """Entries (triangle, column y, column z), one per column a box crosses. Boxes crossing
+    at most ``small`` columns per axis (nearly all) are expanded offset by offset, without the
+    integer divisions a general expansion needs."""
+    objs, ys, zs = [], [], []
+    for dy in range(small):
+        for dz in range(small):
+            sel = np.flatnonzero((ny > dy) & (nz > dz) & (ny <= small) & (nz <= small))
+            objs.append(sel)
+            ys.append(ylo[sel] + dy)
+            zs.append(zlo[sel] + dz)
+    big = np.flatnonzero((ny > small) | (nz > small))
+    if len(big):
+        per = ny[big] * nz[big]
+        grp, local = _expand(np.zeros(len(big), dtype=np.int64), per)
+        o = big[grp]
+        objs.append(o)
+        ys.append(ylo[o] + local // nz[o])
+        zs.append(zlo[o] + local % nz[o])
+    return np.concatenate(objs), np.concatenate(ys), np.concatenate(zs)
 
 
-_MASK_X = np.int64(((1 << 21) - 1) << 42)
-_MASK_Y = np.int64(((1 << 21) - 1) << 21)
-_MASK_Z = np.int64((1 << 21) - 1)
+def _candidate_pairs(bmin: np.ndarray, bmax: np.ndarray, tri: np.ndarray):
+    """Yield chunks (a, b) of triangle index pairs whose boxes overlap and which share no
+    vertex, each pair once.
+
+    Boxes are compared in float32 rounded outward (half the memory traffic; never misses)."""
+    m = len(bmin)
+    lo = bmin.min(axis=0)
+    hi = bmax.max(axis=0)
+    extent = np.maximum(hi - lo, 1e-12)
+    sx = int(np.argmax(extent))  # sweep axis
+    cy, cz = [ax for ax in range(3) if ax != sx]
+    side = _median_extent(bmin[:, [cy, cz]], bmax[:, [cy, cz]]) * _COLUMN_FACTOR
+    side = max(side, float(extent.max()) * 1e-6)
+    budget = 4 * m + (1 << 20)
+    while True:
+        ylo = np.floor((bmin[:, cy] - lo[cy]) / side).astype(np.int64)
+        yhi = np.floor((bmax[:, cy] - lo[cy]) / side).astype(np.int64)
+        zlo = np.floor((bmin[:, cz] - lo[cz]) / side).astype(np.int64)
+        zhi = np.floor((bmax[:, cz] - lo[cz]) / side).astype(np.int64)
+        ny = yhi - ylo + 1
+        nz = zhi - zlo + 1
+        per = ny * nz
+        if int(per.sum()) <= budget:
+            break
+        side *= 1.5
+    dim_z = int(zhi.max()) + 1
+    obj, ey, ez = _column_entries(ylo, zlo, ny, nz)
+    col = ey * dim_z + ez
+    # Position along the sweep axis quantised to integers (floor is monotone, so comparisons
+    # stay conservative), packed under the column id: one integer sort orders the entries.
+    col_bits = max(1, int(col.max()).bit_length())
+    idx_bits = max(1, int(len(obj) - 1).bit_length())
+    q_bits = max(12, min(24, 62 - col_bits - idx_bits))
+    qscale = ((1 << q_bits) - 1) / extent[sx]
+    qmin = np.floor((bmin[:, sx] - lo[sx]) * qscale).astype(np.int64)
+    qmax = np.floor((bmax[:, sx] - lo[sx]) * qscale).astype(np.int64)
+    from .topology import sort_keys
+
+    skey, perm = sort_keys((col << q_bits) | qmin[obj])
+    obj = obj[perm]
+    ey = ey[perm]
+    ez = ez[perm]
+    del perm, col
+    n = len(skey)
+    rank = np.arange(n, dtype=np.int64)
+    # Each entry's window: the following entries of its column starting before its box ends.
+    target = ((skey >> q_bits) << q_bits) | qmax[obj]
+    # Owner flags: bit 0 when the column is the box's first along the first column axis, bit 1
+    # along the second. A pair belongs to the column where each bit is set by one of the two
+    # boxes, so the candidates are enumerated per flag class, never generated then dropped:
+    # flags 3 pair with every entry of the window, 1 only with entries having bit 1 (2, 3),
+    # 2 with entries having bit 0 (1, 3), 0 with entries having both (3).
+    flags = ((ylo[obj] == ey).astype(np.uint8) | ((zlo[obj] == ez).astype(np.uint8) << 1))
+    del ey, ez
+    index_type = np.int32 if n < (1 << 31) else np.int64
+    lists = {3: rank}
+    for partner, sel in ((1, flags >= 2), (2, (flags & 1) == 1), (0, flags == 3)):
+        lists[partner] = np.flatnonzero(sel)  # ranks of the entries a class-``partner`` entry pairs with
+    first = np.empty(n, dtype=np.int64)
+    count = np.empty(n, dtype=np.int64)
+    for cls, members in lists.items():
+        own = np.flatnonzero(flags == cls)
+        if len(own) == 0:
+            continue
+        keys = skey[members]
+        lo_pos = np.searchsorted(members, own, side="right")
+        hi_pos = np.searchsorted(keys, target[own], side="right")
+        first[own] = lo_pos
+        count[own] = np.maximum(hi_pos - lo_pos, 0)
+    del target, skey
+    box = []
+    for ax in (cy, cz):
+        box.append(np.nextafter(bmin[obj, ax].astype(np.float32), np.float32(-np.inf)))
+        box.append(np.nextafter(bmax[obj, ax].astype(np.float32), np.float32(np.inf)))
+    # Along the sweep axis the window already holds overlap (to a 2^-q_bits of the extent; the
+    # exact test after this is the judge), so only the column axes are compared.
+    obj = obj.astype(index_type)
+    # Corner vertex ids per entry: the sharing test gathers near p and q, not across the mesh.
+    vtype = np.int32 if int(tri.max()) < (1 << 31) else np.int64
+    ev = [tri[:, k].astype(vtype)[obj] for k in range(3)]
+    total = np.cumsum(count)
+    start = 0
+    while start < n:
+        base = int(total[start - 1]) if start else 0
+        stop = int(np.searchsorted(total, base + PAIR_BATCH_SWEEP, side="right"))
+        stop = max(stop, start + 1)
+        for cls, members in lists.items():
+            own = np.flatnonzero(flags[start:stop] == cls) + start
+            if len(own) == 0:
+                continue
+            grp, pos = _expand(first[own], count[own])
+            if len(pos) == 0:
+                continue
+            p = own.astype(index_type)[grp]
+            q = members.astype(index_type)[pos] if cls != 3 else pos.astype(index_type)
+            del grp, pos
+            y0, y1, z0, z1 = box
+            keep = (np.maximum(y0[p], y0[q]) <= np.minimum(y1[p], y1[q])) & \
+                (np.maximum(z0[p], z0[q]) <= np.minimum(z1[p], z1[q]))
+            p, q = p[keep], q[keep]
+            # Neighbours sharing a vertex only touch: most candidates end here.
+            a0, a1, a2 = ev[0][p], ev[1][p], ev[2][p]
+            share = np.zeros(len(p), dtype=bool)
+            for e in ev:
+                vb = e[q]
+                share |= (a0 == vb) | (a1 == vb) | (a2 == vb)
+            keep = ~share
+            p, q = p[keep], q[keep]
+            if len(p):
+                yield obj[p], obj[q]
+        start = stop
 
 
 def _plane_distances(p: np.ndarray, tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
