@@ -19,7 +19,7 @@ from mathutils import Matrix
 
 from ..core import atomic
 from ..core.errors import BadInputError, OutputError
-from ..core.meshclean import drop_small_parts
+from ..core.meshclean import collapse_short_edges, drop_small_parts
 from ..core.meshdata import TriMesh
 from ..core.meshformats import require_mesh_file
 from . import clay, meshio, remesh, units
@@ -157,12 +157,17 @@ def check_object(obj, height_mm: float | None = None, preset: str = "resin", **o
 
 
 # -- export ---------------------------------------------------------------------------------
-EXPORT_FORMATS = ("stl", "obj", "ply")
+EXPORT_FORMATS = ("stl", "obj", "ply", "glb", "3mf")
 
 
 def export_object(obj, path: str | os.PathLike, *, overwrite: bool = True) -> dict:
     """Write the object (modifiers applied) in millimetres; the format comes from the file
-    extension. Atomic: the file appears complete or not at all."""
+    extension. Atomic: the file appears complete or not at all.
+
+    3MF is written by ``core.threemf`` from the evaluated world-space triangles (unit
+    "millimeter" in the file). GLB goes through Blender's glTF exporter with 1 glTF unit =
+    1 mm, like the other formats (glTF nominally means metres; a slicer or viewer given a GLB
+    of a miniature then shows it at its printed size in mm)."""
     _require_mesh(obj)
     path = Path(path).expanduser()
     fmt = path.suffix.lower().lstrip(".")
@@ -187,10 +192,19 @@ def export_object(obj, path: str | os.PathLike, *, overwrite: bool = True) -> di
                 result = bpy.ops.wm.obj_export(filepath=str(tmp), export_selected_objects=True, apply_modifiers=True,
                                                export_materials=False, global_scale=1.0,
                                                forward_axis="NEGATIVE_Y", up_axis="Z")
-            else:
+            elif fmt == "ply":
                 result = bpy.ops.wm.ply_export(filepath=str(tmp), export_selected_objects=True, apply_modifiers=True,
                                                ascii_format=False, global_scale=1.0,
                                                forward_axis="NEGATIVE_Y", up_axis="Z")
+            elif fmt == "glb":
+                result = bpy.ops.export_scene.gltf(filepath=str(tmp), export_format="GLB", use_selection=True,
+                                                   export_apply=True, export_yup=True, export_animations=False,
+                                                   export_cameras=False, export_lights=False)
+            else:
+                from ..core import threemf
+
+                threemf.write_3mf(tmp, meshio.object_to_trimesh(obj), name=obj.name)
+                result = {"FINISHED"}
             if "FINISHED" not in result:
                 raise OutputError(f"Blender's {fmt.upper()} exporter did not finish")
     finally:
@@ -206,8 +220,10 @@ def export_object(obj, path: str | os.PathLike, *, overwrite: bool = True) -> di
 def finish_reconstruction(raw: TriMesh, resolution: int) -> TriMesh:
     """Make the reconstruction one clean shell: OpenVDB voxel remesh at a step finer than
     the hull grid (so no detail is lost), then drop silhouette-noise specks."""
-    clean = remesh.voxel_remesh(raw, 1.0 / (resolution * 1.5))
-    clean, _removed = drop_small_parts(clean, 0.01)
+    voxel = 1.0 / (resolution * 1.5)
+    clean = remesh.voxel_remesh(raw, voxel)
+    clean, _specks = drop_small_parts(clean, 0.01)
+    clean, _slivers = collapse_short_edges(clean, voxel * 0.02)
     return clean
 
 

@@ -22,6 +22,8 @@ MODULES = (
     "operators.ai_ops",
     "operators.generate_ops",
     "operators.review_ops",
+    "operators.check_ops",
+    "operators.print_ops",
     "ui",
 )
 

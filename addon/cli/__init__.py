@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "cmd_prepare", "cmd_edit",
     "cmd_generate", "cmd_resume", "cmd_providers",
     "cmd_review",
+    "cmd_repair",
 ]
 
 

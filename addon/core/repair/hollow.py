@@ -48,8 +48,11 @@ def _grid(mesh: TriMesh, step: float, pad: float):
 
 def cavity_cutter(mesh: TriMesh, wall: float, drain_diameter: float = 2.0, *, spacing: float | None = None,
                   min_cavity_mm3: float | None = None, drains_per_cavity: int = 2,
-                  within_fn: WithinFn | None = None) -> Cutter | None:
-    """The cutter for a hollow with walls at least ``wall`` mm thick; None if no cavity fits."""
+                  within_fn: WithinFn | None = None, extra_drains: list | None = None) -> Cutter | None:
+    """The cutter for a hollow with walls at least ``wall`` mm thick; None if no cavity fits.
+
+    ``extra_drains`` are more (x, y, z) cavity points to drill down from — the host passes the
+    low points of voids its boolean left sealed."""
     if not (np.isfinite(wall) and wall > 0):
         raise BadInputError(f"wall thickness {wall} mm is not usable", hint="use a wall of 0.8 to 5 mm")
     if not (np.isfinite(drain_diameter) and drain_diameter >= 0):
@@ -73,7 +76,13 @@ def cavity_cutter(mesh: TriMesh, wall: float, drain_diameter: float = 2.0, *, sp
     field = np.full(shape, -1.0, dtype=np.float64)
     # Inside: distance minus the level (positive in the cavity); beyond reach a constant.
     field[tuple(idx.T)] = np.where(np.isfinite(d), d, reach) - level
-    if not (field > 0).any():
+    # Morphological opening (erode, then dilate, one voxel): channels under ~3 voxels wide —
+    # e.g. a thread along the axis of a leg just thicker than two walls — hold no useful
+    # volume, cannot drain, and would pinch off into sealed voids in the mesh.
+    cavity = field > 0
+    opened = _dilate(_erode(cavity))
+    field[cavity & ~opened] = -0.5 * step
+    if not opened.any():
         return None
     verts, tris = surface_nets(field.astype(np.float32))
     cav = TriMesh(origin + verts.astype(np.float64) * step, tris)
@@ -88,22 +97,46 @@ def cavity_cutter(mesh: TriMesh, wall: float, drain_diameter: float = 2.0, *, sp
         r = drain_diameter / 2.0
         for part in np.flatnonzero(keep):
             pv = cav.vertices[np.unique(cav.triangles[tri_part == part])]
-            for x, y, z in _drain_points(pv, drain_diameter, drains_per_cavity):
+            points = _drain_points(pv, drain_diameter, drains_per_cavity)
+            for x, y, z in points:
                 bottom = _exit_below(inside, origin, step, x, y, z)
                 drains.append({"x": round(float(x), 4), "y": round(float(y), 4), "z_top": round(float(z + r), 4),
                                "z_bottom": round(float(bottom), 4), "diameter": float(drain_diameter)})
+        for x, y, z in extra_drains or []:
+            bottom = _exit_below(inside, origin, step, x, y, z)
+            drains.append({"x": round(float(x), 4), "y": round(float(y), 4), "z_top": round(float(z + r), 4),
+                           "z_bottom": round(float(bottom), 4), "diameter": float(drain_diameter)})
         # Pipes join the cavity field; the union is one level set, so surface nets gives one
         # closed surface with the pipes already merged.
         for dr in drains:
             field = np.maximum(field, _cylinder_field(origin, step, shape, dr))
-        kept_field = field
-        verts, tris = surface_nets(kept_field.astype(np.float32))
+        verts, tris = surface_nets(field.astype(np.float32))
         cav = TriMesh(origin + verts.astype(np.float64) * step, tris)
         tri_part, n = part_labels(cav)
         vols = part_volumes(cav, tri_part, n)
         keep = vols >= floor
     cav = compact(cav, keep[tri_part])
     return Cutter(cav, float(step), int(np.count_nonzero(keep)), drains, float(vols[keep].sum()))
+
+
+def _erode(mask: np.ndarray) -> np.ndarray:
+    out = mask.copy()
+    for axis in range(3):
+        out[tuple(slice(1, None) if a == axis else slice(None) for a in range(3))] &= \
+            mask[tuple(slice(None, -1) if a == axis else slice(None) for a in range(3))]
+        out[tuple(slice(None, -1) if a == axis else slice(None) for a in range(3))] &= \
+            mask[tuple(slice(1, None) if a == axis else slice(None) for a in range(3))]
+    return out
+
+
+def _dilate(mask: np.ndarray) -> np.ndarray:
+    out = mask.copy()
+    for axis in range(3):
+        out[tuple(slice(1, None) if a == axis else slice(None) for a in range(3))] |= \
+            mask[tuple(slice(None, -1) if a == axis else slice(None) for a in range(3))]
+        out[tuple(slice(None, -1) if a == axis else slice(None) for a in range(3))] |= \
+            mask[tuple(slice(1, None) if a == axis else slice(None) for a in range(3))]
+    return out
 
 
 def _drain_points(pv: np.ndarray, diameter: float, count: int) -> list:
