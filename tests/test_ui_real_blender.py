@@ -125,7 +125,8 @@ def test_zip_installs_from_command_line_with_its_wheels(installed, tmp_path):
         out["key_subtypes"] = {{p.identifier: p.subtype for p in prefs.bl_rna.properties
                                if p.identifier.startswith("key_") or p.identifier == "gemini_key"}}
         out["ops"] = [op for op in ("run_job", "generate", "resume_generate", "cancel_task", "load_view",
-                                    "prepare_view", "mirror_view", "export_mesh") if hasattr(bpy.ops.figurine, op)]
+                                    "prepare_view", "mirror_view", "export_mesh", "ai_edit_view",
+                                    "generate_missing_views") if hasattr(bpy.ops.figurine, op)]
         out["python"] = sys.version
         print("RESULT " + json.dumps(out))
     """))
@@ -136,7 +137,7 @@ def test_zip_installs_from_command_line_with_its_wheels(installed, tmp_path):
     # Debian's Blender has none of these: they came from the zip's cp313 wheels.
     assert all("/extensions/" in f for f in out["from_wheels"]), out["from_wheels"]
     assert out["key_subtypes"] and set(out["key_subtypes"].values()) == {"PASSWORD"}
-    assert len(out["ops"]) == 8, out["ops"]
+    assert len(out["ops"]) == 10, out["ops"]
 
 
 def test_gui_draws_the_figurine_tab(installed, blend, sample, tmp_path, output_dir):
@@ -145,8 +146,18 @@ def test_gui_draws_the_figurine_tab(installed, blend, sample, tmp_path, output_d
     for panel in ("FIGURINE_PT_main", "FIGURINE_PT_character", "FIGURINE_PT_generate", "FIGURINE_PT_review",
                   "FIGURINE_PT_print", "FIGURINE_PT_export"):
         assert result["drawn"].get(panel, 0) > 0, f"{panel} was never drawn: {result['drawn']}"
+    # The front view's AI edit controls were open (online access on, a dummy key): drawn with
+    # the rest, without a Python error.
+    assert result["online_access"] and result["ai_ops"] == ["ai_edit_view", "generate_missing_views",
+                                                            "save_ai_preset"]
     errors = [ln for ln in log.splitlines() if PY_ERROR.search(ln)]
     assert not errors, "Python errors while drawing:\n" + "\n".join(errors[:20])
+    # Check Print returned at once and checked in the worker thread; the findings came after.
+    assert result["check_returned"] == ["FINISHED"] and result["check_async"] and result["check_in_worker"]
+    assert not result["check_findings_at_start"]
+    assert result["check_state"] == "finished", result["check_text"]
+    assert re.fullmatch(r"'Sphere' (passes the resin print check|fails: .+)", result["check_text"])
+    assert result["check_colours"]
     full = output_dir / "ui_panel_full.png"
     full.write_bytes(Path(result["shots"]["panel"]["path"]).read_bytes())
     side = crop(result["shots"]["panel"], output_dir / "ui_panel_sidebar.png")

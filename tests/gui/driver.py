@@ -7,7 +7,8 @@ at the result. At the end the findings go to OUT_DIR/result.json, which the pyte
 and asserts on, and Blender quits. A step that raises ends the run with the error recorded.
 
 Modes:
-  panel      open the Figurine tab with the sample views loaded, screenshot it
+  panel      open the Figurine tab with the sample views loaded and the front view's AI edit
+             controls open, screenshot it; then a print check runs as a background task
   responsive a long fake task (a worker sleeping in small steps): progress advances while
              the main loop keeps running, the monitor hands events back, cancel stops it;
              then a task that fails is reported; then the real chain runs and undo removes it
@@ -126,6 +127,22 @@ def load_sample_views(slots=("front", "back", "left", "right")):
     s.job_dir = os.path.join(OUT, "job")
 
 
+CLEANUP: list = []  # run when the driver ends (preferences are saved when Blender quits)
+
+
+def allow_ai_edits() -> None:
+    """Make the AI edit buttons show: online access on, a (dummy) Gemini key in this process's
+    environment only. Nothing presses them, so nothing is sent anywhere."""
+    system = bpy.context.preferences.system
+    before = system.use_online_access
+    system.use_online_access = True
+    CLEANUP.append(lambda: setattr(system, "use_online_access", before))
+    os.environ["GEMINI_API_KEY"] = "gui-test-dummy-not-a-key"
+    result["online_access"] = bpy.app.online_access
+    result["ai_ops"] = [op for op in ("ai_edit_view", "generate_missing_views", "save_ai_preset")
+                        if hasattr(bpy.types, f"FIGURINE_OT_{op}")]
+
+
 def scroll_sidebar(pages: int) -> None:
     """Scroll the sidebar down (the later steps' panels sit below the four view slots)."""
     area = view3d()
@@ -150,9 +167,17 @@ def info_reports() -> str:
 
 # -- steps ----------------------------------------------------------------------------------
 def panel_steps():
+    t = tasks_module()
     yield setup_common
     yield set_category
-    yield lambda: load_sample_views()
+    yield allow_ai_edits
+
+    def views():
+        load_sample_views()
+        s = bpy.context.scene.figurine
+        s.view_front.expanded = True  # the front view's tools: preset, prompt, AI Edit, history
+        s.view_front.prompt = "Give the cloak a deep red colour."
+    yield views
     yield redraw_all
     yield redraw_all  # thumbnails are made by a preview job: give it a few draws
     yield redraw_all
@@ -162,6 +187,26 @@ def panel_steps():
         result["category_after"] = sidebar(view3d()).active_panel_category
         screenshot("panel")
     yield shoot
+
+    # Check Print is a background task in the GUI: the operator returns while the worker checks.
+    def start_check():
+        bpy.ops.mesh.primitive_uv_sphere_add(segments=64, ring_count=32, radius=10)
+        with override():
+            result["check_returned"] = sorted(bpy.ops.figurine.check_print(height_mm=30))
+        run = t.current()
+        result["check_async"] = t.busy() and run is not None and run.thread is not None
+        result["check_in_worker"] = run is not None and run.thread is not threading.main_thread()
+        result["check_findings_at_start"] = bpy.context.object.data.color_attributes.get("figurine_thickness") is not None
+    yield start_check
+    yield ("wait", lambda: not t.busy(), 120)
+
+    def after_check():
+        last = t.last()
+        obj = bpy.context.object
+        result["check_state"], result["check_text"] = last.state, last.result_text
+        result["check_colours"] = obj.data.color_attributes.get("figurine_thickness") is not None
+        redraw_all()
+    yield after_check
 
 
 def responsive_steps():
@@ -306,6 +351,7 @@ def docs_steps():
     yield lambda: screenshot("step0-start")
 
     def views():
+        allow_ai_edits()
         load_sample_views(("front", "left"))
         bpy.context.scene.figurine.view_front.expanded = True
     yield views
@@ -356,6 +402,7 @@ def docs_steps():
             bpy.ops.view3d.view_selected()
         result["exported"] = s.last_export
     yield printing
+    yield ("wait", lambda: not t.busy(), 300)  # the check runs in the background
     yield lambda: scroll_sidebar(6)
     yield redraw_all
     yield lambda: screenshot("step4-print-export")
@@ -390,6 +437,8 @@ def run(steps):
 
     def end():
         result["drawn_final"] = dict(DRAWN)
+        for undo in CLEANUP:
+            undo()
         import importlib
 
         data = json.loads(json.dumps(result, default=str))
