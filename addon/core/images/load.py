@@ -29,6 +29,7 @@ def load_rgba(source: str | os.PathLike | bytes, *, max_pixels: int = MAX_PIXELS
     ``source`` is a path or the encoded bytes (an image an AI service returned)."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    opener: io.BytesIO | Path
     if isinstance(source, (bytes, bytearray)):
         label = name or "image data"
         opener = io.BytesIO(bytes(source))

@@ -91,7 +91,7 @@ class BackdropField:
         u = self.u.astype(np.float64)
         m = (self.row0.astype(np.float64).mean(axis=0) + self.row1.astype(np.float64).mean(axis=0) * u.mean()
              + self.quad.astype(np.float64) * (u * u).mean())
-        return tuple(float(x) for x in m)
+        return float(m[0]), float(m[1]), float(m[2])
 
 
 def _fit_field(rgb: np.ndarray) -> tuple[BackdropField, float, np.ndarray]:
@@ -113,10 +113,13 @@ def _fit_field(rgb: np.ndarray) -> tuple[BackdropField, float, np.ndarray]:
         if keep.sum() < 12:
             break
         # least squares through the normal equations: six unknowns, well conditioned on
-        # [-0.5, 0.5], and far cheaper than a QR/SVD of the whole ring
+        # [-0.5, 0.5], and far cheaper than a QR/SVD of the whole ring. The products are
+        # einsums, not matmuls: a threaded BLAS leaves its threads spinning after every call,
+        # which costs CPU time the other jobs on the machine could use.
         kept = basis * keep
-        coef = np.linalg.solve(kept @ basis.T + 1e-12 * np.eye(6), kept @ samples.T)  # (6, 3)
-        err = samples - coef.T @ basis
+        gram = np.einsum("in,jn->ij", kept, basis)
+        coef = np.linalg.solve(gram + 1e-12 * np.eye(6), np.einsum("in,cn->ic", kept, samples))  # (6, 3)
+        err = samples - np.einsum("ic,in->cn", coef, basis)
         resid = np.sqrt(np.einsum("cn,cn->n", err, err))
         scale = 1.4826 * float(np.median(resid[keep])) + 1e-4
         keep = resid < max(4.0 * scale, 0.02)
@@ -412,7 +415,8 @@ def _foreground_from_alpha(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     # eroding the crop is eroding the image: outside counts as solid and the crop reaches
     # past the subject
     inner = ops.erode(solid, 1) if solid.any() else a_crop > 0.5
-    at = np.nonzero(partial[ys, xs])
+    ay, ax = np.nonzero(partial[ys, xs])
+    at = (ay, ax)
     fg_crop = rgb[ys, xs]  # a view: writes land in rgb
     colour = _spread_colour(fg_crop, inner, at, r + 2)
     a = a_crop[at][:, None]
