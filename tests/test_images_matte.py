@@ -264,3 +264,14 @@ def test_spread_colour_reaches_far_pixels_with_their_nearest_colour():
     # nothing to spread from: the fallback is a plain gray, never a crash
     none = matte._spread_colour(rgb, np.zeros((h, w), bool), (ys, xs), 4)
     assert np.all(none == 0.5)
+
+
+def test_small_solver_matches_lapack():
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        a = rng.normal(size=(6, 6)) + 2 * np.eye(6)
+        b = rng.normal(size=(6, 3))
+        assert np.allclose(matte._solve_small(a, b), np.linalg.solve(a, b), rtol=1e-9, atol=1e-12)
+    # a zero on the diagonal needs the row swap
+    perm = np.array([[0.0, 2.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 3.0]])
+    assert np.allclose(matte._solve_small(perm, np.array([4.0, 1.0, 9.0])), [1.0, 2.0, 3.0])

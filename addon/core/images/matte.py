@@ -118,7 +118,7 @@ def _fit_field(rgb: np.ndarray) -> tuple[BackdropField, float, np.ndarray]:
         # which costs CPU time the other jobs on the machine could use.
         kept = basis * keep
         gram = np.einsum("in,jn->ij", kept, basis)
-        coef = np.linalg.solve(gram + 1e-12 * np.eye(6), np.einsum("in,cn->ic", kept, samples))  # (6, 3)
+        coef = _solve_small(gram + 1e-12 * np.eye(6), np.einsum("in,cn->ic", kept, samples))  # (6, 3)
         err = samples - np.einsum("ic,in->cn", coef, basis)
         resid = np.sqrt(np.einsum("cn,cn->n", err, err))
         scale = 1.4826 * float(np.median(resid[keep])) + 1e-4
@@ -133,6 +133,22 @@ def _fit_field(rgb: np.ndarray) -> tuple[BackdropField, float, np.ndarray]:
             "the background is not plain enough to separate the character",
             hint="use an image on a plain or gently graded background, or one with transparency")
     return BackdropField(coef, h, w), noise, side_ok
+
+
+def _solve_small(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a x = b`` for a small square system, by Gauss-Jordan elimination with partial
+    pivoting (one step per unknown). LAPACK would do, but OpenBLAS's threaded LAPACK wakes
+    its worker threads even for a 6×6 system and they spin on afterwards."""
+    m = np.concatenate([np.asarray(a, np.float64), np.asarray(b, np.float64).reshape(len(a), -1)], axis=1)
+    n = len(a)
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(m[k:, k])))
+        if p != k:
+            m[[k, p]] = m[[p, k]]
+        m[k] /= m[k, k]
+        others = np.arange(n) != k
+        m[others] -= np.outer(m[others, k], m[k])
+    return m[:, n:].reshape(np.shape(b))
 
 
 def fit_backdrop(rgb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
