@@ -10,6 +10,7 @@ fixes, the OpenVDB voxel remesh, the Boolean and Decimate modifiers — on whole
 
 from __future__ import annotations
 
+import functools
 import time
 
 import bmesh
@@ -32,6 +33,21 @@ VOXEL_MIN_MM, VOXEL_MAX_MM = 0.02, 0.5
 # A remesh above this many triangles is slow to work with and adds nothing a printer resolves.
 MAX_REMESH_TRIANGLES = 2_500_000
 DEFAULT_SINK_MM = 0.4
+
+
+def _tidy(step):
+    """Temporary objects (remesh, boolean, decimate) are removed from bpy.data, but the view
+    layer keeps stale entries until it is updated; exporters iterating it would then meet a
+    None. Update it whatever the outcome."""
+
+    @functools.wraps(step)
+    def wrapper(*args, **kwargs):
+        try:
+            return step(*args, **kwargs)
+        finally:
+            bpy.context.view_layer.update()
+
+    return wrapper
 
 
 # -- shared helpers -------------------------------------------------------------------------
@@ -210,6 +226,7 @@ def _remesh(tm: TriMesh, vs: float) -> TriMesh:
 
 
 # -- orient ---------------------------------------------------------------------------------
+@_tidy
 def orient(obj, up: str = "AUTO", turn_quarters: int = 0) -> dict:
     """Upright, facing -Y, lowest point on z = 0 (see core.repair.orient for the rules)."""
     tm = _figure(obj)
@@ -219,6 +236,7 @@ def orient(obj, up: str = "AUTO", turn_quarters: int = 0) -> dict:
 
 
 # -- make printable -------------------------------------------------------------------------
+@_tidy
 def make_printable(obj, *, mode: str = "AUTO", height_mm: float | None = None, voxel_size_mm: float = 0.0,
                    measure_deviation: bool = True) -> dict:
     """One closed, consistently wound, self-intersection-free part.
@@ -236,10 +254,16 @@ def make_printable(obj, *, mode: str = "AUTO", height_mm: float | None = None, v
     height = float(size[2]) if size[2] > 0 else float(size.max())
     units_per_mm = height / float(height_mm) if height_mm else 1.0
     before = mesh_health(original)
-    kept, removed = drop_floating_bits(original)
+    # Floating bits go first, but only truly isolated ones: a small shell stuck into the body
+    # is merged by the remesh instead. The deviation is measured against what is left.
+    kept, removed = drop_floating_bits(original, isolated_only=True)
     weld = float(size.max()) * 1e-6
     fixed, local = local_repair(kept, weld)
     health = mesh_health(fixed)
+    if health["watertight"] and health["parts"] > 1:
+        fixed, separate = drop_floating_bits(fixed)  # clean and apart: tiny ones are specks
+        removed += separate
+        health = mesh_health(fixed)
     method = "local"
     voxel_info: dict = {}
     if mode == "VOXEL" or (mode == "AUTO" and not (health["watertight"] and health["parts"] == 1)):
@@ -316,6 +340,7 @@ def _clean_union(parts: list[TriMesh], vs: float, *, method: str) -> tuple[TriMe
 
 
 # -- base -----------------------------------------------------------------------------------
+@_tidy
 def add_base(obj, base: str | bases.BaseSpec = "round32", *, sink_mm: float = DEFAULT_SINK_MM,
              method: str = "AUTO", voxel_size_mm: float = 0.0) -> dict:
     """Put the figure on a base and fuse both into one watertight shell.
@@ -359,6 +384,7 @@ def add_base(obj, base: str | bases.BaseSpec = "round32", *, sink_mm: float = DE
 
 
 # -- hollow ---------------------------------------------------------------------------------
+@_tidy
 def hollow(obj, wall_mm: float = 1.5, drain_mm: float = 2.0) -> dict:
     """Hollow for resin printing: walls of at least ``wall_mm``, drain holes of ``drain_mm``
     through the floor of each cavity. The volume saving is measured on the result."""
@@ -440,6 +466,7 @@ def _sealed_voids(tm: TriMesh) -> list:
 
 
 # -- decimate -------------------------------------------------------------------------------
+@_tidy
 def decimate(obj, target_triangles: int) -> dict:
     """Collapse-decimate to about ``target_triangles`` (for games and the web); reports the
     deviation from the full mesh so the silhouette loss is visible."""

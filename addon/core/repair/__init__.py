@@ -47,11 +47,15 @@ def validate_mesh(mesh: TriMesh, name: str = "the mesh", limit: int | None = Non
         raise BadInputError(f"{name} has no size (all vertices in one place)", hint="select a 3D figure")
 
 
-def drop_floating_bits(mesh: TriMesh, volume_fraction: float = 0.01, area_fraction: float = 0.05) -> tuple[TriMesh, int]:
+def drop_floating_bits(mesh: TriMesh, volume_fraction: float = 0.01, area_fraction: float = 0.05, *,
+                       isolated_only: bool = False) -> tuple[TriMesh, int]:
     """Remove loose parts that are tiny next to the largest one, by volume *and* area.
 
     Volume alone would throw away an open sheet (a cape with a hole has next to no enclosed
-    volume); area alone would keep a crumpled speck. A part stays if either is significant."""
+    volume); area alone would keep a crumpled speck. A part stays if either is significant.
+    With ``isolated_only`` a small part also stays when its bounding box touches a large
+    part's: it may be a separate shell pushed into the body (an ear, a buckle) that a voxel
+    union should merge, not a floating bit."""
     from ..meshclean import compact, part_labels, part_volumes
 
     tri_part, n = part_labels(mesh)
@@ -60,6 +64,15 @@ def drop_floating_bits(mesh: TriMesh, volume_fraction: float = 0.01, area_fracti
     vol = np.abs(part_volumes(mesh, tri_part, n))
     area = np.bincount(tri_part, weights=mesh.face_areas(), minlength=n)
     keep = (vol >= volume_fraction * vol.max()) | (area >= area_fraction * area.max())
+    if isolated_only and not keep.all():
+        corners = mesh.triangle_corners()
+        lo = np.full((n, 3), np.inf)
+        hi = np.full((n, 3), -np.inf)
+        np.minimum.at(lo, tri_part, corners.min(axis=1))
+        np.maximum.at(hi, tri_part, corners.max(axis=1))
+        small, large = np.flatnonzero(~keep), np.flatnonzero(keep)
+        touches = np.all((lo[small, None] <= hi[None, large]) & (hi[small, None] >= lo[None, large]), axis=2)
+        keep[small[touches.any(axis=1)]] = True
     return compact(mesh, keep[tri_part]), int(n - keep.sum())
 
 
