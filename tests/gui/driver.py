@@ -353,7 +353,9 @@ def docs_steps():
     def views():
         allow_ai_edits()
         load_sample_views(("front", "left"))
-        bpy.context.scene.figurine.view_front.expanded = True
+        front = bpy.context.scene.figurine.view_front
+        front.expanded = True
+        front.ai_preset = "simplify-pose"  # a preset chosen, as a user would before pressing AI Edit
     yield views
     yield redraw_all
     yield redraw_all

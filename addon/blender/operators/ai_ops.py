@@ -375,7 +375,7 @@ class FIGURINE_OT_save_ai_preset(bpy.types.Operator):
 
     bl_idname = "figurine.save_ai_preset"
     bl_label = "Save as Preset"
-    bl_options = {"REGISTER"}
+    bl_options = {"REGISTER", "UNDO"}  # the file is kept either way; the view's choice is undone
 
     slot: EnumProperty(name="View", items=SLOT_ITEMS)
     title: StringProperty(name="Title", description="What the preset list shows")
