@@ -312,7 +312,7 @@ def _boolean(a: TriMesh, b: TriMesh, operation: str, solver: str) -> TriMesh:
         return meshio.object_to_trimesh(obj_a, world=False)
     finally:
         for o in (obj_a, obj_b):
-            mesh = o.data
+            mesh: bpy.types.Mesh = o.data  # type: ignore[assignment]
             bpy.data.objects.remove(o)
             bpy.data.meshes.remove(mesh)
 
@@ -486,9 +486,9 @@ def decimate(obj, target_triangles: int) -> dict:
         mod.use_collapse_triangulate = True
         out = meshio.object_to_trimesh(tmp, world=False)
     finally:
-        mesh = tmp.data
+        tmp_mesh: bpy.types.Mesh = tmp.data  # type: ignore[assignment]
         bpy.data.objects.remove(tmp)
-        bpy.data.meshes.remove(mesh)
+        bpy.data.meshes.remove(tmp_mesh)
     _write_back(obj, out)
     return {"step": "decimate", "changed": True, "triangles_before": n, "triangles_after": int(len(out.triangles)),
             "target": int(target_triangles), "deviation": _deviation(figure, out, 1.0),

@@ -30,6 +30,26 @@ def add_arguments(p) -> None:
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
 
+def _precheck(path) -> None:
+    """An STL is read with the core's numpy reader first: a mesh over the triangle limit is
+    refused before Blender builds it, and NaN coordinates are reported (Blender's importer
+    would quietly drop those faces, so the damage would go unnoticed)."""
+    from pathlib import Path
+
+    from ..core.meshformats import require_mesh_file
+    from ..core.repair import check_triangle_budget, validate_mesh
+    from ..core.stl import is_binary_stl, read_stl
+
+    if require_mesh_file(path) != "stl":
+        return
+    size = Path(path).stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(84)
+    if is_binary_stl(head, size):  # the header says how many triangles: refuse before reading
+        check_triangle_budget((size - 84) // 50, Path(path).name)
+    validate_mesh(read_stl(path), Path(path).name)
+
+
 def execute(args, out) -> int:
     from pathlib import Path
 
@@ -42,6 +62,8 @@ def execute(args, out) -> int:
         raise BadInputError(f"{target} already exists", hint="choose another name or pass --force")
     if args.decimate is not None and args.decimate < 100:
         raise BadInputError(f"--decimate {args.decimate} is too few triangles", hint="use 100 or more")
+
+    _precheck(args.mesh)
 
     from .blender_host import empty_scene
 

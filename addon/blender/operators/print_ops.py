@@ -35,8 +35,6 @@ def _finish(op, context, result: dict, text: str) -> set:
 
 
 class _PrintOperator:
-    bl_options = {"REGISTER", "UNDO"}
-
     @classmethod
     def poll(cls, context):
         # Always runnable: with no mesh selected the operator says so instead of greying out.
@@ -47,6 +45,7 @@ class FIGURINE_OT_orient(_PrintOperator, bpy.types.Operator):
     """Stand the active figure up: longest axis vertical, feet down, facing -Y, lowest point on z = 0"""
 
     bl_idname = "figurine.orient"
+    bl_options = {"REGISTER", "UNDO"}
     bl_label = "Orient Upright"
 
     up_axis: EnumProperty(name="Up Axis", items=UP_AXIS_ITEMS, default="AUTO")
@@ -65,6 +64,7 @@ class FIGURINE_OT_make_printable(_PrintOperator, bpy.types.Operator):
     geometry and self-intersections"""
 
     bl_idname = "figurine.make_printable"
+    bl_options = {"REGISTER", "UNDO"}
     bl_label = "Make Printable"
 
     repair_mode: EnumProperty(name="Repair", items=REPAIR_MODE_ITEMS, default="AUTO")
@@ -83,6 +83,7 @@ class FIGURINE_OT_add_base(_PrintOperator, bpy.types.Operator):
     """Put the active figure on a base and fuse both into one watertight part"""
 
     bl_idname = "figurine.add_base"
+    bl_options = {"REGISTER", "UNDO"}
     bl_label = "Add Base"
 
     base_type: EnumProperty(name="Base", items=BASE_TYPE_ITEMS, default="round")
@@ -107,6 +108,7 @@ class FIGURINE_OT_hollow(_PrintOperator, bpy.types.Operator):
     """Hollow the active figure for resin printing, with drain holes through the bottom"""
 
     bl_idname = "figurine.hollow"
+    bl_options = {"REGISTER", "UNDO"}
     bl_label = "Hollow"
 
     hollow_wall_mm: FloatProperty(name="Wall (mm)", default=1.5, min=0.3, max=20.0)
@@ -128,6 +130,7 @@ class FIGURINE_OT_decimate(_PrintOperator, bpy.types.Operator):
     """Reduce the active figure to a target triangle count for games and the web"""
 
     bl_idname = "figurine.decimate"
+    bl_options = {"REGISTER", "UNDO"}
     bl_label = "Decimate"
 
     decimate_target: IntProperty(name="Triangles", default=50_000, min=100, max=50_000_000)

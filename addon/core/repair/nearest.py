@@ -134,7 +134,7 @@ class _GrownGrid:
         start = 0
         while start < len(idx):
             done = int(cum[start - 1]) if start else 0
-            stop = int(max(np.searchsorted(cum, done + PAIR_BATCH, side="right"), start + 1))
+            stop = max(int(np.searchsorted(cum, done + PAIR_BATCH, side="right")), start + 1)
             cnt = counts[start:stop]
             owner = np.repeat(np.arange(stop - start), cnt)
             first = np.cumsum(cnt) - cnt
