@@ -196,7 +196,8 @@ def panel_steps():
         run = t.current()
         result["check_async"] = t.busy() and run is not None and run.thread is not None
         result["check_in_worker"] = run is not None and run.thread is not threading.main_thread()
-        result["check_findings_at_start"] = bpy.context.object.data.color_attributes.get("figurine_thickness") is not None
+        colours = bpy.context.object.data.color_attributes
+        result["check_findings_at_start"] = colours.get("figurine_thickness") is not None
     yield start_check
     yield ("wait", lambda: not t.busy(), 120)
 
