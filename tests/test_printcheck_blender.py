@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-bpy = pytest.importorskip("bpy")  # part of the dev environment; never absent in CI
+import bpy  # noqa: E402  (conftest has pointed Blender at a private user folder)
 
 from figurine_forge.blender import findings  # noqa: E402
 from figurine_forge.blender.operators import check_ops  # noqa: E402

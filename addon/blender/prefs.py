@@ -13,7 +13,7 @@ import os
 import bpy
 from bpy.props import EnumProperty, StringProperty
 
-GEMINI_KEY_ENVS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+GEMINI_KEY_ENVS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")  # the SDK's order: GOOGLE_API_KEY wins
 
 
 def addon_package() -> str:
@@ -53,7 +53,7 @@ class FIGURINE_AP_preferences(bpy.types.AddonPreferences):
                                   description="The generator's model a new scene starts with (e.g. 3.1); "
                                               "empty uses the generator's own default")
     gemini_key: StringProperty(name="Gemini API Key", subtype="PASSWORD",
-                               description="For AI image edits; empty uses GEMINI_API_KEY from the environment")
+                               description="For AI image edits; empty uses GOOGLE_API_KEY or GEMINI_API_KEY from the environment")
 
     # One key field per provider that needs one, and a server address for self-hosted ones:
     # built from the registry so a new provider gets its field without touching this file.
