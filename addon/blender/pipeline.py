@@ -166,8 +166,8 @@ def export_object(obj, path: str | os.PathLike, *, overwrite: bool = True) -> di
 
     3MF is written by ``core.threemf`` from the evaluated world-space triangles (unit
     "millimeter" in the file). GLB goes through Blender's glTF exporter with 1 glTF unit =
-    1 mm, like the other formats (glTF nominally means metres; a slicer or viewer given a GLB
-    of a miniature then shows it at its printed size in mm)."""
+    1 mm, like every other format here, so all exports of a figure agree (glTF nominally means
+    metres: an engine honouring that shows a 32 mm figure 32 m tall and needs a 0.001 scale)."""
     _require_mesh(obj)
     path = Path(path).expanduser()
     fmt = path.suffix.lower().lstrip(".")
