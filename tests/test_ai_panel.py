@@ -287,9 +287,8 @@ def test_generate_missing_views_keeps_what_arrived_when_one_fails(scene, prefs, 
 
 # -- the print check's two halves -------------------------------------------------------------------
 def test_check_print_worker_half_matches_the_one_piece_check(addon):
-    """Check Print reads arrays on the main thread and analyses them in the worker; its findings
-    must be the ones the one-piece check (findings.analyze_object) gives."""
-    check_ops = addon_module(addon, "blender.operators.check_ops")
+    """Check Print reads arrays on the main thread, analyses them in a task and stores the
+    findings when the task ends; they must be the ones the one-piece check gives."""
     findings = addon_module(addon, "blender.findings")
     printcheck = addon_module(addon, "core.printcheck")
     clear_scene()
@@ -304,7 +303,11 @@ def test_check_print_worker_half_matches_the_one_piece_check(addon):
     obj = bpy.data.objects.new("Parts", mesh)
     bpy.context.scene.collection.objects.link(obj)
     settings = printcheck.preset("resin")
-    split = check_ops.analyze(check_ops.read_object(obj), 32.0, settings)
+    bpy.context.view_layer.objects.active = obj
+    assert bpy.ops.figurine.check_print(height_mm=32.0, preset="resin", wait=True) == {"FINISHED"}
+    split = findings.get(obj.name)
+    assert findings.THICKNESS_ATTRIBUTE in obj.data.color_attributes
+    findings.clear(obj.name)
     whole = findings.analyze_object(obj, 32.0, settings)
     assert split.report == whole.report
     assert split.report["checks"]["thin_faces"] > 0 and split.report["checks"]["non_manifold_edges"] == 4

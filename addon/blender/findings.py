@@ -16,6 +16,7 @@ import numpy as np
 from ..core import printcheck
 from ..core.errors import BadInputError
 from ..core.meshdata import TriMesh
+from . import meshio
 
 THICKNESS_ATTRIBUTE = "figurine_thickness"
 
@@ -58,54 +59,56 @@ def clear(obj_name: str | None = None) -> None:
         _CACHE.pop(obj_name, None)
 
 
-def mesh_arrays(mesh: "bpy.types.Mesh", matrix=None) -> tuple[TriMesh, np.ndarray]:
-    """Triangles of ``mesh`` (its own vertex indices, so findings map back 1:1) and the
-    polygon each triangle comes from; coordinates transformed by ``matrix`` when given."""
-    mesh.calc_loop_triangles()
-    n_v, n_t = len(mesh.vertices), len(mesh.loop_triangles)
-    co = np.empty(n_v * 3, np.float32)
-    mesh.vertices.foreach_get("co", co)
-    tris = np.empty(n_t * 3, np.int32)
-    mesh.loop_triangles.foreach_get("vertices", tris)
-    poly = np.empty(n_t, np.int32)
-    mesh.loop_triangles.foreach_get("polygon_index", poly)
-    v = co.reshape(-1, 3).astype(np.float64)
-    t = tris.reshape(-1, 3).astype(np.int64)
-    if matrix is not None:
-        m = np.array(matrix, dtype=np.float64)
-        v = v @ m[:3, :3].T + m[:3, 3]
-        if np.linalg.det(m[:3, :3]) < 0:  # a mirroring transform turns the winding inside out
-            t = t[:, ::-1].copy()
-    return TriMesh(v, t), poly.astype(np.int64)
+@dataclass
+class CheckInput:
+    """What a check needs from an object, read on the main thread as plain arrays."""
+
+    name: str
+    mesh: TriMesh  # world coordinates, the object's own vertex indices
+    polygon_of_triangle: np.ndarray
+    edge_keys: np.ndarray  # each edge of the mesh as min(v) * n + max(v)
+    n_vertices: int
+    n_polygons: int
+    n_edges: int
 
 
-def _edge_index_map(mesh) -> tuple[np.ndarray, int]:
-    ev = np.empty(len(mesh.edges) * 2, np.int32)
-    mesh.edges.foreach_get("vertices", ev)
-    ev = ev.reshape(-1, 2).astype(np.int64)
-    n = max(len(mesh.vertices), 1)
-    return np.minimum(ev[:, 0], ev[:, 1]) * n + np.maximum(ev[:, 0], ev[:, 1]), n
-
-
-def analyze_object(obj, height_mm: float | None, settings: printcheck.PrintSettings) -> ObjectFindings:
-    """Check the object's own mesh (world transform, scaled so it is ``height_mm`` tall when
-    given) and cache the findings in the object's element indices."""
+def read_object(obj) -> CheckInput:
+    """Main thread: the object's triangles, their polygons and its edges."""
     if obj is None or obj.type != "MESH":
         raise BadInputError("no mesh object selected", hint="select the figure (a mesh object) first")
     if obj.mode == "EDIT":
         obj.update_from_editmode()
     mesh = obj.data
-    tm, poly = mesh_arrays(mesh, obj.matrix_world)
+    tm, poly = meshio.mesh_triangles(mesh, obj.matrix_world)
     if tm.is_empty:
         raise BadInputError(f"'{obj.name}' has no faces", hint="select a mesh with geometry")
+    ev = np.empty(len(mesh.edges) * 2, np.int32)
+    mesh.edges.foreach_get("vertices", ev)
+    ev = ev.reshape(-1, 2).astype(np.int64)
+    n = max(len(mesh.vertices), 1)
+    keys = np.minimum(ev[:, 0], ev[:, 1]) * n + np.maximum(ev[:, 0], ev[:, 1])
+    return CheckInput(obj.name, tm, poly, keys, len(mesh.vertices), len(mesh.polygons), len(mesh.edges))
+
+
+def analyze(data: CheckInput, height_mm: float | None, settings: printcheck.PrintSettings,
+            ctl=None) -> ObjectFindings:
+    """Any thread (no bpy): run the checks and express the findings in the object's own
+    polygon and edge indices. ``ctl`` is a task control (progress, check_cancel) or None."""
+    tm, poly = data.mesh, data.polygon_of_triangle
     if height_mm:
         tm = printcheck.scale_to_height(tm, height_mm)
+    if ctl is not None:
+        ctl.progress(0.1, f"checking {len(tm.triangles)} triangles")
     analysis = printcheck.analyze(tm, settings, polygon_of_triangle=poly)
+    if ctl is not None:
+        ctl.check_cancel()
+        ctl.progress(0.9, "listing the findings")
     report = analysis.report
     if height_mm:
         report["height_mm"] = float(height_mm)
-    keys, n = _edge_index_map(mesh)
+    keys, n = data.edge_keys, max(data.n_vertices, 1)
     order = np.argsort(keys)
+    sorted_keys = keys[order]
     faces, edges = {}, {}
     for name, _label in FINDINGS:
         idx = analysis.elements[name]
@@ -114,12 +117,38 @@ def analyze_object(obj, height_mm: float | None, settings: printcheck.PrintSetti
         else:
             pairs = analysis.edges[idx]
             k = pairs[:, 0] * n + pairs[:, 1]
-            pos = np.searchsorted(keys[order], k)
-            pos = np.clip(pos, 0, max(len(order) - 1, 0))
-            found = (keys[order][pos] == k) if len(order) else np.zeros(len(k), bool)
+            pos = np.clip(np.searchsorted(sorted_keys, k), 0, max(len(order) - 1, 0))
+            found = (sorted_keys[pos] == k) if len(order) else np.zeros(len(k), bool)
             edges[name] = np.unique(order[pos[found]])
-    result = ObjectFindings(report=report, faces=faces, edges=edges, vertex_thickness=analysis.vertex_thickness)
-    _CACHE[obj.name] = result
+    return ObjectFindings(report=report, faces=faces, edges=edges, vertex_thickness=analysis.vertex_thickness)
+
+
+def store(data: CheckInput, result: ObjectFindings, settings: printcheck.PrintSettings) -> None:
+    """Main thread: keep the findings and paint the thickness map, if the object is still
+    the one that was read."""
+    obj = bpy.data.objects.get(data.name)
+    if obj is None or obj.type != "MESH":
+        raise BadInputError(f"'{data.name}' was removed or renamed while it was checked", hint="check it again")
+    was_edit = obj.mode == "EDIT"
+    if was_edit:
+        obj.update_from_editmode()
+    mesh = obj.data
+    if (len(mesh.vertices), len(mesh.polygons), len(mesh.edges)) != (data.n_vertices, data.n_polygons, data.n_edges):
+        raise BadInputError(f"'{data.name}' was edited while it was checked", hint="run Check Print again")
+    _CACHE[data.name] = result
+    with bpy.context.temp_override(active_object=obj, object=obj):
+        if was_edit:  # the colours go into the mesh data, which Edit Mode would overwrite
+            bpy.ops.object.mode_set(mode="OBJECT")
+        write_thickness_attribute(obj, result.vertex_thickness, settings.probe_mm, settings.min_wall_mm)
+        if was_edit:
+            bpy.ops.object.mode_set(mode="EDIT")
+
+
+def analyze_object(obj, height_mm: float | None, settings: printcheck.PrintSettings) -> ObjectFindings:
+    """The whole check on the main thread: read, analyse, store."""
+    data = read_object(obj)
+    result = analyze(data, height_mm, settings)
+    store(data, result, settings)
     return result
 
 

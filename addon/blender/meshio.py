@@ -12,20 +12,29 @@ from ..core.errors import BadInputError
 from ..core.meshdata import TriMesh
 
 
-def mesh_to_trimesh(mesh: "bpy.types.Mesh", matrix=None) -> TriMesh:
+def mesh_triangles(mesh: "bpy.types.Mesh", matrix=None) -> tuple[TriMesh, np.ndarray]:
+    """The mesh's triangles (its own vertex indices, so results map back 1:1) and the
+    polygon each triangle comes from; coordinates transformed by ``matrix`` when given."""
     mesh.calc_loop_triangles()
     n_verts, n_tris = len(mesh.vertices), len(mesh.loop_triangles)
     co = np.empty(n_verts * 3, np.float32)
     mesh.vertices.foreach_get("co", co)
     tris = np.empty(n_tris * 3, np.int32)
     mesh.loop_triangles.foreach_get("vertices", tris)
+    poly = np.empty(n_tris, np.int32)
+    mesh.loop_triangles.foreach_get("polygon_index", poly)
     verts = co.reshape(-1, 3).astype(np.float64)
+    tris = tris.reshape(-1, 3)
     if matrix is not None:
         m = np.array(matrix, dtype=np.float64)
         verts = verts @ m[:3, :3].T + m[:3, 3]
         if np.linalg.det(m[:3, :3]) < 0:  # a mirroring transform flips the winding
-            tris = tris.reshape(-1, 3)[:, ::-1].ravel()
-    return TriMesh(verts, tris.reshape(-1, 3))
+            tris = tris[:, ::-1]
+    return TriMesh(verts, tris), poly.astype(np.int64)
+
+
+def mesh_to_trimesh(mesh: "bpy.types.Mesh", matrix=None) -> TriMesh:
+    return mesh_triangles(mesh, matrix)[0]
 
 
 def object_to_trimesh(obj: "bpy.types.Object", *, world: bool = True, evaluated: bool = True) -> TriMesh:

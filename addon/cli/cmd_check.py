@@ -60,11 +60,11 @@ def _load(path: str, out):
     from .blender_host import empty_scene
 
     with empty_scene():
-        from ..blender import findings, pipeline
+        from ..blender import meshio, pipeline
 
         out.progress("import", f"reading {path} with Blender's {fmt.upper()} importer")
         obj = pipeline.import_mesh_file(path)
-        return findings.mesh_arrays(obj.data, obj.matrix_world)
+        return meshio.mesh_triangles(obj.data, obj.matrix_world)
 
 
 def execute(args, out) -> int:

@@ -2,7 +2,7 @@
 """Print-check operators: run the checks on the active figure, select a finding's elements,
 clear the findings. Results are kept by :mod:`..findings` (no scene properties).
 
-Check Print is a background task: the mesh is read into arrays on the main thread, the
+Check Print is a background task (see :mod:`..findings` for the three halves): the mesh is read into arrays on the main thread, the
 checks (the slow part: thickness probes, self-intersections) run in the worker thread, and
 the findings and the thickness colours are stored on the main thread when it ends. In
 background mode it runs synchronously, as before.
@@ -10,15 +10,11 @@ background mode it runs synchronously, as before.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import bpy
-import numpy as np
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
 
 from ...core import printcheck
 from ...core.errors import BadInputError
-from ...core.meshdata import TriMesh
 from .. import findings, tasks
 from .common import reports_errors
 
@@ -32,87 +28,6 @@ _PRESET_ITEMS = [("SCENE", "Scene Setting", "Use the printer chosen in the Figur
 def _scene_setting(context, name, default):
     settings = getattr(context.scene, "figurine", None)
     return getattr(settings, name, default) if settings is not None else default
-
-
-@dataclass
-class CheckInput:
-    """What the check needs from the object, read on the main thread (plain arrays)."""
-
-    name: str
-    mesh: TriMesh  # world coordinates, the object's own vertex indices
-    polygon_of_triangle: np.ndarray
-    edge_keys: np.ndarray  # each edge of the mesh as min(v) * n + max(v)
-    n_vertices: int
-    n_polygons: int
-    n_edges: int
-
-
-def read_object(obj) -> CheckInput:
-    """Main thread: the object's triangles, their polygons and its edges, as arrays."""
-    if obj is None or obj.type != "MESH":
-        raise BadInputError("no mesh object selected", hint="select the figure (a mesh object) first")
-    if obj.mode == "EDIT":
-        obj.update_from_editmode()
-    mesh = obj.data
-    tm, poly = findings.mesh_arrays(mesh, obj.matrix_world)
-    if tm.is_empty:
-        raise BadInputError(f"'{obj.name}' has no faces", hint="select a mesh with geometry")
-    keys, _n = findings._edge_index_map(mesh)
-    return CheckInput(obj.name, tm, poly, keys, len(mesh.vertices), len(mesh.polygons), len(mesh.edges))
-
-
-def analyze(data: CheckInput, height_mm: float | None, settings: printcheck.PrintSettings,
-            ctl=None) -> findings.ObjectFindings:
-    """Any thread: run the checks and express the findings in the object's own polygon and
-    edge indices (the same result as ``findings.analyze_object``, without touching bpy)."""
-    tm, poly = data.mesh, data.polygon_of_triangle
-    if height_mm:
-        tm = printcheck.scale_to_height(tm, height_mm)
-    if ctl is not None:
-        ctl.progress(0.1, f"checking {len(tm.triangles)} triangles")
-    analysis = printcheck.analyze(tm, settings, polygon_of_triangle=poly)
-    if ctl is not None:
-        ctl.check_cancel()
-        ctl.progress(0.9, "listing the findings")
-    report = analysis.report
-    if height_mm:
-        report["height_mm"] = float(height_mm)
-    keys, n = data.edge_keys, max(data.n_vertices, 1)
-    order = np.argsort(keys)
-    faces, edges = {}, {}
-    for name, _label in findings.FINDINGS:
-        idx = analysis.elements[name]
-        if printcheck.FINDING_KINDS[name] == "face":
-            faces[name] = np.unique(poly[idx]) if len(idx) else np.zeros(0, np.int64)
-        else:
-            pairs = analysis.edges[idx]
-            k = pairs[:, 0] * n + pairs[:, 1]
-            pos = np.clip(np.searchsorted(keys[order], k), 0, max(len(order) - 1, 0))
-            found = (keys[order][pos] == k) if len(order) else np.zeros(len(k), bool)
-            edges[name] = np.unique(order[pos[found]])
-    return findings.ObjectFindings(report=report, faces=faces, edges=edges,
-                                   vertex_thickness=analysis.vertex_thickness)
-
-
-def store(context, data: CheckInput, result: findings.ObjectFindings, settings: printcheck.PrintSettings) -> None:
-    """Main thread: keep the findings and paint the thickness map, if the object is still the
-    one that was checked."""
-    obj = bpy.data.objects.get(data.name)
-    if obj is None or obj.type != "MESH":
-        raise BadInputError(f"'{data.name}' was removed or renamed while it was checked", hint="check it again")
-    was_edit = obj.mode == "EDIT"
-    if was_edit:
-        obj.update_from_editmode()
-    mesh = obj.data
-    if (len(mesh.vertices), len(mesh.polygons), len(mesh.edges)) != (data.n_vertices, data.n_polygons, data.n_edges):
-        raise BadInputError(f"'{data.name}' was edited while it was checked", hint="run Check Print again")
-    findings._CACHE[data.name] = result  # findings.py has no public setter; analyze_object writes it the same way
-    with context.temp_override(active_object=obj, object=obj):
-        if was_edit:  # the colours go into the mesh data, which Edit Mode would overwrite
-            bpy.ops.object.mode_set(mode="OBJECT")
-        findings.write_thickness_attribute(obj, result.vertex_thickness, settings.probe_mm, settings.min_wall_mm)
-        if was_edit:
-            bpy.ops.object.mode_set(mode="EDIT")
 
 
 class FIGURINE_OT_check_print(bpy.types.Operator):
@@ -144,13 +59,13 @@ class FIGURINE_OT_check_print(bpy.types.Operator):
         if preset_name not in printcheck.PRESETS:
             preset_name = "resin"
         settings = printcheck.preset(preset_name, min_wall_mm=self.min_wall_mm or None)
-        data = read_object(obj)  # main thread: arrays out of Blender
+        data = findings.read_object(obj)  # main thread: arrays out of Blender
 
         def work(ctl):  # worker thread: numpy only (thickness probes, intersections...)
-            return analyze(data, height, settings, ctl)
+            return findings.analyze(data, height, settings, ctl)
 
         def finish(ctx, result):  # main thread: findings list and colours
-            store(ctx, data, result, settings)
+            findings.store(data, result, settings)
             r = result.report
             if r["passed"]:
                 return f"'{data.name}' passes the {settings.preset} print check"
