@@ -79,7 +79,7 @@ def read_object(obj) -> CheckInput:
     if obj.mode == "EDIT":
         obj.update_from_editmode()
     mesh = obj.data
-    tm, poly = meshio.mesh_triangles(mesh, obj.matrix_world)
+    tm, poly = meshio.object_triangles(obj)
     if tm.is_empty:
         raise BadInputError(f"'{obj.name}' has no faces", hint="select a mesh with geometry")
     ev = np.empty(len(mesh.edges) * 2, np.int32)

@@ -33,6 +33,11 @@ def mesh_triangles(mesh: "bpy.types.Mesh", matrix=None) -> tuple[TriMesh, np.nda
     return TriMesh(verts, tris), poly.astype(np.int64)
 
 
+def object_triangles(obj: "bpy.types.Object") -> tuple[TriMesh, np.ndarray]:
+    """A mesh object's own (unevaluated) triangles in world space, with their polygons."""
+    return mesh_triangles(cast("bpy.types.Mesh", obj.data), obj.matrix_world)
+
+
 def mesh_to_trimesh(mesh: "bpy.types.Mesh", matrix=None) -> TriMesh:
     return mesh_triangles(mesh, matrix)[0]
 

@@ -64,7 +64,7 @@ def _load(path: str, out):
 
         out.progress("import", f"reading {path} with Blender's {fmt.upper()} importer")
         obj = pipeline.import_mesh_file(path)
-        return meshio.mesh_triangles(obj.data, obj.matrix_world)
+        return meshio.object_triangles(obj)
 
 
 def execute(args, out) -> int:
