@@ -27,6 +27,8 @@ EXPORT_FORMAT_ITEMS = [
     ("stl", "STL", "Binary STL in millimetres: what slicers expect"),
     ("obj", "OBJ", "Wavefront OBJ in millimetres"),
     ("ply", "PLY", "Binary PLY in millimetres"),
+    ("3mf", "3MF", "3D Manufacturing Format in millimetres: what many slicers prefer"),
+    ("glb", "GLB", "Binary glTF, 1 unit = 1 mm, for viewers and games"),
 ]
 
 

@@ -19,12 +19,6 @@ from . import prefs, props, tasks
 CATEGORY = "Figurine"
 
 
-def has_operator(idname: str) -> bool:
-    """Is ``figurine.x`` registered? (Checked through its class, which is cheap.)"""
-    module, name = idname.split(".")
-    return hasattr(bpy.types, f"{module.upper()}_OT_{name}")
-
-
 def _chars_per_line() -> int:
     # Labels do not wrap by themselves: estimate what fits the sidebar's current width.
     region = getattr(bpy.context, "region", None)
@@ -147,8 +141,7 @@ class FIGURINE_PT_character(bpy.types.Panel):
         for slot in VIEW_SLOTS:
             self.draw_view(context, layout, s, slot)
         self.draw_missing(context, layout, s)
-        if has_operator("figurine.ai_edit_view"):
-            self.draw_ai_settings(context, layout, s)
+        self.draw_ai_settings(context, layout, s)
 
     def draw_view(self, context, layout, s, slot):
         box = layout.box()
@@ -182,7 +175,7 @@ class FIGURINE_PT_character(bpy.types.Panel):
         col = box.column(align=True)
         if not path:
             note(col, f"Load a {slot} image to edit it.")
-            if slot == "front" and s.job_dir and has_operator("figurine.ai_edit_view"):
+            if slot == "front" and s.job_dir:
                 self.draw_create(context, col, view)
         elif not s.job_dir:
             note(col, "Set the job folder above: edits are saved there as new versions.")
@@ -191,13 +184,7 @@ class FIGURINE_PT_character(bpy.types.Panel):
             row.operator("figurine.prepare_view", text="Prepare", icon="IMAGE_BACKGROUND").slot = slot
             op = row.operator("figurine.mirror_view", text="Mirror", icon="MOD_MIRROR")
             op.slot, op.source = slot, "SELF"
-            ai = col.column(align=True)
-            if has_operator("figurine.ai_edit_view"):
-                self.draw_ai_edit(context, ai, slot, view)
-            else:
-                ai.prop(view, "prompt", text="", icon="TEXT")
-                note(ai, "AI edits (presets and your prompt) come with the Gemini operators, not in this build yet.",
-                     "TIME")
+            self.draw_ai_edit(context, col.column(align=True), slot, view)
         if len(view.versions):
             col = box.column()
             col.label(text="History (click to use again)")
@@ -215,7 +202,7 @@ class FIGURINE_PT_character(bpy.types.Panel):
         custom = view.ai_preset == "CUSTOM"
         row = layout.row(align=True)
         row.prop(view, "prompt", text="", icon="TEXT")
-        if custom and view.prompt.strip() and has_operator("figurine.save_ai_preset"):
+        if custom and view.prompt.strip():
             row.operator("figurine.save_ai_preset", text="", icon="ADD").slot = slot
         if blocker:
             note(layout, blocker, "LOCKED")
@@ -264,16 +251,13 @@ class FIGURINE_PT_character(bpy.types.Panel):
             return
         box = layout.box()
         box.label(text=f"Missing: {', '.join(missing)}", icon="QUESTION")
-        if has_operator("figurine.generate_missing_views"):
-            blocker = ai_blocker(context)
-            if not s.job_dir:
-                note(box, "Set the job folder to generate the missing views with AI.")
-            elif blocker:
-                note(box, f"AI view generation. {blocker}", "LOCKED")
-            else:
-                box.operator("figurine.generate_missing_views", icon="SHADERFX")
+        blocker = ai_blocker(context)
+        if not s.job_dir:
+            note(box, "Set the job folder to generate the missing views with AI.")
+        elif blocker:
+            note(box, f"AI view generation. {blocker}", "LOCKED")
         else:
-            note(box, "AI view generation comes with the Gemini operators, not in this build yet.", "TIME")
+            box.operator("figurine.generate_missing_views", icon="SHADERFX")
         if any(slot in missing and other in have for slot, other in (("left", "right"), ("right", "left"))):
             if s.job_dir:
                 box.operator("figurine.fill_missing_sides", icon="MOD_MIRROR")
@@ -383,14 +367,9 @@ class FIGURINE_PT_review(bpy.types.Panel):
             and obj.data.materials[0].name.startswith("Figurine Clay")
         row.operator("figurine.clay", text="Clay", icon="SHADING_SOLID", depress=is_clay).enable = True
         row.operator("figurine.clay", text="Colours", icon="SHADING_TEXTURE", depress=not is_clay).enable = False
-        if has_operator("figurine.review"):
-            row = layout.row(align=True)
-            row.operator("figurine.review", text="Render Review", icon="RENDER_STILL")
-            if has_operator("figurine.open_review_report"):
-                row.operator("figurine.open_review_report", text="", icon="URL")
-        else:
-            note(layout, "Review renders beside the input views come with the review operators, "
-                         "not in this build yet.", "TIME")
+        row = layout.row(align=True)
+        row.operator("figurine.review", text="Render Review", icon="RENDER_STILL")
+        row.operator("figurine.open_review_report", text="", icon="URL")
 
 
 class FIGURINE_PT_print(bpy.types.Panel):
@@ -412,12 +391,8 @@ class FIGURINE_PT_print(bpy.types.Panel):
             note(layout, "Next: select the figure (a mesh) to scale, check and repair it.")
             return
         layout.operator("figurine.scale_to_height", icon="FULLSCREEN_ENTER")
-        if has_operator("figurine.check_print"):
-            layout.operator("figurine.check_print", icon="VIEWZOOM")
-            self.draw_findings(layout, obj)
-        else:
-            note(layout, "The print check with a findings list comes with the check operators, "
-                         "not in this build yet.", "TIME")
+        layout.operator("figurine.check_print", icon="VIEWZOOM")
+        self.draw_findings(layout, obj)
         ps = getattr(context.scene, "figurine_print", None)
         if ps is not None:
             col = layout.column(align=True)
@@ -428,15 +403,13 @@ class FIGURINE_PT_print(bpy.types.Panel):
             col.prop(ps, "base_thickness_mm")
             col.prop(ps, "hollow_wall_mm")
         row = layout.row(align=True)
-        shown = False
         for idname, text, icon in (("figurine.make_printable", "Make Printable", "MODIFIER"),
                                    ("figurine.add_base", "Add Base", "MESH_CYLINDER"),
                                    ("figurine.hollow", "Hollow", "MOD_SOLIDIFY")):
-            if has_operator(idname):
-                row.operator(idname, text=text, icon=icon)
-                shown = True
-        if not shown:
-            note(layout, "Repair, base and hollowing come with the print operators, not in this build yet.", "TIME")
+            row.operator(idname, text=text, icon=icon)
+        row = layout.row(align=True)
+        row.operator("figurine.orient", icon="ORIENTATION_GLOBAL")
+        row.operator("figurine.decimate", icon="MOD_DECIM")
         if ps is not None and ps.last_report:
             note(layout, ps.last_report, "INFO")
 

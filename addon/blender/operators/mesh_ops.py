@@ -72,7 +72,7 @@ class FIGURINE_OT_scale_to_height(bpy.types.Operator):
 
 
 class FIGURINE_OT_export_mesh(bpy.types.Operator):
-    """Export the active figure in millimetres (.stl, .obj or .ply from the file name)"""
+    """Export the active figure in millimetres (.stl, .obj, .ply, .3mf or .glb from the file name)"""
 
     bl_idname = "figurine.export_mesh"
     bl_label = "Export"
