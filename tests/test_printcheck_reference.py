@@ -162,3 +162,95 @@ def test_components_match_reference():
     ref = np.array([find(x) for x in range(n)])
     # Same partition, and both label each group by its smallest member.
     assert np.array_equal(labels, ref)
+
+
+# -- the shared topology helpers and determinism --------------------------------------------------
+def test_sort_keys_is_a_stable_argsort_on_both_paths():
+    rng = np.random.default_rng(17)
+    small = rng.integers(0, 50, 5000)  # packed path: key and position share one int64
+    big = rng.integers(0, 1 << 61, 5000)  # no room to pack: falls back to a stable argsort
+    big[::7] = big[0]
+    for keys in (small, big):
+        sk, order = topology.sort_keys(keys)
+        assert np.array_equal(order, np.argsort(keys, kind="stable"))
+        assert np.array_equal(sk, keys[order])
+
+
+def test_meshdata_topology_uses_the_fast_helpers_and_agrees_with_reference():
+    from figurine_forge.core import meshdata
+
+    rng = np.random.default_rng(23)
+    m = join(uv_sphere((0, 0, 0), 1.0), uv_sphere((5, 0, 0), 1.0), uv_sphere((0, 5, 0), 0.5, segments=6, rings=4))
+    tris = m.triangles
+    edges, counts = meshdata.edge_face_counts(tris)
+    e = np.sort(np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]]), axis=1)
+    ref_edges, ref_counts = np.unique(e, axis=0, return_counts=True)
+    assert np.array_equal(edges, ref_edges) and np.array_equal(counts, ref_counts)
+    assert meshdata.non_manifold_edge_count(tris) == 0
+    assert meshdata.shell_count(m) == 3
+    assert meshdata.is_consistently_oriented(tris)
+    assert not meshdata.is_consistently_oriented(np.concatenate([tris[:1, ::-1], tris[1:]]))
+    # Labels are the smallest vertex of each part, as a plain union-find gives.
+    labels = meshdata.connected_components(len(m.vertices), tris)
+    parent = list(range(len(m.vertices)))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in ref_edges.tolist():
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    assert labels.tolist() == [find(x) for x in range(len(m.vertices))]
+    # Part ids per face: compact, in order of the part's smallest vertex; unused vertices ignored.
+    extra = np.vstack([m.vertices, rng.normal(size=(4, 3))])
+    part, n = topology.face_parts(meshdata.connected_components(len(extra), tris), tris)
+    assert n == 3 and part[0] == 0 and part[-1] == 2 and sorted(set(part.tolist())) == [0, 1, 2]
+
+
+def test_analysis_is_deterministic_and_thread_independent():
+    rng = np.random.default_rng(9)
+    a = uv_sphere((0, 0, 5), 4.0, segments=40, rings=20)
+    b = uv_sphere((3.5, 0, 5), 1.0, segments=16, rings=8)  # pokes through a's wall
+    m = join(a, b)
+    m = TriMesh(m.vertices + rng.normal(scale=0.01, size=m.vertices.shape), m.triangles)
+    from figurine_forge.core import printcheck
+
+    runs = [printcheck.analyze(m, threads=k) for k in (1, 2, 2)]
+    first = runs[0]
+    assert first.report["checks"]["intersecting_faces"] > 0 and first.report["checks"]["thin_faces"] >= 0
+    for other in runs[1:]:
+        assert other.report == first.report
+        assert np.array_equal(other.face_thickness, first.face_thickness)
+        for k in first.elements:
+            assert np.array_equal(other.elements[k], first.elements[k])
+    # Per-check CPU time is reported beside the wall time.
+    assert set(first.cpu_timings) >= {"thickness", "intersecting_faces", "total"}
+
+
+def test_rays_from_outside_the_grid_and_along_axes():
+    # A box 10 x 10 x 0.5: rays cast straight down from above it (outside the grid), along an
+    # axis (two direction components zero), must find the top at the right distance.
+    from printcheck_meshes import box
+
+    m = box((0, 0, 0), (10, 10, 0.5))
+    _, normals, _, _, _ = checks.face_geometry(m.vertices, m.triangles)
+    caster = spatial.RayCaster(m.vertices, m.triangles, normals, 3.0)
+    xy = np.stack(np.meshgrid(np.linspace(0.5, 9.5, 7), np.linspace(0.5, 9.5, 7)), axis=-1).reshape(-1, 2)
+    origins = np.column_stack([xy, np.full(len(xy), 2.0)])
+    down = np.tile([0.0, 0.0, -1.0], (len(xy), 1))
+    # Facing only: the top looks up, against the ray, and is skipped; the bottom (faces 0, 1)
+    # looks down, along the ray, 2.0 below.
+    dist, face = caster.cast(origins, down)
+    assert np.allclose(dist, 2.0) and np.all(np.isin(face, [0, 1]))
+    # Any facing: the top, 1.5 below.
+    dist, face = caster.cast(origins, down, facing_only=False)
+    assert np.allclose(dist, 1.5) and np.all(np.isin(face, [2, 3]))
+    # From farther out the rays (3.0 long) reach the top only.
+    dist, _ = caster.cast(origins + [0.0, 0.0, 1.2], down, facing_only=False)
+    assert np.allclose(dist, 2.7)
+    dist, _ = caster.cast(origins + [0.0, 0.0, 1.2], down)
+    assert np.all(np.isinf(dist))

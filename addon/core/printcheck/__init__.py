@@ -64,7 +64,8 @@ class PrintAnalysis:
     edges: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
     face_thickness: np.ndarray = field(default_factory=lambda: np.zeros(0))  # inf = beyond probe
     vertex_thickness: np.ndarray = field(default_factory=lambda: np.zeros(0))  # capped at probe
-    timings: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)  # wall seconds per check
+    cpu_timings: dict = field(default_factory=dict)  # CPU seconds per check (its thread); total: all threads
 
     def to_dict(self, include_indices: bool = False) -> dict:
         d = dict(self.report)
@@ -101,70 +102,77 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
     t = mesh_mm.triangles
     n_v = len(v)
     timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     clock = time.perf_counter
     start = clock()
+    cpu_start = time.process_time()
 
-    def timed(name, fn, *args):
+    def timed(name, fn, *args, **kwargs):
         t0 = clock()
-        out = fn(*args)
+        c0 = time.thread_time()
+        out = fn(*args, **kwargs)
+        cpu[name] = time.thread_time() - c0
         timings[name] = clock() - t0
         return out
 
     workers = threads if threads is not None else min(2, os.cpu_count() or 1)
     pool = ThreadPoolExecutor(max_workers=max(1, workers)) if workers > 1 else None
     try:
-        cross, normals, areas, centroids, lengths = timed("geometry", checks.face_geometry, v, t)
+        fa = timed("geometry", checks.FaceArrays, v, t)
+        normals, areas, centroids, lengths = fa.unit, fa.areas, fa.centroids, fa.lengths
+        isect_job: tuple = ("intersecting_faces", spatial.self_intersections, (v, t, fa.bmin, fa.bmax, fa), {})
+        thick_job: tuple = ("thickness", checks.face_thickness, (v, t, normals, centroids, settings.probe_mm),
+                     {"faces": fa})
         # The two expensive spatial checks start first so they overlap with the rest.
+        futures = {}
         if pool:
-            f_isect = pool.submit(timed, "intersecting_faces", spatial.self_intersections, v, t)
-        else:
-            f_isect = None
-        thick = timed("thickness", checks.face_thickness, v, t, normals, centroids, settings.probe_mm) \
-            if pool is None else None
-        f_thick = pool.submit(timed, "thickness", checks.face_thickness, v, t, normals, centroids,
-                              settings.probe_mm) if pool else None
+            for name, fn, args, kwargs in (isect_job, thick_job):
+                futures[name] = pool.submit(timed, name, fn, *args, **kwargs)
 
         et = timed("edges", topology.edge_table, n_v, t)
-        t0 = clock()
+        t0, c0 = clock(), time.thread_time()
         boundary = np.flatnonzero(et.boundary)
         non_manifold = np.flatnonzero(et.counts != 2)
         flipped = topology.flipped_edges(et)
         n_loops, _ = topology.boundary_loops(et, n_v)
-        timings["manifold"] = clock() - t0
+        timings["manifold"], cpu["manifold"] = clock() - t0, time.thread_time() - c0
         degenerate = timed("degenerate", checks.degenerate_faces, areas, lengths, settings.degenerate_mm)
         degenerate_e = timed("degenerate_edges", checks.degenerate_edges, v, et, settings.degenerate_mm)
         distorted_polys, distorted_tris = timed("distorted", checks.distorted_polygons, normals, polygon_of_triangle,
                                                 settings.distort_angle_deg)
-        sharp = timed("sharp", checks.sharp_edges, et, normals, settings.sharp_angle_deg, flipped)
+        mpairs = topology.manifold_face_pairs(et)
+        sharp = timed("sharp", checks.sharp_edges, et, normals, settings.sharp_angle_deg, flipped, mpairs)
         overhang = timed("overhang", checks.overhang_faces, v, t, normals, settings.overhang_angle_deg,
-                         settings.contact_mm)
+                         settings.contact_mm, fa.bmin[:, 2], fa.bmax[:, 2])
 
-        t0 = clock()
-        labels = topology.label_components(n_v, np.concatenate([t[:, 0], t[:, 1]]), np.concatenate([t[:, 1], t[:, 2]]))
-        face_part, n_parts = topology.compact_labels(labels[t[:, 0]])
-        lo, hi = mesh_mm.bounds()
+        t0, c0 = clock(), time.thread_time()
+        labels = topology.label_components(n_v, et.edges[:, 0], et.edges[:, 1])
+        face_part, n_parts = topology.face_parts(labels, t)
+        lo, hi = fa.bmin.min(axis=0), fa.bmax.max(axis=0)
         origin = (lo + hi) / 2.0
-        tet = checks.signed_volumes(v, t, origin)
-        part_list = checks.parts(v, t, face_part, n_parts, tet, settings.min_part_mm, settings.contact_mm)
-        timings["parts"] = clock() - t0
+        tet = checks.signed_volumes(v, t, origin, fa)
+        part_list = checks.parts(v, t, face_part, n_parts, tet, settings.min_part_mm, settings.contact_mm,
+                                 fa.bmin, fa.bmax)
+        timings["parts"], cpu["parts"] = clock() - t0, time.thread_time() - c0
         stab = timed("stability", checks.stability, v, t, tet, areas, centroids, origin, settings.contact_mm)
 
         if pool:
-            thick = f_thick.result()
-            pairs = f_isect.result()
+            thick = futures["thickness"].result()
+            pairs = futures["intersecting_faces"].result()
         else:
-            pairs = timed("intersecting_faces", spatial.self_intersections, v, t)
+            thick = timed(thick_job[0], thick_job[1], *thick_job[2], **thick_job[3])
+            pairs = timed(isect_job[0], isect_job[1], *isect_job[2], **isect_job[3])
     finally:
         if pool:
             pool.shutdown(wait=True)
 
-    t0 = clock()
+    t0, c0 = clock(), time.thread_time()
     intersecting = np.unique(pairs) if len(pairs) else np.zeros(0, np.int64)
     thin_mask = thick < settings.min_wall_mm
     thin = np.flatnonzero(thin_mask)
-    _, thin_regions = checks.regions(thin_mask, et, thick, centroids, areas)
+    _, thin_regions = checks.regions(thin_mask, et, thick, centroids, areas, mpairs)
     fragile_mask = thick < settings.fragile_thickness_mm
-    fragile_region, fragile_list = checks.regions(fragile_mask, et, thick, centroids, areas)
+    fragile_region, fragile_list = checks.regions(fragile_mask, et, thick, centroids, areas, mpairs)
     # Fragile: a region thinner than the fragile limit that is long for its thickness.
     is_fragile = np.array([r["length_mm"] >= settings.fragile_ratio * max(r["median_thickness_mm"], 1e-9)
                            for r in fragile_list], dtype=bool)
@@ -172,7 +180,7 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
     fragile_faces = np.flatnonzero(fragile_mask & (fragile_region >= 0) & is_fragile[np.maximum(fragile_region, 0)]) \
         if len(fragile_list) else np.zeros(0, np.int64)
     vmap = checks.vertex_thickness(n_v, t, thick, settings.probe_mm)
-    timings["regions"] = clock() - t0
+    timings["regions"], cpu["regions"] = clock() - t0, time.thread_time() - c0
 
     finite = thick[np.isfinite(thick)]
     min_thickness = float(finite.min()) if len(finite) else settings.probe_mm
@@ -227,6 +235,7 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
     vol_ml = abs(volume) / 1000.0
     closed = counts["non_manifold_edges"] == 0 and counts["flipped_edges"] == 0
     timings["total"] = clock() - start
+    cpu["total"] = time.process_time() - cpu_start  # all threads
 
     def top(items, key):
         return sorted(items, key=key)[:MAX_LISTED]
@@ -264,7 +273,8 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
         "tiny_part_faces": np.flatnonzero(np.isin(face_part, tiny_parts)),
     }
     return PrintAnalysis(report=report, elements={k: np.asarray(x, dtype=np.int64) for k, x in elements.items()},
-                         edges=et.edges, face_thickness=thick, vertex_thickness=vmap, timings=timings)
+                         edges=et.edges, face_thickness=thick, vertex_thickness=vmap, timings=timings,
+                         cpu_timings=cpu)
 
 
 def run_checks(mesh_mm: TriMesh, settings: PrintSettings | None = None, *, include_indices: bool = False,

@@ -8,16 +8,19 @@ all *short* (a wall-thickness probe a few millimetres long, a triangle against i
 neighbours): every query touches a handful of cells, and each step below is one numpy operation
 over all queries of a batch.
 
-Two tricks keep the candidate counts small:
+Ray casts (:class:`RayCaster`):
 
-* Each occupied cell stores the bounding box of its triangles' unit normals. A ray that looks
-  for the *far side* of a wall only accepts triangles facing along the ray (``n . d > 0``);
-  a cell whose normal box cannot contain such a normal is skipped before its triangles are
-  expanded. That drops the ray's own surface, the biggest source of candidates.
-* Rays are walked by sampling points at half a cell; triangles are registered in every cell
-  their bounding box, grown by a quarter cell, overlaps. Any point of the segment is within a
-  quarter cell (per axis) of a sample, so every triangle the segment meets is registered in
-  the cell of some sample: the walk is conservative without a 3-D DDA.
+* Triangles are listed in every cell their bounding box overlaps (a hair wider, for rounding),
+  and rays are walked cell by cell with a 3-D DDA run for all rays of a batch at once: about
+  1.6 entries per triangle and ~8 cells per ray, where sampling points along the ray would need
+  boxes grown by a quarter cell (three times the entries).
+* Each occupied cell's triangles are grouped by facing class, and in clusters of up to 8 with a
+  box and a box of their unit normals. A ray that looks for the *far side* of a wall only
+  accepts triangles facing along the ray (``n . d > 0``); a group whose normal box cannot hold
+  such a normal is skipped before its triangles are expanded. That drops the ray's own surface,
+  the biggest source of candidates.
+
+Self-intersections: see :func:`self_intersections`.
 """
 
 from __future__ import annotations
@@ -28,8 +31,7 @@ import numpy as np
 
 # Memory per batch is roughly proportional to these; they keep the 1M-triangle suite well under
 # 2 GB while the batches stay large enough for numpy to run at full speed.
-RAY_BATCH = 1 << 16
-PAIR_BATCH = 1 << 21
+RAY_BATCH = 1 << 17
 _MAX_CELLS = 1 << 24  # dense cell -> slot table: 64 MB of int32 at most
 
 
@@ -53,124 +55,31 @@ class TriangleSoA:
     bmax: np.ndarray
 
     @classmethod
-    def from_arrays(cls, vertices: np.ndarray, triangles: np.ndarray, normals: np.ndarray) -> "TriangleSoA":
-        a = vertices[triangles[:, 0]]
-        b = vertices[triangles[:, 1]]
-        c = vertices[triangles[:, 2]]
+    def from_arrays(cls, vertices: np.ndarray, triangles: np.ndarray, normals: np.ndarray,
+                    faces=None) -> "TriangleSoA":
+        if faces is not None:
+            a, b, c = faces.a, faces.b, faces.c
+            bmin, bmax = faces.bmin, faces.bmax
+        else:
+            a = vertices[triangles[:, 0]]
+            b = vertices[triangles[:, 1]]
+            c = vertices[triangles[:, 2]]
+            bmin = np.minimum(np.minimum(a, b), c)
+            bmax = np.maximum(np.maximum(a, b), c)
         e1 = b - a
         e2 = c - a
-        bmin = np.minimum(np.minimum(a, b), c)
-        bmax = np.maximum(np.maximum(a, b), c)
         return cls(*(np.ascontiguousarray(x) for x in (a[:, 0], a[:, 1], a[:, 2], e1[:, 0], e1[:, 1], e1[:, 2],
                                                          e2[:, 0], e2[:, 1], e2[:, 2],
                                                          normals[:, 0], normals[:, 1], normals[:, 2])),
                    bmin, bmax)
 
 
-class Grid:
-    """A uniform grid over a box; objects (triangle boxes) are listed per occupied cell (CSR)."""
-
-    def __init__(self, lo: np.ndarray, cell: float, dims: np.ndarray):
-        self.lo = np.asarray(lo, dtype=np.float64)
-        self.cell = float(cell)
-        self.dims = np.asarray(dims, dtype=np.int64)
-        self.strides = np.array([self.dims[1] * self.dims[2], self.dims[2], 1], dtype=np.int64)
-        self.slot_of_cell: np.ndarray | None = None
-        self.starts = np.zeros(1, dtype=np.int64)
-        self.counts = np.zeros(0, dtype=np.int64)
-        self.cells = np.zeros(0, dtype=np.int64)  # linear id of each occupied cell (sorted)
-        self.objects = np.zeros(0, dtype=np.int64)  # object ids, grouped by cell
-
-    @classmethod
-    def fit(cls, lo: np.ndarray, hi: np.ndarray, cell: float, box_min: np.ndarray, box_max: np.ndarray,
-            grow: float = 0.0, max_entries: int | None = None) -> "Grid":
-        """Choose the cell size (at least ``cell``) so the table and the entry count stay bounded.
-
-        ``grow`` is a fraction of the cell by which boxes are enlarged when registered."""
-        extent = np.maximum(np.asarray(hi) - np.asarray(lo), 1e-9)
-        cell = max(float(cell), float(extent.max()) * 1e-6)
-        if max_entries is None:
-            max_entries = 12 * len(box_min) + (1 << 20)
-        while True:
-            dims = np.floor(extent / cell).astype(np.int64) + 1
-            # Each axis must also fit the 21 bits of a packed cell coordinate.
-            if np.prod(dims) <= _MAX_CELLS and dims.max() < (1 << 21):
-                g = (box_max - box_min) / cell + 2.0 * grow
-                # Upper bound of cells per box: (floor(extent/cell) + 2) per axis.
-                est = float(np.prod(np.floor(g) + 2.0, axis=1).sum()) if len(box_min) else 0.0
-                if est <= max_entries:
-                    return cls(lo, cell, dims)
-            cell *= 1.5
-
-    def packed_cell(self, lin: np.ndarray) -> np.ndarray:
-        """Linear cell ids -> (i << 42) | (j << 21) | k."""
-        i = lin // self.strides[0]
-        rem = lin - i * self.strides[0]
-        j = rem // self.strides[1]
-        return (i << 42) | (j << 21) | (rem - j * self.strides[1])
-
-    def coords(self, p: np.ndarray) -> np.ndarray:
-        ijk = np.floor((p - self.lo) / self.cell).astype(np.int64)
-        np.clip(ijk, 0, self.dims - 1, out=ijk)
-        return ijk
-
-    def register(self, box_min: np.ndarray, box_max: np.ndarray, grow: float = 0.0,
-                 group: np.ndarray | None = None, n_groups: int = 1) -> None:
-        """List every box in every cell its (grown) extent overlaps.
-
-        Entries are grouped into *bins* = (cell, group); ``group`` (0..n_groups-1 per box) lets
-        a query skip whole bins, e.g. triangles grouped by which way they face."""
-        pad = grow * self.cell
-        lo = self.coords(box_min - pad)
-        hi = self.coords(box_max + pad)
-        n = hi - lo + 1
-        per = n[:, 0] * n[:, 1] * n[:, 2]
-        obj = np.repeat(np.arange(len(box_min), dtype=np.int64), per)
-        first = np.cumsum(per) - per
-        local = np.arange(len(obj), dtype=np.int64) - np.repeat(first, per)
-        nyz = np.repeat(n[:, 1] * n[:, 2], per)
-        nz = np.repeat(n[:, 2], per)
-        i = np.repeat(lo[:, 0], per) + local // nyz
-        rem = local % nyz
-        j = np.repeat(lo[:, 1], per) + rem // nz
-        k = np.repeat(lo[:, 2], per) + rem % nz
-        lin = i * self.strides[0] + j * self.strides[1] + k
-        del i, j, k, rem, nyz, nz, local
-        key = lin * n_groups + (group[obj] if group is not None else 0)
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-        self.objects = obj[order]
-        if len(key):
-            brk = np.flatnonzero(np.diff(key)) + 1
-            self.starts = np.concatenate([[0], brk]).astype(np.int64)
-        else:
-            self.starts = np.zeros(0, dtype=np.int64)
-        self.counts = np.diff(np.append(self.starts, len(key)))
-        bin_cell = key[self.starts] // n_groups
-        self.bin_group = key[self.starts] % n_groups
-        # Cell -> its first bin and number of bins.
-        cstart = np.concatenate([[0], np.flatnonzero(np.diff(bin_cell)) + 1]) if len(bin_cell) else np.zeros(0, np.int64)
-        self.cells = bin_cell[cstart]
-        self.cell_bin_start = cstart.astype(np.int64)
-        self.cell_bin_count = np.diff(np.append(cstart, len(bin_cell)))
-        slot = np.full(int(np.prod(self.dims)), -1, dtype=np.int32)
-        slot[self.cells] = np.arange(len(self.cells), dtype=np.int32)
-        self.slot_of_cell = slot
-
-    def bin_normal_boxes(self, tris: TriangleSoA) -> tuple[np.ndarray, np.ndarray]:
-        """Per bin, component-wise min and max of its triangles' normals."""
-        if len(self.starts) == 0:
-            return np.zeros((0, 3)), np.zeros((0, 3))
-        n = np.stack([tris.nx, tris.ny, tris.nz], axis=1)[self.objects]
-        return np.minimum.reduceat(n, self.starts, axis=0), np.maximum.reduceat(n, self.starts, axis=0)
-
-
 def facing_class(nx: np.ndarray, ny: np.ndarray, nz: np.ndarray) -> np.ndarray:
     """0..5: the dominant axis of a normal and its sign (+x, -x, +y, -y, +z, -z)."""
-    n = np.stack([nx, ny, nz], axis=1)
-    axis = np.argmax(np.abs(n), axis=1)
-    neg = n[np.arange(len(n)), axis] < 0
-    return axis * 2 + neg
+    ax, ay, az = np.abs(nx), np.abs(ny), np.abs(nz)
+    axis = np.where((ax >= ay) & (ax >= az), 0, np.where(ay >= az, 1, 2))
+    comp = np.where(axis == 0, nx, np.where(axis == 1, ny, nz))
+    return axis * 2 + (comp < 0)
 
 
 def _expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -182,23 +91,6 @@ def _expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndar
     return group, pos
 
 
-def morton_order(points: np.ndarray) -> np.ndarray:
-    """Permutation sorting points along a Z-order curve (10 bits per axis).
-
-    Working in this order keeps neighbours close in memory, so the gathers over candidate
-    pairs below hit the cache instead of main memory."""
-    if len(points) == 0:
-        return np.zeros(0, dtype=np.int64)
-    lo = points.min(axis=0)
-    span = float(np.max(points.max(axis=0) - lo)) or 1.0
-    q = np.clip(((points - lo) / span * 1023.0).astype(np.int64), 0, 1023)
-    code = np.zeros(len(points), dtype=np.int64)
-    for bit in range(10):
-        for axis in range(3):
-            code |= ((q[:, axis] >> bit) & 1) << (3 * bit + axis)
-    return np.argsort(code, kind="stable")
-
-
 def _median_extent(bmin: np.ndarray, bmax: np.ndarray) -> float:
     if len(bmin) == 0:
         return 1.0
@@ -207,6 +99,31 @@ def _median_extent(bmin: np.ndarray, bmax: np.ndarray) -> float:
     ext = (bmax[idx] - bmin[idx]).max(axis=1)
     med = float(np.median(ext))
     return med if med > 0 else float(ext.max() or 1.0)
+
+
+def _box_cells(lo: np.ndarray, n: np.ndarray, small: int = 2):
+    """Cells of integer boxes: box ``i`` covers ``lo[i] .. lo[i] + n[i] - 1`` per axis.
+
+    Returns (box index, i, j, k) per covered cell. Boxes at most ``small`` cells wide on every
+    axis (nearly all) are expanded offset by offset, without integer divisions."""
+    objs, cells = [], []
+    fits = np.all(n <= small, axis=1)
+    for off in np.ndindex(small, small, small):
+        sel = np.flatnonzero(fits & (n[:, 0] > off[0]) & (n[:, 1] > off[1]) & (n[:, 2] > off[2]))
+        objs.append(sel)
+        cells.append(lo[sel] + np.asarray(off, dtype=np.int64))
+    big = np.flatnonzero(~fits)
+    if len(big):
+        nb = n[big]
+        per = nb[:, 0] * nb[:, 1] * nb[:, 2]
+        grp, local = _expand(np.zeros(len(big), dtype=np.int64), per)
+        nyz = nb[grp, 1] * nb[grp, 2]
+        rem = local % nyz
+        objs.append(big[grp])
+        cells.append(lo[big[grp]] + np.stack([local // nyz, rem // nb[grp, 2], rem % nb[grp, 2]], axis=1))
+    obj = np.concatenate(objs)
+    ijk = np.concatenate(cells) if cells else np.zeros((0, 3), np.int64)
+    return obj, ijk
 
 
 def _ray_hits(tris: TriangleSoA, tri: np.ndarray, ox, oy, oz, dx, dy, dz, t_min: float, t_max: float):
@@ -242,46 +159,101 @@ class RayCaster:
     """Short rays (at most ``max_dist`` long) against one triangle mesh, in batches.
 
     ``cast(origins, dirs) -> (distance, triangle)`` is the whole protocol the checks rely on.
-    Structure: uniform grid -> bins (cell x facing class) -> clusters of up to 8 triangles in
-    Z-order with their box and normal box -> triangles. Clusters keep densely tessellated spots
-    (Suzanne's eyes put 1,400 triangles in one cell) from costing one test per triangle."""
+    Structure: uniform grid -> bins (cell x facing class) -> clusters of up to 8 triangles
+    (ordered by sub-cell inside the bin) with their box and normal box -> triangles. Clusters
+    keep densely tessellated spots (Suzanne's eyes put 1,400 triangles in one cell) from costing
+    one test per triangle."""
 
-    def __init__(self, vertices: np.ndarray, triangles: np.ndarray, normals: np.ndarray, max_dist: float):
+    def __init__(self, vertices: np.ndarray, triangles: np.ndarray, normals: np.ndarray, max_dist: float,
+                 faces=None):
         self.max_dist = float(max_dist)
         m = len(triangles)
-        cen = vertices[triangles].mean(axis=1) if m else np.zeros((0, 3))
-        self.order = morton_order(cen)  # internal triangle k is input triangle order[k]
-        tri = triangles[self.order]
-        self.tris = TriangleSoA.from_arrays(vertices, tri, normals[self.order])
-        t = self.tris
-        lo = t.bmin.min(axis=0) if m else np.zeros(3)
-        hi = t.bmax.max(axis=0) if m else np.ones(3)
-        # A quarter of the probe length gives ~9 samples per ray; much smaller cells mean more
-        # samples and a bigger table, much larger ones more clusters per cell.
-        cell = max(self.max_dist / 4.0, _median_extent(t.bmin, t.bmax))
-        self.grid = Grid.fit(lo - self.max_dist, hi + self.max_dist, cell, t.bmin, t.bmax, grow=0.25)
-        g = self.grid
+        self.tris = t = TriangleSoA.from_arrays(vertices, triangles, normals, faces)
+        self.lo = lo = (t.bmin.min(axis=0) if m else np.zeros(3)) - 1e-9
+        hi = (t.bmax.max(axis=0) if m else np.ones(3)) + 1e-9
+        extent = np.maximum(hi - lo, 1e-9)
+        # A third of the probe length: ~6 cells per ray; much smaller cells mean more cells per
+        # ray and more entries, much larger ones more clusters per cell.
+        cell = max(self.max_dist / 3.0, _median_extent(t.bmin, t.bmax), float(extent.max()) * 1e-6)
+        while True:
+            dims = np.floor(extent / cell).astype(np.int64) + 1
+            if np.prod(dims + 2) <= _MAX_CELLS:
+                break
+            cell *= 1.25
+        self.cell = cell
+        self.dims = dims
+        self.strides = np.array([dims[1] * dims[2], dims[2], 1], dtype=np.int64)
+        # Boxes a hair wider than the triangles: a hit computed on a cell boundary still lands
+        # in a cell the walk visits, whatever the rounding.
+        pad = 1e-6 * cell
+        cmin = np.clip(np.floor((t.bmin - pad - lo) / cell).astype(np.int64), 0, dims - 1)
+        cmax = np.clip(np.floor((t.bmax + pad - lo) / cell).astype(np.int64), 0, dims - 1)
+        obj, ijk = _box_cells(cmin, cmax - cmin + 1)
+        lin = ijk @ self.strides
         cls = facing_class(t.nx, t.ny, t.nz) if m else np.zeros(0, np.int64)
-        g.register(t.bmin, t.bmax, grow=0.25, group=cls, n_groups=6)
-        # Clusters: consecutive runs of GROUP entries inside each bin (entries keep Z-order
-        # within a bin because the bin sort is stable).
-        per_bin = (g.counts + GROUP - 1) // GROUP
+        # Order inside a bin: by the quarter-cell the triangle's centre falls in (Z-order), so
+        # a cluster of 8 consecutive triangles is compact.
+        fine = np.floor(((t.bmin + t.bmax) * 0.5 - lo) * (4.0 / cell)).astype(np.int64)
+        sub = np.clip(fine[obj] - 4 * ijk, 0, 3)
+        code = ((sub[:, 0] >> 1) << 5) | ((sub[:, 1] >> 1) << 4) | ((sub[:, 2] >> 1) << 3) | \
+            ((sub[:, 0] & 1) << 2) | ((sub[:, 1] & 1) << 1) | (sub[:, 2] & 1)
+        del fine, sub, ijk
+        from .topology import sort_keys
+
+        key, perm = sort_keys(((lin * 6 + cls[obj]) << 6) | code)
+        self.objects = obj = obj[perm]
+        bin_key = key >> 6
+        del key, perm, lin, code
+        if len(bin_key):
+            starts = np.flatnonzero(np.r_[True, bin_key[1:] != bin_key[:-1]])
+        else:
+            starts = np.zeros(0, dtype=np.int64)
+        counts = np.diff(np.append(starts, len(bin_key)))
+        bin_cell = bin_key[starts] // 6
+        cstart = np.flatnonzero(np.r_[True, bin_cell[1:] != bin_cell[:-1]]) if len(bin_cell) else starts
+        self.cell_bin_start = cstart
+        self.cell_bin_count = np.diff(np.append(cstart, len(bin_cell)))
+        # Cell -> slot (index among occupied cells), on a table padded by one empty cell per side.
+        pdims = dims + 2
+        self.pad_strides = np.array([pdims[1] * pdims[2], pdims[2], 1], dtype=np.int64)
+        occupied = bin_cell[cstart]
+        oi = occupied // self.strides[0]
+        rem = occupied - oi * self.strides[0]
+        oj = rem // self.strides[1]
+        ok = rem - oj * self.strides[1]
+        slot = np.full(int(np.prod(pdims)), -1, dtype=np.int32)
+        slot[(oi + 1) * self.pad_strides[0] + (oj + 1) * self.pad_strides[1] + (ok + 1)] = \
+            np.arange(len(cstart), dtype=np.int32)
+        self.pad_slot = slot
+        # Cells a walk can visit: the start, then one per boundary crossed on each axis.
+        self.max_steps = 1 + 3 * (int(np.ceil(self.max_dist / cell)) + 1)
+        # Clusters: consecutive runs of GROUP entries inside each bin.
+        per_bin = (counts + GROUP - 1) // GROUP
         self.bin_cluster_start = np.cumsum(per_bin) - per_bin
         self.bin_cluster_count = per_bin
         cbin, cpos = _expand(np.zeros(len(per_bin), np.int64), per_bin)
-        self.cluster_start = g.starts[cbin] + cpos * GROUP
-        self.cluster_count = np.minimum(GROUP, g.counts[cbin] - cpos * GROUP)
-        if len(g.objects):
-            obj = g.objects
-            self.c_bmin = np.minimum.reduceat(t.bmin[obj], self.cluster_start, axis=0)
-            self.c_bmax = np.maximum.reduceat(t.bmax[obj], self.cluster_start, axis=0)
-            n = np.stack([t.nx, t.ny, t.nz], axis=1)[obj]
-            self.c_nlo = np.minimum.reduceat(n, self.cluster_start, axis=0)
-            self.c_nhi = np.maximum.reduceat(n, self.cluster_start, axis=0)
-            self.b_nlo = np.minimum.reduceat(self.c_nlo, self.bin_cluster_start, axis=0)
-            self.b_nhi = np.maximum.reduceat(self.c_nhi, self.bin_cluster_start, axis=0)
+        self.cluster_start = starts[cbin] + cpos * GROUP
+        self.cluster_count = np.minimum(GROUP, counts[cbin] - cpos * GROUP)
+        if len(obj):
+            cs, bs = self.cluster_start, self.bin_cluster_start
+
+            def per_cluster(ufunc, values):
+                return np.stack([ufunc.reduceat(values[:, k][obj], cs) for k in range(3)], axis=1)
+
+            self.c_bmin = per_cluster(np.minimum, t.bmin)
+            self.c_bmax = per_cluster(np.maximum, t.bmax)
+            n = (t.nx, t.ny, t.nz)
+            self.c_nlo = np.stack([np.minimum.reduceat(n[k][obj], cs) for k in range(3)], axis=1)
+            self.c_nhi = np.stack([np.maximum.reduceat(n[k][obj], cs) for k in range(3)], axis=1)
+            self.b_nlo = np.stack([np.minimum.reduceat(self.c_nlo[:, k], bs) for k in range(3)], axis=1)
+            self.b_nhi = np.stack([np.maximum.reduceat(self.c_nhi[:, k], bs) for k in range(3)], axis=1)
         else:
             self.c_bmin = self.c_bmax = self.c_nlo = self.c_nhi = self.b_nlo = self.b_nhi = np.zeros((0, 3))
+        # The same normal boxes, one array per component, for the facing culls.
+        self.c_nlo_s = [np.ascontiguousarray(self.c_nlo[:, k]) for k in range(3)]
+        self.c_nhi_s = [np.ascontiguousarray(self.c_nhi[:, k]) for k in range(3)]
+        self.b_nlo_s = [np.ascontiguousarray(self.b_nlo[:, k]) for k in range(3)]
+        self.b_nhi_s = [np.ascontiguousarray(self.b_nhi[:, k]) for k in range(3)]
 
     def cast(self, origins: np.ndarray, dirs: np.ndarray, *, facing_only: bool = True,
              t_min: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
@@ -292,45 +264,85 @@ class RayCaster:
         r = len(origins)
         dist = np.full(r, np.inf)
         face = np.full(r, -1, dtype=np.int64)
-        if len(self.grid.objects) == 0:
+        if len(self.objects) == 0:
             return dist, face
         for s in range(0, r, RAY_BATCH):
             e = min(r, s + RAY_BATCH)
-            d, f = self._cast_batch(np.ascontiguousarray(origins[s:e]), np.ascontiguousarray(dirs[s:e]),
-                                    facing_only, t_min)
+            d, f = self._cast_batch(np.ascontiguousarray(origins[s:e], dtype=np.float64),
+                                    np.ascontiguousarray(dirs[s:e], dtype=np.float64), facing_only, t_min)
             dist[s:e] = d
-            face[s:e] = np.where(f >= 0, self.order[np.maximum(f, 0)], -1)
+            face[s:e] = f
         return dist, face
 
-    def _cast_batch(self, o: np.ndarray, d: np.ndarray, facing_only: bool, t_min: float):
-        g = self.grid
+    def _walk(self, o: np.ndarray, d: np.ndarray):
+        """3-D DDA of every ray of the batch over the grid: (ray, cell slot) pairs for the
+        occupied cells a segment ``[0, max_dist]`` passes through (clipped to the grid). All rays
+        step together; a finished ray stays in the arrays, masked, which is cheaper than
+        compacting a dozen arrays at every step."""
         r = len(o)
-        step = 0.5 * g.cell
-        ns = int(np.ceil(self.max_dist / step)) + 1
-        ts = np.minimum(np.arange(ns) * step, self.max_dist)
-        lin = np.zeros((r, ns), dtype=np.int64)
-        for axis in range(3):
-            c = np.floor((o[:, axis, None] + d[:, axis, None] * ts[None, :] - g.lo[axis]) / g.cell).astype(np.int64)
-            np.clip(c, 0, g.dims[axis] - 1, out=c)
-            lin += c * g.strides[axis]
-        # A straight segment never re-enters a convex cell: dropping repeats of the previous
-        # sample's cell leaves each visited cell once.
-        keep = np.ones((r, ns), dtype=bool)
-        keep[:, 1:] = lin[:, 1:] != lin[:, :-1]
-        slot = g.slot_of_cell[lin[keep]]
-        ray = np.nonzero(keep)[0]
-        del lin, keep
-        occ = slot >= 0
-        slot = slot[occ].astype(np.int64)
-        ray = ray[occ]
-        grp, b = _expand(g.cell_bin_start[slot], g.cell_bin_count[slot])
+        lo, cell, dims = self.lo, self.cell, self.dims
+        hi = lo + dims * cell
+        # Clip the segment to the grid box (slabs).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = np.where(d != 0.0, 1.0 / np.where(d != 0.0, d, 1.0), np.inf)
+            ta = (lo - o) * inv
+            tb = (hi - o) * inv
+        tnear = np.where(d != 0.0, np.minimum(ta, tb), np.where((o >= lo) & (o <= hi), -np.inf, np.inf))
+        tfar = np.where(d != 0.0, np.maximum(ta, tb), np.where((o >= lo) & (o <= hi), np.inf, -np.inf))
+        t0 = np.maximum(tnear.max(axis=1), 0.0)
+        t1 = np.minimum(tfar.min(axis=1), self.max_dist)
+        live = np.flatnonzero(t0 <= t1)
+        o, d, t0, t1 = o[live], d[live], t0[live], t1[live]
+        p = o + d * t0[:, None]
+        c = np.clip(np.floor((p - lo) / cell).astype(np.int64), 0, dims - 1)
+        step = np.where(d > 0, 1, np.where(d < 0, -1, 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            nxt = lo + (c + (step > 0)) * cell  # next boundary along each axis
+            tmax = np.where(step != 0, (nxt - o) * inv[live], np.inf)
+            tdelta = np.where(step != 0, cell * np.abs(inv[live]), np.inf)
+        tx, ty, tz = (np.ascontiguousarray(tmax[:, k]) for k in range(3))
+        dx, dy, dz = (np.ascontiguousarray(tdelta[:, k]) for k in range(3))
+        # The walk runs on the slot table padded with one empty cell on every side, on linear
+        # indices: a step adds a per-axis stride. A ray ends when its next cell starts beyond
+        # t1; rounding at the grid's exit can take it one cell out, onto the empty border.
+        ps = self.pad_strides
+        lin = (c + 1) @ ps
+        sl = [np.ascontiguousarray(step[:, k] * ps[k]) for k in range(3)]
+        table = self.pad_slot
+        top = len(table) - 1
+        tcur = t0
+        rays, slots = [], []
+        for _ in range(self.max_steps):
+            sl_here = table[np.clip(lin, 0, top)]
+            k = np.flatnonzero((sl_here >= 0) & (tcur <= t1))
+            rays.append(live[k])
+            slots.append(sl_here[k])
+            mx = (tx <= ty) & (tx <= tz)
+            my = ~mx & (ty <= tz)
+            mz = ~(mx | my)
+            tcur = np.minimum(np.minimum(tx, ty), tz)
+            if not np.any(tcur <= t1):
+                break
+            lin = lin + np.where(mx, sl[0], np.where(my, sl[1], sl[2]))
+            tx = np.where(mx, tx + dx, tx)  # (dx may be inf for an axis the ray never crosses)
+            ty = np.where(my, ty + dy, ty)
+            tz = np.where(mz, tz + dz, tz)
+        if not rays:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(rays), np.concatenate(slots).astype(np.int64)
+
+    def _cast_batch(self, o: np.ndarray, d: np.ndarray, facing_only: bool, t_min: float):
+        r = len(o)
+        ray, slot = self._walk(o, d)
+        grp, b = _expand(self.cell_bin_start[slot], self.cell_bin_count[slot])
         ray = ray[grp]
+        dsoa = [np.ascontiguousarray(d[:, k]) for k in range(3)]
         if facing_only:
-            b, ray = self._facing_cull(b, ray, d, self.b_nlo, self.b_nhi)
+            b, ray = self._facing_cull(b, ray, dsoa, self.b_nlo_s, self.b_nhi_s)
         grp, c = _expand(self.bin_cluster_start[b], self.bin_cluster_count[b])
         ray = ray[grp]
         if facing_only:
-            c, ray = self._facing_cull(c, ray, d, self.c_nlo, self.c_nhi)
+            c, ray = self._facing_cull(c, ray, dsoa, self.c_nlo_s, self.c_nhi_s)
         c, ray = self._slab_cull(c, ray, o, d, t_min)
         dist = np.full(r, np.inf)
         face = np.full(r, -1, dtype=np.int64)
@@ -338,7 +350,7 @@ class RayCaster:
             return dist, face
         grp, pos = _expand(self.cluster_start[c], self.cluster_count[c])
         ray = ray[grp]
-        tri = g.objects[pos]
+        tri = self.objects[pos]
         del grp, pos
         dx, dy, dz = d[ray, 0], d[ray, 1], d[ray, 2]
         if facing_only:
@@ -347,7 +359,8 @@ class RayCaster:
         ok, t = _ray_hits(self.tris, tri, o[ray, 0], o[ray, 1], o[ray, 2], dx, dy, dz, t_min, self.max_dist)
         ray, tri, t = ray[ok], tri[ok], t[ok]
         if len(ray):
-            # Nearest hit per ray (ties to the lower triangle index, for determinism).
+            # Nearest hit per ray (ties to the lower triangle index, for determinism). A triangle
+            # listed in several cells of one ray is the same hit, so repeats do not matter.
             order = np.lexsort((tri, t, ray))
             ray, tri, t = ray[order], tri[order], t[order]
             first = np.ones(len(ray), dtype=bool)
@@ -358,11 +371,15 @@ class RayCaster:
 
     @staticmethod
     def _facing_cull(idx, ray, d, nlo, nhi):
-        """Keep (ray, item) pairs whose normal box may hold a normal with n . d > 0."""
+        """Keep (ray, item) pairs whose normal box may hold a normal with n . d > 0.
+        ``d``, ``nlo``, ``nhi``: per-component arrays."""
         if len(idx) == 0:
             return idx, ray
-        dd = d[ray]
-        ub = np.maximum(nlo[idx] * dd, nhi[idx] * dd).sum(axis=1)
+        ub = None
+        for k in range(3):
+            dk = d[k][ray]
+            term = np.maximum(nlo[k][idx] * dk, nhi[k][idx] * dk)
+            ub = term if ub is None else ub + term
         m = ub > 0.0
         return idx[m], ray[m]
 
@@ -372,7 +389,7 @@ class RayCaster:
             return c, ray
         t0 = np.full(len(c), t_min)
         t1 = np.full(len(c), self.max_dist)
-        pad = 1e-9 * self.grid.cell
+        pad = 1e-9 * self.cell
         for axis in range(3):
             oa = o[ray, axis]
             da = d[ray, axis]
@@ -399,7 +416,7 @@ class RayCaster:
 # 6.5M overlapping boxes, of which 6M are neighbours sharing a vertex, leaving ~0.5M pairs for
 # the exact test (first a plane-side rejection on precomputed planes, then the full test).
 PAIR_BATCH_SWEEP = 1 << 22
-_COLUMN_FACTOR = 1.25  # column side in median triangle extents
+_COLUMN_FACTOR = 1.5  # column side in median triangle extents
 
 
 def self_intersections(vertices: np.ndarray, triangles: np.ndarray, bmin: np.ndarray | None = None,
@@ -588,7 +605,6 @@ def _candidate_pairs(bmin: np.ndarray, bmax: np.ndarray, tri: np.ndarray):
     ez = ez[perm]
     del perm, col
     n = len(skey)
-    rank = np.arange(n, dtype=np.int64)
     # Each entry's window: the following entries of its column starting before its box ends.
     target = ((skey >> q_bits) << q_bits) | qmax[obj]
     # Owner flags: bit 0 when the column is the box's first along the first column axis, bit 1
@@ -599,62 +615,58 @@ def _candidate_pairs(bmin: np.ndarray, bmax: np.ndarray, tri: np.ndarray):
     flags = ((ylo[obj] == ey).astype(np.uint8) | ((zlo[obj] == ez).astype(np.uint8) << 1))
     del ey, ez
     index_type = np.int32 if n < (1 << 31) else np.int64
-    lists = {3: rank}
-    for partner, sel in ((1, flags >= 2), (2, (flags & 1) == 1), (0, flags == 3)):
-        lists[partner] = np.flatnonzero(sel)  # ranks of the entries a class-``partner`` entry pairs with
-    first = np.empty(n, dtype=np.int64)
-    count = np.empty(n, dtype=np.int64)
-    for cls, members in lists.items():
-        own = np.flatnonzero(flags == cls)
-        if len(own) == 0:
-            continue
-        keys = skey[members]
-        lo_pos = np.searchsorted(members, own, side="right")
-        hi_pos = np.searchsorted(keys, target[own], side="right")
-        first[own] = lo_pos
-        count[own] = np.maximum(hi_pos - lo_pos, 0)
-    del target, skey
     box = []
     for ax in (cy, cz):
         box.append(np.nextafter(bmin[obj, ax].astype(np.float32), np.float32(-np.inf)))
         box.append(np.nextafter(bmax[obj, ax].astype(np.float32), np.float32(np.inf)))
-    # Along the sweep axis the window already holds overlap (to a 2^-q_bits of the extent; the
-    # exact test after this is the judge), so only the column axes are compared.
-    obj = obj.astype(index_type)
     # Corner vertex ids per entry: the sharing test gathers near p and q, not across the mesh.
     vtype = np.int32 if int(tri.max()) < (1 << 31) else np.int64
     ev = [tri[:, k].astype(vtype)[obj] for k in range(3)]
-    total = np.cumsum(count)
-    start = 0
-    while start < n:
-        base = int(total[start - 1]) if start else 0
-        stop = int(np.searchsorted(total, base + PAIR_BATCH_SWEEP, side="right"))
-        stop = max(stop, start + 1)
-        for cls, members in lists.items():
-            own = np.flatnonzero(flags[start:stop] == cls) + start
-            if len(own) == 0:
-                continue
-            grp, pos = _expand(first[own], count[own])
-            if len(pos) == 0:
-                continue
-            p = own.astype(index_type)[grp]
-            q = members.astype(index_type)[pos] if cls != 3 else pos.astype(index_type)
-            del grp, pos
-            y0, y1, z0, z1 = box
-            keep = (np.maximum(y0[p], y0[q]) <= np.minimum(y1[p], y1[q])) & \
-                (np.maximum(z0[p], z0[q]) <= np.minimum(z1[p], z1[q]))
-            p, q = p[keep], q[keep]
-            # Neighbours sharing a vertex only touch: most candidates end here.
-            a0, a1, a2 = ev[0][p], ev[1][p], ev[2][p]
-            share = np.zeros(len(p), dtype=bool)
-            for e in ev:
-                vb = e[q]
-                share |= (a0 == vb) | (a1 == vb) | (a2 == vb)
-            keep = ~share
-            p, q = p[keep], q[keep]
-            if len(p):
-                yield obj[p], obj[q]
-        start = stop
+    obj = obj.astype(index_type)
+    y0, y1, z0, z1 = box
+    for cls, partner in ((3, None), (1, flags >= 2), (2, (flags & 1) == 1), (0, flags == 3)):
+        own = np.flatnonzero(flags == cls)
+        if len(own) == 0:
+            continue
+        if partner is None:  # pairs with every entry: the window right after it
+            members = None
+            first = own + 1
+            last = np.searchsorted(skey, target[own], side="right")
+        else:
+            members = np.flatnonzero(partner).astype(index_type)  # ranks it may pair with
+            first = np.searchsorted(members, own, side="right")
+            last = np.searchsorted(skey[members], target[own], side="right")
+        count = np.maximum(last - first, 0)
+        del last
+        total = np.cumsum(count)
+        start = 0
+        while start < len(own):
+            base = int(total[start - 1]) if start else 0
+            stop = max(int(np.searchsorted(total, base + PAIR_BATCH_SWEEP, side="right")), start + 1)
+            cnt = count[start:stop]
+            k = int(total[stop - 1]) - base
+            if k:
+                # p repeated per window slot; q runs through each window.
+                p = np.repeat(own[start:stop].astype(index_type), cnt)
+                shift = (np.cumsum(cnt) - cnt - first[start:stop]).astype(index_type)
+                q = np.arange(k, dtype=index_type) - np.repeat(shift, cnt)
+                del shift
+                if members is not None:
+                    q = members[q]
+                keep = (np.maximum(y0[p], y0[q]) <= np.minimum(y1[p], y1[q])) & \
+                    (np.maximum(z0[p], z0[q]) <= np.minimum(z1[p], z1[q]))
+                p, q = p[keep], q[keep]
+                # Neighbours sharing a vertex only touch: most candidates end here.
+                a0, a1, a2 = ev[0][p], ev[1][p], ev[2][p]
+                share = np.zeros(len(p), dtype=bool)
+                for e in ev:
+                    vb = e[q]
+                    share |= (a0 == vb) | (a1 == vb) | (a2 == vb)
+                keep = ~share
+                p, q = p[keep], q[keep]
+                if len(p):
+                    yield obj[p], obj[q]
+            start = stop
 
 
 def _plane_distances(p: np.ndarray, tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -152,6 +152,16 @@ def compact_labels(labels: np.ndarray) -> tuple[np.ndarray, int]:
     return inv.reshape(-1), len(uniq)
 
 
+def face_parts(vertex_labels: np.ndarray, tris: np.ndarray) -> tuple[np.ndarray, int]:
+    """Loose part of each face (0..k-1, in order of the part's smallest vertex) and k, from
+    :func:`label_components` vertex labels; vertices no face uses do not make parts."""
+    lab = vertex_labels[tris[:, 0]]
+    has_face = np.zeros(len(vertex_labels), dtype=bool)
+    has_face[lab] = True
+    new_id = np.cumsum(has_face) - 1
+    return new_id[lab], int(np.count_nonzero(has_face))
+
+
 def boundary_loops(et: EdgeTable, n_vertices: int) -> tuple[int, np.ndarray]:
     """Number of holes (connected rings of boundary edges) and each boundary edge's loop."""
     e = np.flatnonzero(et.boundary)
