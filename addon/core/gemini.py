@@ -135,9 +135,9 @@ def image_part_bytes(source: str | os.PathLike | bytes) -> tuple[bytes, str]:
     rgba = load_rgba(data, name=label)  # refuses non-images and bombs, applies EXIF
     fmt = None
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
-            rotated = (img.getexif() or {}).get(0x0112, 1) not in (None, 1)
+        with Image.open(io.BytesIO(data)) as probe:
+            fmt = probe.format
+            rotated = dict(probe.getexif()).get(0x0112, 1) not in (None, 1)
     except Exception:  # noqa: BLE001 - load_rgba already accepted it; re-encode below
         rotated = True
     mime = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}.get(fmt or "")
@@ -146,7 +146,7 @@ def image_part_bytes(source: str | os.PathLike | bytes) -> tuple[bytes, str]:
     import numpy as np
 
     arr = np.round(rgba * 255).astype(np.uint8)
-    img = Image.fromarray(arr, "RGBA")
+    img: Image.Image = Image.fromarray(arr, "RGBA")
     if arr[..., 3].min() == 255:
         img = img.convert("RGB")
     while True:
@@ -194,7 +194,7 @@ def edit_image(image: str | os.PathLike | bytes | None, prompt: str, *,
     if settings.aspect_ratio or settings.image_size:
         image_config = types.ImageConfig(aspect_ratio=settings.aspect_ratio, image_size=settings.image_size)
     config = types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"], image_config=image_config)
-    contents = [prompt.strip()] + [types.Part.from_bytes(data=d, mime_type=m) for d, m in parts_data]
+    contents: list = [prompt.strip()] + [types.Part.from_bytes(data=d, mime_type=m) for d, m in parts_data]
 
     # the client stays referenced for the whole call: a temporary one is closed before the
     # request is sent ("client has been closed")

@@ -94,7 +94,8 @@ def builtin_presets() -> dict[str, Preset]:
 def user_presets(folder: str | os.PathLike | None = None) -> tuple[dict[str, Preset], list[str]]:
     """(presets, problems): a broken user file is reported, never fatal for the others."""
     folder = Path(folder) if folder else user_preset_dir()
-    found, problems = {}, []
+    found: dict[str, Preset] = {}
+    problems: list[str] = []
     if not folder.is_dir():
         return found, problems
     for path in sorted(folder.glob("*.json")):
