@@ -45,17 +45,19 @@ class Grid:
 
 @dataclass
 class _Profile:
-    """A view's matte resampled so that the figure is exactly ``resolution`` pixels tall."""
+    """A view's matte resampled so that the figure is about ``resolution`` pixels tall."""
 
     image: np.ndarray  # (rows, cols) float32
     bottom: float  # row coordinate of the feet in ``image``
     centre: float  # column coordinate of the bounding-box centre in ``image``
     half_width: float  # in normalised units
+    rows_per_unit: float  # image rows per normalised unit (figure height = 1)
+    cols_per_unit: float  # image columns per normalised unit
 
-    def sample(self, z: np.ndarray, u: np.ndarray, res: int) -> np.ndarray:
+    def sample(self, z: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Bilinear sample at heights z (Z,) and horizontal offsets u (U,), normalised."""
-        rows = self.bottom - z * res - 0.5
-        cols = self.centre + u * res - 0.5
+        rows = self.bottom - z * self.rows_per_unit - 0.5
+        cols = self.centre + u * self.cols_per_unit - 0.5
         img = np.pad(self.image, 1)  # zero border: outside the image is background
         rows, cols = rows + 1, cols + 1
         r0 = np.clip(np.floor(rows).astype(int), 0, img.shape[0] - 2)
@@ -83,15 +85,19 @@ def _profile(slot: str, matte: np.ndarray, res: int, threshold: float) -> _Profi
     top, bottom = rows[0], rows[-1] + 1
     left, right = cols[0], cols[-1] + 1
     height_px = bottom - top
-    scale = res / height_px
     h, w = matte.shape
-    new_size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    new_size = (max(1, round(w * res / height_px)), max(1, round(h * res / height_px)))
     small = Image.fromarray(matte.astype(np.float32), "F").resize(new_size, Image.Resampling.BOX)
+    # The sizes are whole pixels: use the scale each axis really got, not the one asked for,
+    # or the figure shrinks or grows by up to half a pixel per side.
+    sx, sy = new_size[0] / w, new_size[1] / h
     return _Profile(
         image=np.asarray(small, dtype=np.float32),
-        bottom=bottom * scale,
-        centre=(left + right) / 2 * scale,
+        bottom=bottom * sy,
+        centre=(left + right) / 2 * sx,
         half_width=(right - left) / 2 / height_px,
+        rows_per_unit=height_px * sy,
+        cols_per_unit=height_px * sx,
     )
 
 
@@ -120,7 +126,20 @@ def _runs(mask: np.ndarray, soft: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     moment = cum_moment[rows, hi + 1] - cum_moment[rows, lo]
     with np.errstate(divide="ignore", invalid="ignore"):
         centre = np.where(total > 0, moment / total - 0.5, (start + end) / 2.0)
-    return centre, np.where(mask, total / 2.0, 0.0)
+    half = np.where(mask, total / 2.0, 0.0)
+    # Cells just outside a run take that run's ellipse, so the rounded prior crosses zero
+    # where the ellipse does rather than dropping to "outside" at the first cell the binary
+    # run misses (which pulled every surface in by half a cell). Two cells is enough for the
+    # crossing and too little to join neighbouring parts.
+    last = np.maximum.accumulate(np.where(mask, idx, -n - 8), axis=1)
+    nxt = np.minimum.accumulate(np.where(mask, idx, 2 * n + 8)[:, ::-1], axis=1)[:, ::-1]
+    use_last = (idx - last) <= (nxt - idx)
+    near = np.where(use_last, last, nxt)
+    reach = np.minimum(idx - last, nxt - idx) <= 2
+    near = np.clip(near, 0, n - 1)
+    centre = np.where(mask, centre, np.where(reach, np.take_along_axis(centre, near, axis=1), 0.0))
+    half = np.where(mask, half, np.where(reach, np.take_along_axis(half, near, axis=1), 0.0))
+    return centre, half
 
 
 def _blur(field: np.ndarray) -> np.ndarray:
@@ -163,10 +182,10 @@ def build_field(viewset, settings: HullSettings) -> Grid:
 
     # Silhouettes as (Z, X) and (Z, Y) images; back and side views are mirrored into place
     # (see docs/architecture.md for which way each camera looks).
-    front = prof["front"].sample(zs, xs, res)
-    back = prof["back"].sample(zs, -xs, res) if "back" in prof else None
-    left = prof["left"].sample(zs, -ys, res) if "left" in prof else None
-    right = prof["right"].sample(zs, ys, res) if "right" in prof else None
+    front = prof["front"].sample(zs, xs)
+    back = prof["back"].sample(zs, -xs) if "back" in prof else None
+    left = prof["left"].sample(zs, -ys) if "left" in prof else None
+    right = prof["right"].sample(zs, ys) if "right" in prof else None
     sil_x: np.ndarray = front if back is None else np.minimum(front, back)  # (Z, X)
     sil_y = _combine(left, right)  # (Z, Y) or None
 
@@ -177,38 +196,39 @@ def build_field(viewset, settings: HullSettings) -> Grid:
     p = settings.roundness
     # Distances along each axis relative to the part's half-extent, |.|^p, as (Z, X, Y).
     with np.errstate(divide="ignore", invalid="ignore"):
-        ex = np.where(mask_x, np.abs(xs[None, :] - cx) / np.where(rx > 0, rx, 1), np.inf) ** p
+        ex = np.where(rx > 0, np.abs(xs[None, :] - cx) / np.where(rx > 0, rx, 1), np.inf) ** p
         if sil_y is not None:
             mask_y: np.ndarray = np.asarray(sil_y > th)
             run_cy, run_ry = _runs(mask_y, sil_y)
             cy = ys[0] + run_cy * spacing
             ry = run_ry * spacing
-            ey = np.where(mask_y, np.abs(ys[None, :] - cy) / np.where(ry > 0, ry, 1), np.inf) ** p
+            ey = np.where(ry > 0, np.abs(ys[None, :] - cy) / np.where(ry > 0, ry, 1), np.inf) ** p
             ellipse = ex[:, :, None] + ey[:, None, :]
             radius = np.minimum(rx[:, :, None], ry[:, None, :])
         else:
             ry = rx * settings.depth_ratio
             ey = (np.abs(ys[None, None, :]) / np.where(ry > 0, ry, 1)[:, :, None]) ** p
-            ellipse = ex[:, :, None] + np.where(mask_x[:, :, None], ey, np.inf)
+            ellipse = ex[:, :, None] + np.where((rx > 0)[:, :, None], ey, np.inf)
             radius = ry[:, :, None]
         # 1 - E falls from 1 at the centre to 0 at the rim with slope ~p/r: divide by it to
         # get an approximate distance in voxels, comparable with the silhouette terms.
         prior = (1.0 - ellipse) * radius / (p * spacing)
     prior = np.nan_to_num(prior, nan=-3.0, neginf=-3.0, posinf=3.0)
 
-    # Silhouette terms: the matte ramps over about a voxel, so (m - 0.5) * 2 is a distance.
-    field = np.minimum(prior, ((sil_x - th) * 2.0)[:, :, None])
-    if sil_y is not None:
-        field = np.minimum(field, ((sil_y - th) * 2.0)[:, None, :])
-    # Clip symmetrically to a voxel either side: the prior falls steeply outside a part while
-    # the silhouette terms stop at ±1, and an asymmetric step would move the surface inwards
-    # under the blur below.
-    field = np.clip(field, -1.0, 1.0).astype(np.float32)
-    field = np.transpose(field, (1, 2, 0))  # (Z, X, Y) → (X, Y, Z)
-    # Each slice is shaped independently, so neighbouring slices step by a voxel where a
-    # silhouette's run edges move: a light blur removes the terracing without eroding parts.
+    # Each slice's prior is shaped independently, so it steps from slice to slice where a
+    # silhouette's runs change: a light blur removes that terracing. Only the prior is
+    # blurred; the silhouette terms stay sharp, so the outline the views show is kept exactly
+    # (a blur of the whole field would round it inwards on every convex part). Clipped
+    # symmetrically first: the prior falls steeply outside a part, and an asymmetric step
+    # would move its surface inwards under the blur.
+    prior = np.transpose(np.clip(prior, -1.0, 1.0).astype(np.float32), (1, 2, 0))  # → (X, Y, Z)
     for _ in range(settings.smoothing):
-        field = _blur(field)
+        prior = _blur(prior)
+    # Silhouette terms: the matte ramps over about a voxel, so (m - 0.5) * 2 is a distance.
+    field = np.minimum(prior, np.transpose((sil_x - th) * 2.0)[:, None, :])
+    if sil_y is not None:
+        field = np.minimum(field, np.transpose((sil_y - th) * 2.0)[None, :, :])
+    field = np.clip(field, -1.0, 1.0).astype(np.float32)
     # The outer layer must be outside for a closed surface.
     field[[0, -1], :, :] = -1.0
     field[:, [0, -1], :] = -1.0
