@@ -120,3 +120,12 @@ def test_collapse_short_edges_removes_slivers_and_keeps_the_surface_closed():
     assert removed == 2 and len(cleaned.triangles) == 12 and len(cleaned.vertices) == 8
     assert non_manifold_edge_count(cleaned.triangles) == 0 and is_consistently_oriented(cleaned.triangles)
     assert cleaned.volume() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_voxelize_a_slab_of_a_taller_mesh():
+    # A grid covering only a thin slice of the cube must still see the cube's inside.
+    c = cube(1.0, centre=(0.5, 0.5, 0.5))
+    occ = voxelize(c, lo=(-0.27, -0.27, 0.4), spacing=0.1, shape=(15, 15, 2))
+    inside = np.zeros((15, 15), bool)
+    inside[3:13, 3:13] = True  # voxel centres -0.22 + 0.1 i within (0, 1)
+    assert (occ[:, :, 0] == inside).all() and (occ[:, :, 1] == inside).all()

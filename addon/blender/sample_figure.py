@@ -25,6 +25,8 @@ from . import meshio, remesh, render
 # faces -Y: nose and toes point forward so the views have a readable facing direction.
 SKIN, SHIRT, TROUSERS, SHOES, HAIR, BASE = ((0.80, 0.55, 0.42), (0.15, 0.35, 0.70), (0.25, 0.22, 0.20),
                                             (0.10, 0.08, 0.07), (0.35, 0.18, 0.08), (0.30, 0.30, 0.32))
+# Arms hang close to the body with a clear gap (0.04 units, about 0.65 mm at 32 mm): parts
+# that touch at a single grazing line would make an unprintable crevice in any model.
 PARTS = [  # sizes are full extents (width x, depth y, height z)
     ("base", "cylinder", (0.0, 0.0, 0.06), (1.10, 1.10, 0.12), BASE),
     ("leg_l", "cylinder", (0.13, 0.0, 0.52), (0.18, 0.18, 0.80), TROUSERS),
@@ -33,11 +35,11 @@ PARTS = [  # sizes are full extents (width x, depth y, height z)
     ("foot_r", "sphere", (-0.13, -0.08, 0.17), (0.17, 0.30, 0.13), SHOES),
     ("hips", "sphere", (0.0, 0.0, 0.92), (0.50, 0.32, 0.28), TROUSERS),
     ("torso", "sphere", (0.0, 0.0, 1.17), (0.54, 0.34, 0.64), SHIRT),
-    ("shoulders", "sphere", (0.0, 0.0, 1.40), (0.74, 0.30, 0.18), SHIRT),
-    ("arm_l", "cylinder", (0.35, 0.0, 1.13), (0.13, 0.13, 0.50), SHIRT),
-    ("arm_r", "cylinder", (-0.35, 0.0, 1.13), (0.13, 0.13, 0.50), SHIRT),
-    ("hand_l", "sphere", (0.35, 0.0, 0.85), (0.14, 0.14, 0.16), SKIN),
-    ("hand_r", "sphere", (-0.35, 0.0, 0.85), (0.14, 0.14, 0.16), SKIN),
+    ("shoulders", "sphere", (0.0, 0.0, 1.40), (0.80, 0.30, 0.18), SHIRT),
+    ("arm_l", "cylinder", (0.375, 0.0, 1.13), (0.13, 0.13, 0.50), SHIRT),
+    ("arm_r", "cylinder", (-0.375, 0.0, 1.13), (0.13, 0.13, 0.50), SHIRT),
+    ("hand_l", "sphere", (0.375, 0.0, 0.85), (0.14, 0.14, 0.16), SKIN),
+    ("hand_r", "sphere", (-0.375, 0.0, 0.85), (0.14, 0.14, 0.16), SKIN),
     ("neck", "cylinder", (0.0, 0.0, 1.52), (0.14, 0.14, 0.16), SKIN),
     ("head", "sphere", (0.0, 0.0, 1.72), (0.38, 0.36, 0.42), SKIN),
     ("nose", "sphere", (0.0, -0.18, 1.70), (0.08, 0.10, 0.08), SKIN),

@@ -53,11 +53,14 @@ def voxelize(mesh: TriMesh, lo, spacing: float, shape) -> np.ndarray:
     order = np.lexsort((zi, col))
     col, zi = col[order], zi[order]
     # Hits below each voxel centre: searchsorted on (column, z) keys.
-    key = col * (nz + 4.0) + np.clip(zi, -2.0, nz + 1.0)
+    # Hits outside the grid's height are clamped to just below or above it; a column's keys
+    # span [-2, nz + 2] and columns lie nz + 8 apart, so neighbours never overlap.
+    stride = nz + 8.0
+    key = col * stride + np.clip(zi, -2.0, nz + 2.0)
     centres = np.arange(nz, dtype=np.float64)
-    query = (np.arange(nx * ny, dtype=np.float64)[:, None] * (nz + 4.0) + centres[None, :])
+    query = (np.arange(nx * ny, dtype=np.float64)[:, None] * stride + centres[None, :])
     below = np.searchsorted(key, query.ravel()).reshape(nx * ny, nz)
-    start = np.searchsorted(key, np.arange(nx * ny, dtype=np.float64) * (nz + 4.0) - 3.0)
+    start = np.searchsorted(key, np.arange(nx * ny, dtype=np.float64) * stride - 3.0)
     inside = ((below - start[:, None]) % 2) == 1
     return inside.reshape(nx, ny, nz)
 
