@@ -31,7 +31,7 @@ import numpy as np
 
 # Memory per batch is roughly proportional to these; they keep the 1M-triangle suite well under
 # 2 GB while the batches stay large enough for numpy to run at full speed.
-RAY_BATCH = 1 << 17
+RAY_BATCH = 1 << 16
 _MAX_CELLS = 1 << 24  # dense cell -> slot table: 64 MB of int32 at most
 
 
@@ -415,7 +415,7 @@ class RayCaster:
 # boxes are compared on the other axes. On a 1M-triangle figure that yields ~10M candidates,
 # 6.5M overlapping boxes, of which 6M are neighbours sharing a vertex, leaving ~0.5M pairs for
 # the exact test (first a plane-side rejection on precomputed planes, then the full test).
-PAIR_BATCH_SWEEP = 1 << 22
+PAIR_BATCH_SWEEP = 1 << 20
 _COLUMN_FACTOR = 1.5  # column side in median triangle extents
 
 
