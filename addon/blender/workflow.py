@@ -14,8 +14,7 @@ from typing import Callable
 import bpy
 
 from ..core.errors import BadInputError, CancelledError, FigurineError
-from ..core.images import VIEW_SLOTS
-from ..core.images.prepare import DEFAULT_SIZE, ViewSet, prepare_view_set
+from ..core.images.prepare import DEFAULT_SIZE, ViewSet, prepare_into_job
 from ..core.jobstore import Job, StepRun
 from ..core.meshdata import TriMesh
 from ..core.meshdata import non_manifold_edge_count, shell_count
@@ -74,21 +73,15 @@ def reconstruct_views(views: dict[str, str | os.PathLike | None], job_dir: str |
     if provider != "local":
         raise BadInputError(f"'run' reconstructs locally; provider '{provider}' is remote",
                             hint="use 'figurine generate --provider NAME --online' for remote generators")
-    for slot, path in given.items():
+    for slot, path in given.items():  # before the job folder exists: nothing to clean up
         if not Path(path).is_file():
             raise BadInputError(f"{slot} view {path} does not exist", hint="check the file name")
     check_cancel = _canceller(cancel)
 
     total = len(STEPS)
     job = Job.open(job_dir)
-    inputs: dict[str, str | os.PathLike] = {slot: job.add_input(slot, given[slot])
-                                            for slot in VIEW_SLOTS if slot in given}
-
-    progress("prepare", 0 / total, f"preparing {len(inputs)} view(s)")
-    with job.step("prepare", {"size": image_size, "views": list(inputs)}) as step:
-        viewset = prepare_view_set(inputs, size=image_size)
-        files = viewset.save(step.folder)
-        job.finish_step(step, dict(files), {"warnings": list(viewset.warnings)})
+    progress("prepare", 0 / total, f"preparing {len(given)} view(s)")
+    inputs, viewset = prepare_into_job(job, given, size=image_size)
     check_cancel()
 
     progress("reconstruct", 1 / total, f"local visual hull at {resolution} voxels")

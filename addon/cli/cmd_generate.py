@@ -44,7 +44,7 @@ def parse_options(items: list[str]) -> dict[str, str]:
 
 def execute(args, out) -> int:
     from ..core import providers
-    from ..core.images.prepare import prepare_view_set
+    from ..core.images.prepare import prepare_into_job
     from ..core.jobstore import Job
     from ..core.providers.lifecycle import require_network, check_request
 
@@ -61,16 +61,8 @@ def execute(args, out) -> int:
     options = parse_options(args.option)
 
     job = Job.open(args.out)
-    inputs: dict[str, str | os.PathLike] = {slot: job.add_input(slot, path) for slot, path in paths.items()}
-    out.progress("prepare", f"preparing {len(inputs)} view(s)")
-    step = job.begin_step("prepare", {"size": args.size, "views": list(inputs)})
-    try:
-        viewset = prepare_view_set(inputs, size=args.size)
-        files = viewset.save(step.folder)
-    except BaseException as exc:
-        job.fail_step(step, getattr(exc, "one_line", lambda: f"internal error: {type(exc).__name__}")())
-        raise
-    job.finish_step(step, dict(files), {"warnings": list(viewset.warnings)})
+    out.progress("prepare", f"preparing {len(paths)} view(s)")
+    inputs, viewset = prepare_into_job(job, paths, size=args.size)
     for warning in viewset.warnings:
         out.warn(warning)
 

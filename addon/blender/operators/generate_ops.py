@@ -91,7 +91,7 @@ class FIGURINE_OT_generate(bpy.types.Operator):
 
     @reports_errors
     def execute(self, context):
-        from ...core.images.prepare import prepare_view_set
+        from ...core.images.prepare import prepare_into_job
         from ...core.jobstore import Job
         from ...core.providers import generate
 
@@ -114,12 +114,8 @@ class FIGURINE_OT_generate(bpy.types.Operator):
 
         def work(ctl):  # worker thread: files and network only
             job = Job.open(job_dir)
-            inputs = {slot: job.add_input(slot, views[slot]) for slot in VIEW_SLOTS if slot in views}
-            ctl.progress(0.0, f"preparing {len(inputs)} view(s)")
-            with job.step("prepare", {"views": list(inputs)}) as step:
-                viewset = prepare_view_set(inputs)
-                files = viewset.save(step.folder)
-                job.finish_step(step, dict(files), {"warnings": list(viewset.warnings)})
+            ctl.progress(0.0, f"preparing {len(views)} view(s)")
+            _inputs, viewset = prepare_into_job(job, views)
             ctl.check_cancel()
             result = generate(job, provider, viewset, options=options, config=config,
                               progress=ctl.progress, cancel=ctl.cancel)

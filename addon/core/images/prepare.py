@@ -5,6 +5,7 @@ validated (see :mod:`.validate`)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,3 +178,24 @@ def _check_slots(given: dict, size: int) -> None:
         raise BadInputError("the front view is missing", hint="give a front view image (--front FILE)")
     if not 64 <= size <= 8192:
         raise BadInputError(f"image size {size} is out of range", hint="use 64 to 8192 pixels")
+
+
+def prepare_into_job(job, paths: Mapping[str, str | os.PathLike | None], size: int = DEFAULT_SIZE) -> tuple[dict, ViewSet]:
+    """Copy the views into the job (``inputs/``) and run a "prepare" step on the copies.
+
+    Returns the copied inputs by slot and the prepared set; the step folder keeps every
+    prepared view and its matte, and the step's result the set's warnings. Every job that
+    starts from user images (run, generate, the panel) goes through here."""
+    from pathlib import Path as _Path
+
+    given = {slot: p for slot, p in paths.items() if p}
+    for slot, path in given.items():
+        if not _Path(path).is_file():
+            raise BadInputError(f"{slot} view {path} does not exist", hint="check the file name")
+    _check_slots(given, size)
+    inputs = {slot: job.add_input(slot, given[slot]) for slot in VIEW_SLOTS if slot in given}
+    with job.step("prepare", {"size": size, "views": list(inputs)}) as step:
+        viewset = prepare_view_set(inputs, size=size)
+        files = viewset.save(step.folder)
+        job.finish_step(step, dict(files), {"warnings": list(viewset.warnings)})
+    return inputs, viewset
