@@ -8,6 +8,7 @@ Every threshold is in mm (or degrees) *at the target size*: a 0.6 mm wall is jud
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
 
 from ..errors import BadInputError
 
@@ -97,7 +98,7 @@ def preset(name: str = "resin", **overrides) -> PrintSettings:
     if key not in PRESETS:
         raise BadInputError(f"unknown print preset '{name}'", hint=f"use one of: {', '.join(PRESETS)}")
     valid = {f.name for f in fields(PrintSettings)}
-    clean = {}
+    clean: dict[str, Any] = {}
     for k, v in overrides.items():
         if v is None:
             continue

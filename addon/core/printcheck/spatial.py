@@ -68,10 +68,9 @@ class TriangleSoA:
             bmax = np.maximum(np.maximum(a, b), c)
         e1 = b - a
         e2 = c - a
-        return cls(*(np.ascontiguousarray(x) for x in (a[:, 0], a[:, 1], a[:, 2], e1[:, 0], e1[:, 1], e1[:, 2],
-                                                         e2[:, 0], e2[:, 1], e2[:, 2],
-                                                         normals[:, 0], normals[:, 1], normals[:, 2])),
-                   bmin, bmax)
+        col = [np.ascontiguousarray(x[:, k]) for x in (a, e1, e2, normals) for k in range(3)]
+        return cls(ax=col[0], ay=col[1], az=col[2], e1x=col[3], e1y=col[4], e1z=col[5],
+                   e2x=col[6], e2y=col[7], e2z=col[8], nx=col[9], ny=col[10], nz=col[11], bmin=bmin, bmax=bmax)
 
 
 def facing_class(nx: np.ndarray, ny: np.ndarray, nz: np.ndarray) -> np.ndarray:
