@@ -406,16 +406,17 @@ class RayCaster:
 
 # -- self-intersections ---------------------------------------------------------------------------
 # Broad phase: sort-and-sweep in columns. The mesh's longest axis is the sweep axis; the other
-# two are cut into square columns about one triangle wide, and every triangle is listed in each
+# two are cut into square columns a few triangles wide, and every triangle is listed in each
 # column its box crosses. Inside a column, entries are sorted by where their box starts along
 # the sweep axis, so the boxes a box overlaps along that axis are the entries right after it,
 # up to where its own box ends (a binary search). A pair sharing several columns is kept only
 # in the column holding the low corner of the two boxes' overlap (integer flags, no floats), then
-# boxes are compared on the other axes. On a 1M-triangle figure that yields ~10M candidates,
+# boxes are compared on the other axes. On a 1M-triangle figure that yields ~14M candidates,
 # 6.5M overlapping boxes, of which 6M are neighbours sharing a vertex, leaving ~0.5M pairs for
 # the exact test (first a plane-side rejection on precomputed planes, then the full test).
 PAIR_BATCH_SWEEP = 1 << 20
-_COLUMN_FACTOR = 1.5  # column side in median triangle extents
+_COLUMN_FACTOR = 2.5  # column side in median triangle extents (1.5: 2.7 entries per triangle, 2.5: ~1.9
+# and 30% more candidates; measured 20% less CPU in all, as sorting and searching shrink)
 
 
 def self_intersections(vertices: np.ndarray, triangles: np.ndarray, bmin: np.ndarray | None = None,
