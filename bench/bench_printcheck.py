@@ -12,10 +12,7 @@ mark, from getrusage) and the machine's load average. Figures, not assertions: t
 shared, so the wall time depends on what else runs; the CPU time is the steadier measure, and
 wall ~ max(CPU / cores, slowest thread) on an idle machine.
 
-Level 5 (1,007,616 triangles) on the shared 2-core machine, load average ~1.7 from other work:
-4.46 s wall, 6.93 s CPU (user 5.75 + system 1.18; thickness 3.06, intersections 1.98, the rest
-~1.6), peak RSS 1.68 GB. Before the malloc-arena / huge-page / column-width changes, same
-session: 7.1-8.1 s wall, 6.9-10.6 s CPU (system 1.0-4.6 s), peak RSS 1.71-1.77 GB.
+Figures for the 1,007,616-triangle level, and what was tried, are in docs/printcheck.md.
 """
 
 from __future__ import annotations

@@ -16,10 +16,7 @@ edges = rows of ``PrintAnalysis.edges`` (vertex pairs, low index first).
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -88,49 +85,6 @@ def _validate(mesh: TriMesh) -> None:
         raise BadInputError("the mesh has triangles pointing at missing vertices", hint="re-export the mesh")
 
 
-_M_ARENA_MAX = -8  # glibc mallopt parameter
-
-
-@contextlib.contextmanager
-def _one_malloc_arena():
-    """While the checks run, let worker threads allocate from glibc's main heap, in small pages.
-
-    By default every thread gets its own malloc arena, whose heaps are at most 64 MB: the
-    checks' large temporaries are then mapped and unmapped at every batch, and each reuse
-    faults its pages in again (measured on the 1M-triangle suite: 110-135k page faults and
-    1.5-4.5 s of system time, against 50-75k and 0.4-1.5 s on one arena). numpy allocates few,
-    large blocks, so sharing the arena costs no lock contention worth measuring. Elsewhere
-    (other C libraries, or a host that already made arenas) this does nothing."""
-    # numpy also asks the kernel for huge pages on every large array; where the kernel then
-    # compacts memory on the spot (defrag = madvise), a busy machine charges that to the page
-    # fault (1.5-2.9 s of system time against 0.9-1.3 s without, same runs otherwise).
-    hugepage = None
-    try:
-        from numpy.core import multiarray as _ma  # numpy 1.x; private, so optional
-        hugepage = getattr(_ma, "_set_madvise_hugepage", None)
-    except ImportError:
-        pass
-    previous_hugepage = hugepage(False) if hugepage is not None else None
-    setter = None
-    if sys.platform.startswith("linux"):
-        try:
-            setter = ctypes.CDLL(None).mallopt
-            setter.argtypes = [ctypes.c_int, ctypes.c_int]
-            setter.restype = ctypes.c_int
-            setter(_M_ARENA_MAX, 1)
-        except (OSError, AttributeError):
-            setter = None
-    try:
-        yield
-    finally:
-        if hugepage is not None:
-            hugepage(bool(previous_hugepage))
-        if setter is not None:
-            # Back to the environment's choice (0 = glibc's default).
-            env = os.environ.get("MALLOC_ARENA_MAX", "")
-            setter(_M_ARENA_MAX, int(env) if env.isdigit() else 0)
-
-
 def _r(x: float, nd: int = 4) -> float:
     return round(float(x), nd)
 
@@ -162,8 +116,6 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
         return out
 
     workers = threads if threads is not None else min(2, os.cpu_count() or 1)
-    arena = _one_malloc_arena() if workers > 1 else contextlib.nullcontext()
-    arena.__enter__()
     pool = ThreadPoolExecutor(max_workers=max(1, workers)) if workers > 1 else None
     try:
         fa = timed("geometry", checks.FaceArrays, v, t)
@@ -213,7 +165,6 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
     finally:
         if pool:
             pool.shutdown(wait=True)
-        arena.__exit__(None, None, None)
 
     t0, c0 = clock(), time.thread_time()
     intersecting = np.unique(pairs) if len(pairs) else np.zeros(0, np.int64)
