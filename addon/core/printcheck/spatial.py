@@ -125,6 +125,47 @@ def _box_cells(lo: np.ndarray, n: np.ndarray, small: int = 2):
     return obj, ijk
 
 
+def _col_reduce(fn, x: np.ndarray) -> np.ndarray:
+    return np.array([fn(x[:, k]) for k in range(x.shape[1])])
+
+
+def _cell_keys(lo: np.ndarray, n: np.ndarray, fine: np.ndarray, cls: np.ndarray, strides: np.ndarray,
+               small: int = 2):
+    """Grid entries of integer boxes (box ``i`` covers ``lo[i] .. lo[i] + n[i] - 1`` per axis),
+    with their sort keys: (cell, facing class, Z-order of the quarter-cell of the box's centre
+    ``fine`` inside the cell). Returns (box index, key) per covered cell, in the order of
+    :func:`_box_cells` (offset by offset, then the big boxes). Small boxes are handled on 1-D
+    per-box arrays: the key is the box's base key plus per-offset constants, no (K, 3) arrays."""
+    base_lin = lo @ strides
+    fits = (n[:, 0] <= small) & (n[:, 1] <= small) & (n[:, 2] <= small)
+    # shape bits: axis a may take offset 1 when n[a] == 2 (only small == 2 is handled here)
+    assert small == 2
+    shape = ((n[:, 0] == 2).astype(np.uint8) << 2) | ((n[:, 1] == 2).astype(np.uint8) << 1) | \
+        (n[:, 2] == 2).astype(np.uint8)
+    shape[~fits] = 255  # never selected by the mask below (bit 3 set)
+    rel = [fine[:, a] - 4 * lo[:, a] for a in range(3)]  # quarter-cell offset from the box's first cell
+    objs, keys = [], []
+    for off in np.ndindex(small, small, small):
+        oc = (off[0] << 2) | (off[1] << 1) | off[2]
+        sel = np.flatnonzero((shape & np.uint8(oc | 8)) == oc)
+        objs.append(sel)
+        sub = [np.clip(rel[a][sel] - 4 * off[a], 0, 3) for a in range(3)]
+        code = ((sub[0] >> 1) << 5) | ((sub[1] >> 1) << 4) | ((sub[2] >> 1) << 3) | \
+            ((sub[0] & 1) << 2) | ((sub[1] & 1) << 1) | (sub[2] & 1)
+        lin = base_lin[sel] + int(np.dot(off, strides))
+        keys.append(((lin * 6 + cls[sel]) << 6) | code)
+    big = np.flatnonzero(~fits)
+    if len(big):
+        ob, ijk = _box_cells(lo[big], n[big], small=0)  # all by the general path
+        o = big[ob]
+        objs.append(o)
+        sub = np.clip(fine[o] - 4 * ijk, 0, 3)
+        code = ((sub[:, 0] >> 1) << 5) | ((sub[:, 1] >> 1) << 4) | ((sub[:, 2] >> 1) << 3) | \
+            ((sub[:, 0] & 1) << 2) | ((sub[:, 1] & 1) << 1) | (sub[:, 2] & 1)
+        keys.append((((ijk @ strides) * 6 + cls[o]) << 6) | code)
+    return np.concatenate(objs), np.concatenate(keys)
+
+
 def _ray_hits(tris: TriangleSoA, tri: np.ndarray, ox, oy, oz, dx, dy, dz, t_min: float, t_max: float):
     """Moller-Trumbore on candidate (ray, triangle) pairs; returns a mask and the ray parameter."""
     e1x, e1y, e1z = tris.e1x[tri], tris.e1y[tri], tris.e1z[tri]
@@ -168,8 +209,9 @@ class RayCaster:
         self.max_dist = float(max_dist)
         m = len(triangles)
         self.tris = t = TriangleSoA.from_arrays(vertices, triangles, normals, faces)
-        self.lo = lo = (t.bmin.min(axis=0) if m else np.zeros(3)) - 1e-9
-        hi = (t.bmax.max(axis=0) if m else np.ones(3)) + 1e-9
+        # (Per column: numpy reduces a contiguous 1-D array several times faster than axis 0.)
+        self.lo = lo = (_col_reduce(np.min, t.bmin) if m else np.zeros(3)) - 1e-9
+        hi = (_col_reduce(np.max, t.bmax) if m else np.ones(3)) + 1e-9
         extent = np.maximum(hi - lo, 1e-9)
         # A third of the probe length: ~6 cells per ray; much smaller cells mean more cells per
         # ray and more entries, much larger ones more clusters per cell.
@@ -185,24 +227,31 @@ class RayCaster:
         # Boxes a hair wider than the triangles: a hit computed on a cell boundary still lands
         # in a cell the walk visits, whatever the rounding.
         pad = 1e-6 * cell
-        cmin = np.clip(np.floor((t.bmin - pad - lo) / cell).astype(np.int64), 0, dims - 1)
-        cmax = np.clip(np.floor((t.bmax + pad - lo) / cell).astype(np.int64), 0, dims - 1)
-        obj, ijk = _box_cells(cmin, cmax - cmin + 1)
-        lin = ijk @ self.strides
+        cmin = np.empty((m, 3), dtype=np.int64)
+        cmax = np.empty((m, 3), dtype=np.int64)
+        for k in range(3):
+            q = t.bmin[:, k] - pad
+            q -= lo[k]
+            q /= cell
+            cmin[:, k] = np.clip(np.floor(q, out=q).astype(np.int64), 0, dims[k] - 1)
+            q = t.bmax[:, k] + pad
+            q -= lo[k]
+            q /= cell
+            cmax[:, k] = np.clip(np.floor(q, out=q).astype(np.int64), 0, dims[k] - 1)
+        del q
         cls = facing_class(t.nx, t.ny, t.nz) if m else np.zeros(0, np.int64)
         # Order inside a bin: by the quarter-cell the triangle's centre falls in (Z-order), so
         # a cluster of 8 consecutive triangles is compact.
         fine = np.floor(((t.bmin + t.bmax) * 0.5 - lo) * (4.0 / cell)).astype(np.int64)
-        sub = np.clip(fine[obj] - 4 * ijk, 0, 3)
-        code = ((sub[:, 0] >> 1) << 5) | ((sub[:, 1] >> 1) << 4) | ((sub[:, 2] >> 1) << 3) | \
-            ((sub[:, 0] & 1) << 2) | ((sub[:, 1] & 1) << 1) | (sub[:, 2] & 1)
-        del fine, sub, ijk
+        obj, keys = _cell_keys(cmin, cmax - cmin + 1, fine, cls, self.strides)
+        del fine, cmin, cmax
         from .topology import sort_keys
 
-        key, perm = sort_keys(((lin * 6 + cls[obj]) << 6) | code)
+        key, perm = sort_keys(keys)
+        del keys
         self.objects = obj = obj[perm]
         bin_key = key >> 6
-        del key, perm, lin, code
+        del key, perm
         if len(bin_key):
             starts = np.flatnonzero(np.r_[True, bin_key[1:] != bin_key[:-1]])
         else:
@@ -248,6 +297,10 @@ class RayCaster:
             self.b_nhi = np.stack([np.maximum.reduceat(self.c_nhi[:, k], bs) for k in range(3)], axis=1)
         else:
             self.c_bmin = self.c_bmax = self.c_nlo = self.c_nhi = self.b_nlo = self.b_nhi = np.zeros((0, 3))
+        # Cluster boxes padded for the slab cull, one array per component.
+        pad = 1e-9 * cell
+        self.c_bmin_lo = [np.ascontiguousarray(self.c_bmin[:, k]) - pad for k in range(3)]
+        self.c_bmax_hi = [np.ascontiguousarray(self.c_bmax[:, k]) + pad for k in range(3)]
         # The same normal boxes, one array per component, for the facing culls.
         self.c_nlo_s = [np.ascontiguousarray(self.c_nlo[:, k]) for k in range(3)]
         self.c_nhi_s = [np.ascontiguousarray(self.c_nhi[:, k]) for k in range(3)]
@@ -308,24 +361,27 @@ class RayCaster:
         lin = (c + 1) @ ps
         sl = [np.ascontiguousarray(step[:, k] * ps[k]) for k in range(3)]
         table = self.pad_slot
-        top = len(table) - 1
         tcur = t0
         rays, slots = [], []
         for _ in range(self.max_steps):
-            sl_here = table[np.clip(lin, 0, top)]
+            # (mode="clip": a finished ray may have stepped off the table; it is masked below.)
+            sl_here = table.take(lin, mode="clip")
             k = np.flatnonzero((sl_here >= 0) & (tcur <= t1))
             rays.append(live[k])
             slots.append(sl_here[k])
             mx = (tx <= ty) & (tx <= tz)
-            my = ~mx & (ty <= tz)
+            my = ty <= tz
+            my &= ~mx
             mz = ~(mx | my)
-            tcur = np.minimum(np.minimum(tx, ty), tz)
+            tcur = np.minimum(tx, ty)
+            np.minimum(tcur, tz, out=tcur)
             if not np.any(tcur <= t1):
                 break
-            lin = lin + np.where(mx, sl[0], np.where(my, sl[1], sl[2]))
-            tx = np.where(mx, tx + dx, tx)  # (dx may be inf for an axis the ray never crosses)
-            ty = np.where(my, ty + dy, ty)
-            tz = np.where(mz, tz + dz, tz)
+            lin += np.where(mx, sl[0], np.where(my, sl[1], sl[2]))
+            # (dx may be inf for an axis the ray never crosses)
+            np.add(tx, dx, out=tx, where=mx)
+            np.add(ty, dy, out=ty, where=my)
+            np.add(tz, dz, out=tz, where=mz)
         if not rays:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(rays), np.concatenate(slots).astype(np.int64)
@@ -342,7 +398,8 @@ class RayCaster:
         ray = ray[grp]
         if facing_only:
             c, ray = self._facing_cull(c, ray, dsoa, self.c_nlo_s, self.c_nhi_s)
-        c, ray = self._slab_cull(c, ray, o, d, t_min)
+        osoa = [np.ascontiguousarray(o[:, k]) for k in range(3)]
+        c, ray = self._slab_cull(c, ray, osoa, dsoa, t_min)
         dist = np.full(r, np.inf)
         face = np.full(r, -1, dtype=np.int64)
         if len(c) == 0:
@@ -351,11 +408,13 @@ class RayCaster:
         ray = ray[grp]
         tri = self.objects[pos]
         del grp, pos
-        dx, dy, dz = d[ray, 0], d[ray, 1], d[ray, 2]
         if facing_only:
-            m = (self.tris.nx[tri] * dx + self.tris.ny[tri] * dy + self.tris.nz[tri] * dz) > 0.0
-            ray, tri, dx, dy, dz = ray[m], tri[m], dx[m], dy[m], dz[m]
-        ok, t = _ray_hits(self.tris, tri, o[ray, 0], o[ray, 1], o[ray, 2], dx, dy, dz, t_min, self.max_dist)
+            m = (self.tris.nx[tri] * dsoa[0][ray] + self.tris.ny[tri] * dsoa[1][ray] +
+                 self.tris.nz[tri] * dsoa[2][ray]) > 0.0
+            ray, tri = ray[m], tri[m]
+        dx, dy, dz = dsoa[0][ray], dsoa[1][ray], dsoa[2][ray]
+        ok, t = _ray_hits(self.tris, tri, osoa[0][ray], osoa[1][ray], osoa[2][ray], dx, dy, dz, t_min,
+                          self.max_dist)
         ray, tri, t = ray[ok], tri[ok], t[ok]
         if len(ray):
             # Nearest hit per ray (ties to the lower triangle index, for determinism). A triangle
@@ -383,21 +442,23 @@ class RayCaster:
         return idx[m], ray[m]
 
     def _slab_cull(self, c, ray, o, d, t_min):
-        """Keep (ray, cluster) pairs whose segment [t_min, max_dist] meets the cluster's box."""
+        """Keep (ray, cluster) pairs whose segment [t_min, max_dist] meets the cluster's box.
+        ``o``, ``d``: per-component arrays of the batch's rays."""
         if len(c) == 0:
             return c, ray
         t0 = np.full(len(c), t_min)
         t1 = np.full(len(c), self.max_dist)
         pad = 1e-9 * self.cell
         for axis in range(3):
-            oa = o[ray, axis]
-            da = d[ray, axis]
+            oa = o[axis][ray]
             # Replacing a zero component by a tiny one keeps the slab maths finite; the huge
-            # parameters it yields still order correctly.
-            da = np.where(np.abs(da) < 1e-300, 1e-300, da)
-            inv = 1.0 / da
-            ta = (self.c_bmin[c, axis] - pad - oa) * inv
-            tb = (self.c_bmax[c, axis] + pad - oa) * inv
+            # parameters it yields still order correctly. One division per ray, gathered.
+            da = d[axis]
+            inv = (1.0 / np.where(np.abs(da) < 1e-300, 1e-300, da))[ray]
+            ta = self.c_bmin_lo[axis][c] - oa
+            ta *= inv
+            tb = self.c_bmax_hi[axis][c] - oa
+            tb *= inv
             np.maximum(t0, np.minimum(ta, tb), out=t0)
             np.minimum(t1, np.maximum(ta, tb), out=t1)
         m = t0 <= t1
