@@ -66,9 +66,11 @@ class TriangleSoA:
             c = vertices[triangles[:, 2]]
             bmin = np.minimum(np.minimum(a, b), c)
             bmax = np.maximum(np.maximum(a, b), c)
-        e1 = b - a
-        e2 = c - a
-        col = [np.ascontiguousarray(x[:, k]) for x in (a, e1, e2, normals) for k in range(3)]
+        # Columns straight from the (M, 3) arrays: no (M, 3) edge temporaries to copy apart.
+        col = [np.ascontiguousarray(a[:, k]) for k in range(3)]
+        col += [b[:, k] - a[:, k] for k in range(3)]
+        col += [c[:, k] - a[:, k] for k in range(3)]
+        col += [np.ascontiguousarray(normals[:, k]) for k in range(3)]
         return cls(ax=col[0], ay=col[1], az=col[2], e1x=col[3], e1y=col[4], e1z=col[5],
                    e2x=col[6], e2y=col[7], e2z=col[8], nx=col[9], ny=col[10], nz=col[11], bmin=bmin, bmax=bmax)
 
