@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..unionfind import label_components
+
 
 def box_blur(arr: np.ndarray, radius: int) -> np.ndarray:
     """Mean over a (2r+1)² window, edges clamped; ``arr`` is (H, W) or (H, W, C).
@@ -119,22 +121,7 @@ def join_runs(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[n
     b_idx = np.repeat(np.arange(n_runs), counts)
     offsets = np.arange(b_idx.size) - np.repeat(np.cumsum(counts) - counts, counts)
     a_idx = np.repeat(lo, counts) + offsets
-    # Hook and compress: every round hangs the larger root of each join under the smaller
-    # one, then follows pointers until every run points at its root. Labels only decrease,
-    # so each component ends up labelled by its first run.
-    lab = np.arange(n_runs)
-    while a_idx.size:
-        la, lb = lab[a_idx], lab[b_idx]
-        open_ = la != lb
-        if not open_.any():
-            break
-        a_idx, b_idx, la, lb = a_idx[open_], b_idx[open_], la[open_], lb[open_]
-        np.minimum.at(lab, np.maximum(la, lb), np.minimum(la, lb))
-        while True:
-            nxt = lab[lab]
-            if np.array_equal(nxt, lab):
-                break
-            lab = nxt
+    lab = label_components(n_runs, a_idx, b_idx)
     roots, comp = np.unique(lab, return_inverse=True)
     return comp.reshape(-1), int(roots.size)
 

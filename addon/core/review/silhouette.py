@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import BadInputError
+from ..images import ops as image_ops
 
 # Diff image colours (RGB): where both agree, where the model lacks the input, where it adds.
 AGREE_RGB = (128, 128, 128)
@@ -167,36 +168,10 @@ def open_mask(mask: np.ndarray, r: int) -> np.ndarray:
 
 
 def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """4-connected components of a boolean mask: (labels with -1 outside, count).
-
-    Min-label propagation with pointer jumping, all whole-array numpy steps: each pixel
-    starts labelled by its own flat index, takes the smallest label among its neighbours,
-    then jumps to its label's label. Labels halve their distance to the component minimum
-    each round, so even long snakes finish in a few dozen rounds."""
-    h, w = mask.shape
-    n = h * w
-    big = np.int64(n)
-    flat_mask = mask.ravel()
-    lab = np.where(flat_mask, np.arange(n, dtype=np.int64), big).reshape(h, w)
-    inside = np.nonzero(flat_mask)[0]
-    while True:
-        m = lab.copy()
-        np.minimum(m[1:, :], lab[:-1, :], out=m[1:, :])
-        np.minimum(m[:-1, :], lab[1:, :], out=m[:-1, :])
-        np.minimum(m[:, 1:], lab[:, :-1], out=m[:, 1:])
-        np.minimum(m[:, :-1], lab[:, 1:], out=m[:, :-1])
-        m[~mask] = big
-        flat = m.ravel()
-        flat[inside] = flat[flat[inside]]  # pointer jump: labels are pixel indices
-        if np.array_equal(m, lab):
-            break
-        lab = m
-    out = np.full(n, -1, dtype=np.int64)
-    if len(inside) == 0:
-        return out.reshape(h, w), 0
-    roots, inverse = np.unique(lab.ravel()[inside], return_inverse=True)
-    out[inside] = inverse.reshape(-1)
-    return out.reshape(h, w), len(roots)
+    """4-connected components of a boolean mask: (labels with -1 outside, count), numbered in
+    raster order of their first pixel (the images package's run-based labelling)."""
+    labels, count = image_ops.label(mask)
+    return labels.astype(np.int64) - 1, count
 
 
 # -- naming ------------------------------------------------------------------------------------
