@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..unionfind import label_components  # noqa: F401  (re-exported: callers use topology.label_components)
+
 
 @dataclass
 class EdgeTable:
@@ -119,31 +121,6 @@ def flipped_edges(et: EdgeTable) -> np.ndarray:
     e = np.flatnonzero(et.manifold)
     f = et.first[e]
     return e[et.he_forward[f] == et.he_forward[f + 1]]
-
-
-def label_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Component label (the smallest member) of each of ``n`` nodes joined by pairs (a, b).
-
-    Vectorised union-find: each round hooks the larger root of every still-split pair onto
-    the smaller, then compresses paths by pointer jumping; pairs already joined are dropped,
-    so rounds get cheaper and their number stays small (logarithmic in practice)."""
-    parent = np.arange(n, dtype=np.int64)
-    a = np.asarray(a, dtype=np.int64)
-    b = np.asarray(b, dtype=np.int64)
-    while len(a):
-        ra = parent[a]
-        rb = parent[b]
-        split = ra != rb
-        if not split.any():
-            break
-        a, b, ra, rb = a[split], b[split], ra[split], rb[split]
-        np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
-        while True:
-            nxt = parent[parent]
-            if np.array_equal(nxt, parent):
-                break
-            parent = nxt
-    return parent
 
 
 def compact_labels(labels: np.ndarray) -> tuple[np.ndarray, int]:
