@@ -696,14 +696,8 @@ def _candidate_pairs(bmin: np.ndarray, bmax: np.ndarray, tri: np.ndarray):
     # Corner vertex ids per entry: the sharing test gathers near p and q, not across the mesh.
     vtype = np.int32 if int(tri.max()) < (1 << 31) else np.int64
     ev = [tri[:, k].astype(vtype)[obj] for k in range(3)]
-    if vtype == np.int32:  # packed likewise: 3 ids and a pad in 16 bytes, one gather per side
-        ev4 = np.stack(ev + [np.zeros_like(ev[0])], axis=1).view(np.complex128).reshape(-1)
-        del ev
     obj = obj.astype(index_type)
-    # The four bounds of an entry side by side (16 bytes), gathered as one complex128 (a plain
-    # copy of the bytes): two gathers per candidate pair instead of eight.
-    box4 = np.stack(box, axis=1).view(np.complex128).reshape(-1)
-    del box
+    y0, y1, z0, z1 = box
     for cls, partner in ((3, None), (1, flags >= 2), (2, (flags & 1) == 1), (0, flags == 3)):
         own = np.flatnonzero(flags == cls)
         if len(own) == 0:
@@ -735,25 +729,16 @@ def _candidate_pairs(bmin: np.ndarray, bmax: np.ndarray, tri: np.ndarray):
                     q = members[q]
                 # Boxes overlap on both column axes (each box's low <= its high, so two
                 # comparisons per axis do it).
-                bp = box4[p].view(np.float32).reshape(-1, 4)  # columns y0, y1, z0, z1
-                bq = box4[q].view(np.float32).reshape(-1, 4)
-                keep = bp[:, 0] <= bq[:, 1]
-                keep &= bq[:, 0] <= bp[:, 1]
-                keep &= bp[:, 2] <= bq[:, 3]
-                keep &= bq[:, 2] <= bp[:, 3]
-                del bp, bq
+                keep = y0[p] <= y1[q]
+                keep &= y0[q] <= y1[p]
+                keep &= z0[p] <= z1[q]
+                keep &= z0[q] <= z1[p]
                 p, q = p[keep], q[keep]
                 # Neighbours sharing a vertex only touch: most candidates end here.
-                if vtype == np.int32:
-                    vp = ev4[p].view(np.int32).reshape(-1, 4)
-                    vq = ev4[q].view(np.int32).reshape(-1, 4)
-                    a0, a1, a2 = vp[:, 0], vp[:, 1], vp[:, 2]
-                    vbs = [vq[:, 0], vq[:, 1], vq[:, 2]]
-                else:
-                    a0, a1, a2 = ev[0][p], ev[1][p], ev[2][p]
-                    vbs = [e[q] for e in ev]
+                a0, a1, a2 = ev[0][p], ev[1][p], ev[2][p]
                 keep = np.ones(len(p), dtype=bool)
-                for vb in vbs:
+                for e in ev:
+                    vb = e[q]
                     keep &= a0 != vb
                     keep &= a1 != vb
                     keep &= a2 != vb
