@@ -120,9 +120,10 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
     try:
         fa = timed("geometry", checks.FaceArrays, v, t)
         normals, areas, centroids, lengths = fa.unit, fa.areas, fa.centroids, fa.lengths
-        isect_job: tuple = ("intersecting_faces", spatial.self_intersections, (v, t, fa.bmin, fa.bmax, fa), {})
-        thick_job: tuple = ("thickness", checks.face_thickness, (v, t, normals, centroids, settings.probe_mm),
-                     {"faces": fa})
+        isect = spatial.SelfIntersections(v, t, fa.bmin, fa.bmax, fa)
+        isect_job: tuple = ("intersecting_faces", isect.run, (), {})
+        thickness = checks.FaceThickness(v, t, normals, centroids, settings.probe_mm, faces=fa)
+        thick_job: tuple = ("thickness", thickness.run, (), {})
         # The two expensive spatial checks start first so they overlap with the rest.
         futures = {}
         if pool:
@@ -157,6 +158,10 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
         stab = timed("stability", checks.stability, v, t, tet, areas, centroids, origin, settings.contact_mm)
 
         if pool:
+            # Done with the rest: work beside the two spatial checks rather than wait for them
+            # (their batches are independent; the results do not depend on who ran which).
+            timed("thickness_help", thickness.help)
+            timed("intersecting_help", isect.help)
             thick = futures["thickness"].result()
             pairs = futures["intersecting_faces"].result()
         else:

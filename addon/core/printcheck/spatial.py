@@ -25,6 +25,7 @@ Self-intersections: see :func:`self_intersections`.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -477,6 +478,70 @@ class RayCaster:
         return c[m], ray[m]
 
 
+class SharedJob:
+    """A job split into batches that several threads can work on: :meth:`run` (one thread)
+    prepares the batches and works on them; :meth:`help` (any other thread, any time) waits
+    for the preparation and takes batches not yet taken; :meth:`run` returns the result once
+    every batch is done. Each batch's output is kept in its own slot, so the result does not
+    depend on which thread did what. On two cores, the threads that finish their own checks
+    first shorten the longest check's tail instead of idling (numpy releases the GIL)."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Event()
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._n = 0  # batches
+        self._next = 0  # next batch to hand out
+        self._busy = 0  # batches being worked on
+        self._error: BaseException | None = None
+
+    def _prepare(self) -> int:
+        """Set up; return the number of batches."""
+        raise NotImplementedError
+
+    def _batch(self, i: int) -> None:
+        raise NotImplementedError
+
+    def _result(self):
+        raise NotImplementedError
+
+    def run(self):
+        try:
+            self._n = self._prepare()
+        finally:
+            self._ready.set()
+        self._work()
+        with self._idle:
+            while self._busy:
+                self._idle.wait()
+            if self._error is not None:
+                raise self._error
+        return self._result()
+
+    def help(self) -> None:
+        self._ready.wait()
+        self._work()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                i = self._next
+                if i >= self._n or self._error is not None:
+                    return
+                self._next += 1
+                self._busy += 1
+            try:
+                self._batch(i)
+            except BaseException as exc:
+                with self._lock:
+                    self._error = exc
+                raise
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
+
+
 # -- self-intersections ---------------------------------------------------------------------------
 # Broad phase: sort-and-sweep in columns. The mesh's longest axis is the sweep axis; the other
 # two are cut into square columns a few triangles wide, and every triangle is listed in each
@@ -501,25 +566,46 @@ def self_intersections(vertices: np.ndarray, triangles: np.ndarray, bmin: np.nda
     ``bmin``/``bmax``: the triangles' bounding boxes when already computed; ``faces``: a
     ``checks.FaceArrays`` of the same mesh (corners and unit normals), likewise.
     """
-    m = len(triangles)
-    if m < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    tri = np.ascontiguousarray(triangles, dtype=np.int64)
-    if bmin is None or bmax is None:
-        corners = vertices[tri]
-        bmin, bmax = corners.min(axis=1), corners.max(axis=1)
-    scale = float(np.abs(vertices).max()) or 1.0
-    planes = _PlaneSoA(vertices, tri, scale, faces)
-    out = []
-    for a, b in _candidate_pairs(bmin, bmax, tri):
-        hit = planes.cross(a, b, vertices, tri)
-        if len(hit):
-            out.append(hit)
-    if not out:
-        return np.zeros((0, 2), dtype=np.int64)
-    found = np.concatenate(out).astype(np.int64)
-    pairs = np.stack([found.min(axis=1), found.max(axis=1)], axis=1)
-    return np.unique(pairs, axis=0)
+    return SelfIntersections(vertices, triangles, bmin, bmax, faces).run()
+
+
+class SelfIntersections(SharedJob):
+    """:func:`self_intersections` as a :class:`SharedJob`: a batch is one chunk of sweep
+    candidates and its exact test."""
+
+    def __init__(self, vertices: np.ndarray, triangles: np.ndarray, bmin: np.ndarray | None = None,
+                 bmax: np.ndarray | None = None, faces=None):
+        super().__init__()
+        self._args = (vertices, triangles, bmin, bmax, faces)
+        self._out: list = []
+
+    def _prepare(self) -> int:
+        vertices, triangles, bmin, bmax, faces = self._args
+        m = len(triangles)
+        if m < 2:
+            return 0
+        self._tri = tri = np.ascontiguousarray(triangles, dtype=np.int64)
+        if bmin is None or bmax is None:
+            corners = vertices[tri]
+            bmin, bmax = corners.min(axis=1), corners.max(axis=1)
+        scale = float(np.abs(vertices).max()) or 1.0
+        self._planes = _PlaneSoA(vertices, tri, scale, faces)
+        self._sweep = _Sweep(bmin, bmax, tri)
+        self._out = [None] * len(self._sweep.batches)
+        return len(self._out)
+
+    def _batch(self, i: int) -> None:
+        a, b = self._sweep.pairs(i)
+        if len(a):
+            self._out[i] = self._planes.cross(a, b, self._args[0], self._tri)
+
+    def _result(self) -> np.ndarray:
+        out = [x for x in self._out if x is not None and len(x)]
+        if not out:
+            return np.zeros((0, 2), dtype=np.int64)
+        found = np.concatenate(out).astype(np.int64)
+        pairs = np.stack([found.min(axis=1), found.max(axis=1)], axis=1)
+        return np.unique(pairs, axis=0)
 
 
 class _PlaneSoA:
@@ -634,118 +720,137 @@ def _column_entries(ylo, zlo, ny, nz, small: int = 3):
     return np.concatenate(objs), np.concatenate(ys), np.concatenate(zs)
 
 
-def _candidate_pairs(bmin: np.ndarray, bmax: np.ndarray, tri: np.ndarray):
-    """Yield chunks (a, b) of triangle index pairs whose boxes overlap and which share no
-    vertex, each pair once.
+class _Sweep:
+    """The sweep's entries, and its candidates cut into batches: :meth:`pairs` gives batch
+    ``i``'s pairs of triangles whose boxes overlap and which share no vertex; every pair is in
+    exactly one batch. Batches are independent (threads may take them in any order).
 
     Boxes are compared in float32 rounded outward (half the memory traffic; never misses)."""
-    m = len(bmin)
-    lo = _col_reduce(np.min, bmin)
-    hi = _col_reduce(np.max, bmax)
-    extent = np.maximum(hi - lo, 1e-12)
-    sx = int(np.argmax(extent))  # sweep axis
-    cy, cz = [ax for ax in range(3) if ax != sx]
-    side = _median_extent(bmin[:, [cy, cz]], bmax[:, [cy, cz]]) * _COLUMN_FACTOR
-    side = max(side, float(extent.max()) * 1e-6)
-    budget = 4 * m + (1 << 20)
-    while True:
-        ylo = np.floor((bmin[:, cy] - lo[cy]) / side).astype(np.int64)
-        yhi = np.floor((bmax[:, cy] - lo[cy]) / side).astype(np.int64)
-        zlo = np.floor((bmin[:, cz] - lo[cz]) / side).astype(np.int64)
-        zhi = np.floor((bmax[:, cz] - lo[cz]) / side).astype(np.int64)
-        ny = yhi - ylo + 1
-        nz = zhi - zlo + 1
-        per = ny * nz
-        if int(per.sum()) <= budget:
-            break
-        side *= 1.5
-    dim_z = int(zhi.max()) + 1
-    obj, ey, ez = _column_entries(ylo, zlo, ny, nz)
-    col = ey * dim_z + ez
-    # Position along the sweep axis quantised to integers (floor is monotone, so comparisons
-    # stay conservative), packed under the column id: one integer sort orders the entries.
-    col_bits = max(1, int(col.max()).bit_length())
-    idx_bits = max(1, int(len(obj) - 1).bit_length())
-    q_bits = max(12, min(24, 62 - col_bits - idx_bits))
-    qscale = ((1 << q_bits) - 1) / extent[sx]
-    qmin = np.floor((bmin[:, sx] - lo[sx]) * qscale).astype(np.int64)
-    qmax = np.floor((bmax[:, sx] - lo[sx]) * qscale).astype(np.int64)
-    from .topology import sort_keys
 
-    # (Owner flags, below, computed before the sort: one small gather instead of four.)
-    flags = (ylo[obj] == ey).astype(np.uint8)
-    flags |= (zlo[obj] == ez).astype(np.uint8) << 1
-    del ey, ez
-    skey, perm = sort_keys((col << q_bits) | qmin[obj])
-    obj = obj[perm]
-    flags = flags[perm]
-    del perm, col
-    n = len(skey)
-    # Each entry's window: the following entries of its column starting before its box ends.
-    target = ((skey >> q_bits) << q_bits) | qmax[obj]
-    # Owner flags: bit 0 when the column is the box's first along the first column axis, bit 1
-    # along the second. A pair belongs to the column where each bit is set by one of the two
-    # boxes, so the candidates are enumerated per flag class, never generated then dropped:
-    # flags 3 pair with every entry of the window, 1 only with entries having bit 1 (2, 3),
-    # 2 with entries having bit 0 (1, 3), 0 with entries having both (3).
-    index_type = np.int32 if n < (1 << 31) else np.int64
-    box = []
-    for ax in (cy, cz):  # per triangle first, then gathered per entry
-        box.append(np.nextafter(bmin[:, ax].astype(np.float32), np.float32(-np.inf))[obj])
-        box.append(np.nextafter(bmax[:, ax].astype(np.float32), np.float32(np.inf))[obj])
-    # Corner vertex ids per entry: the sharing test gathers near p and q, not across the mesh.
-    vtype = np.int32 if int(tri.max()) < (1 << 31) else np.int64
-    ev = [tri[:, k].astype(vtype)[obj] for k in range(3)]
-    obj = obj.astype(index_type)
-    y0, y1, z0, z1 = box
-    for cls, partner in ((3, None), (1, flags >= 2), (2, (flags & 1) == 1), (0, flags == 3)):
-        own = np.flatnonzero(flags == cls)
-        if len(own) == 0:
-            continue
-        if partner is None:  # pairs with every entry: the window right after it
-            members = None
-            first = own + 1
-            last = np.searchsorted(skey, target[own], side="right")
-        else:
-            members = np.flatnonzero(partner).astype(index_type)  # ranks it may pair with
-            first = np.searchsorted(members, own, side="right")
-            last = np.searchsorted(skey[members], target[own], side="right")
-        count = np.maximum(last - first, 0)
-        del last
-        total = np.cumsum(count)
-        start = 0
-        while start < len(own):
-            base = int(total[start - 1]) if start else 0
-            stop = max(int(np.searchsorted(total, base + PAIR_BATCH_SWEEP, side="right")), start + 1)
-            cnt = count[start:stop]
-            k = int(total[stop - 1]) - base
-            if k:
-                # p repeated per window slot; q runs through each window.
-                p = np.repeat(own[start:stop].astype(index_type), cnt)
-                shift = (np.cumsum(cnt) - cnt - first[start:stop]).astype(index_type)
-                q = np.arange(k, dtype=index_type) - np.repeat(shift, cnt)
-                del shift
-                if members is not None:
-                    q = members[q]
-                # Boxes overlap on both column axes (each box's low <= its high, so two
-                # comparisons per axis do it).
-                keep = y0[p] <= y1[q]
-                keep &= y0[q] <= y1[p]
-                keep &= z0[p] <= z1[q]
-                keep &= z0[q] <= z1[p]
-                p, q = p[keep], q[keep]
-                # Neighbours sharing a vertex only touch: most candidates end here.
-                a0, a1, a2 = ev[0][p], ev[1][p], ev[2][p]
-                keep = np.ones(len(p), dtype=bool)
-                for e in ev:
-                    vb = e[q]
-                    keep &= a0 != vb
-                    keep &= a1 != vb
-                    keep &= a2 != vb
-                p, q = p[keep], q[keep]
-                if len(p):
-                    yield obj[p], obj[q]
-            start = stop
+    def __init__(self, bmin: np.ndarray, bmax: np.ndarray, tri: np.ndarray):
+        m = len(bmin)
+        lo = _col_reduce(np.min, bmin)
+        hi = _col_reduce(np.max, bmax)
+        extent = np.maximum(hi - lo, 1e-12)
+        sx = int(np.argmax(extent))  # sweep axis
+        cy, cz = [ax for ax in range(3) if ax != sx]
+        side = _median_extent(bmin[:, [cy, cz]], bmax[:, [cy, cz]]) * _COLUMN_FACTOR
+        side = max(side, float(extent.max()) * 1e-6)
+        budget = 4 * m + (1 << 20)
+        while True:
+            ylo = np.floor((bmin[:, cy] - lo[cy]) / side).astype(np.int64)
+            yhi = np.floor((bmax[:, cy] - lo[cy]) / side).astype(np.int64)
+            zlo = np.floor((bmin[:, cz] - lo[cz]) / side).astype(np.int64)
+            zhi = np.floor((bmax[:, cz] - lo[cz]) / side).astype(np.int64)
+            ny = yhi - ylo + 1
+            nz = zhi - zlo + 1
+            per = ny * nz
+            if int(per.sum()) <= budget:
+                break
+            side *= 1.5
+        dim_z = int(zhi.max()) + 1
+        obj, ey, ez = _column_entries(ylo, zlo, ny, nz)
+        col = ey * dim_z + ez
+        # Position along the sweep axis quantised to integers (floor is monotone, so comparisons
+        # stay conservative), packed under the column id: one integer sort orders the entries.
+        col_bits = max(1, int(col.max()).bit_length())
+        idx_bits = max(1, int(len(obj) - 1).bit_length())
+        q_bits = max(12, min(24, 62 - col_bits - idx_bits))
+        qscale = ((1 << q_bits) - 1) / extent[sx]
+        qmin = np.floor((bmin[:, sx] - lo[sx]) * qscale).astype(np.int64)
+        qmax = np.floor((bmax[:, sx] - lo[sx]) * qscale).astype(np.int64)
+        from .topology import sort_keys
+
+        # (Owner flags, below, computed before the sort: one small gather instead of four.)
+        flags = (ylo[obj] == ey).astype(np.uint8)
+        flags |= (zlo[obj] == ez).astype(np.uint8) << 1
+        del ey, ez
+        skey, perm = sort_keys((col << q_bits) | qmin[obj])
+        obj = obj[perm]
+        flags = flags[perm]
+        del perm, col
+        n = len(skey)
+        # Each entry's window: the following entries of its column starting before its box ends.
+        target = ((skey >> q_bits) << q_bits) | qmax[obj]
+        # Owner flags: bit 0 when the column is the box's first along the first column axis, bit 1
+        # along the second. A pair belongs to the column where each bit is set by one of the two
+        # boxes, so the candidates are enumerated per flag class, never generated then dropped:
+        # flags 3 pair with every entry of the window, 1 only with entries having bit 1 (2, 3),
+        # 2 with entries having bit 0 (1, 3), 0 with entries having both (3).
+        index_type = np.int32 if n < (1 << 31) else np.int64
+        box = []
+        for ax in (cy, cz):  # per triangle first, then gathered per entry
+            box.append(np.nextafter(bmin[:, ax].astype(np.float32), np.float32(-np.inf))[obj])
+            box.append(np.nextafter(bmax[:, ax].astype(np.float32), np.float32(np.inf))[obj])
+        # Corner vertex ids per entry: the sharing test gathers near p and q, not across the mesh.
+        vtype = np.int32 if int(tri.max()) < (1 << 31) else np.int64
+        ev = [tri[:, k].astype(vtype)[obj] for k in range(3)]
+        obj = obj.astype(index_type)
+        self.box = box
+        self.ev = ev
+        self.obj = obj
+        self.index_type = index_type
+        # Batches: (flag class, first own entry, end) over runs of own entries holding about
+        # PAIR_BATCH_SWEEP window slots.
+        self.classes: list[tuple] = []
+        self.batches: list[tuple[int, int, int]] = []
+        for cls, partner in ((3, None), (1, flags >= 2), (2, (flags & 1) == 1), (0, flags == 3)):
+            own = np.flatnonzero(flags == cls)
+            if len(own) == 0:
+                continue
+            if partner is None:  # pairs with every entry: the window right after it
+                members = None
+                first = own + 1
+                last = np.searchsorted(skey, target[own], side="right")
+            else:
+                members = np.flatnonzero(partner).astype(index_type)  # ranks it may pair with
+                first = np.searchsorted(members, own, side="right")
+                last = np.searchsorted(skey[members], target[own], side="right")
+            count = np.maximum(last - first, 0)
+            del last
+            total = np.cumsum(count)
+            c = len(self.classes)
+            self.classes.append((own, members, first, count))
+            start = 0
+            while start < len(own):
+                base = int(total[start - 1]) if start else 0
+                stop = max(int(np.searchsorted(total, base + PAIR_BATCH_SWEEP, side="right")), start + 1)
+                if int(total[stop - 1]) > base:
+                    self.batches.append((c, start, stop))
+                start = stop
+
+    def pairs(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        c, start, stop = self.batches[i]
+        own, members, first, count = self.classes[c]
+        index_type = self.index_type
+        y0, y1, z0, z1 = self.box
+        ev = self.ev
+        cnt = count[start:stop]
+        k = int(cnt.sum())
+        # p repeated per window slot; q runs through each window.
+        p = np.repeat(own[start:stop].astype(index_type), cnt)
+        shift = (np.cumsum(cnt) - cnt - first[start:stop]).astype(index_type)
+        q = np.arange(k, dtype=index_type) - np.repeat(shift, cnt)
+        del shift
+        if members is not None:
+            q = members[q]
+        # Boxes overlap on both column axes (each box's low <= its high, so two
+        # comparisons per axis do it).
+        keep = y0[p] <= y1[q]
+        keep &= y0[q] <= y1[p]
+        keep &= z0[p] <= z1[q]
+        keep &= z0[q] <= z1[p]
+        p, q = p[keep], q[keep]
+        # Neighbours sharing a vertex only touch: most candidates end here.
+        a0, a1, a2 = ev[0][p], ev[1][p], ev[2][p]
+        keep = np.ones(len(p), dtype=bool)
+        for e in ev:
+            vb = e[q]
+            keep &= a0 != vb
+            keep &= a1 != vb
+            keep &= a2 != vb
+        p, q = p[keep], q[keep]
+        return self.obj[p], self.obj[q]
 
 
 def _plane_distances(p: np.ndarray, tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
