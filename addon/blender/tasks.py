@@ -350,3 +350,12 @@ def unregister() -> None:
     bpy.types.STATUSBAR_HT_header.remove(draw_status)  # type: ignore[arg-type]
     if _on_load_pre in bpy.app.handlers.load_pre:
         bpy.app.handlers.load_pre.remove(_on_load_pre)
+
+
+def wait_property():
+    """The ``wait`` option of every operator that runs a task: scripts set it to get the
+    result before the operator returns (background mode always waits)."""
+    from bpy.props import BoolProperty
+
+    return BoolProperty(name="Wait", default=False, options={"SKIP_SAVE"},
+                        description="Scripts: finish before returning (always so in background mode)")

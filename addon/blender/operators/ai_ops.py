@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import bpy
-from bpy.props import BoolProperty, EnumProperty, StringProperty
+from bpy.props import EnumProperty, StringProperty
 
 from ...core import atomic
 from ...core.errors import BadInputError, CancelledError, FigurineError
@@ -236,8 +236,7 @@ class FIGURINE_OT_ai_edit_view(bpy.types.Operator):
     prompt: StringProperty(name="Prompt", options={"SKIP_SAVE"},
                            description="Your text (empty: the view's prompt field). With a preset, it is "
                                        "added as an extra instruction")
-    wait: BoolProperty(name="Wait", default=False, options={"SKIP_SAVE"},
-                       description="Scripts: finish before returning (always so in background mode)")
+    wait: tasks.wait_property()
 
     @classmethod
     def description(cls, context, properties):
@@ -306,8 +305,7 @@ class FIGURINE_OT_generate_missing_views(bpy.types.Operator):
     bl_label = "Generate Missing Views (AI)"
     bl_options = {"REGISTER", "UNDO"}
 
-    wait: BoolProperty(name="Wait", default=False, options={"SKIP_SAVE"},
-                       description="Scripts: finish before returning (always so in background mode)")
+    wait: tasks.wait_property()
 
     @reports_errors
     def execute(self, context):

@@ -11,7 +11,7 @@ background mode it runs synchronously, as before.
 from __future__ import annotations
 
 import bpy
-from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
+from bpy.props import EnumProperty, FloatProperty, StringProperty
 
 from ...core import printcheck
 from ...core.errors import BadInputError
@@ -43,8 +43,7 @@ class FIGURINE_OT_check_print(bpy.types.Operator):
     preset: EnumProperty(name="Printer", items=_PRESET_ITEMS, default="SCENE")
     min_wall_mm: FloatProperty(name="Min Wall", default=0.0, min=0.0, max=100.0,
                                description="Thinnest wall that passes, mm (0: the printer's own)")
-    wait: BoolProperty(name="Wait", default=False, options={"SKIP_SAVE"},
-                       description="Scripts: finish before returning (always so in background mode)")
+    wait: tasks.wait_property()
 
     @classmethod
     def poll(cls, context):

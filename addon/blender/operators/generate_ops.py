@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 import bpy
-from bpy.props import BoolProperty
 
 from ...core.errors import BadInputError
 from ...core.images import VIEW_SLOTS
@@ -86,8 +85,7 @@ class FIGURINE_OT_generate(bpy.types.Operator):
     bl_label = "Generate"
     bl_options = {"REGISTER", "UNDO"}
 
-    wait: BoolProperty(name="Wait", default=False, options={"SKIP_SAVE"},
-                       description="Scripts: finish before returning (always so in background mode)")
+    wait: tasks.wait_property()
 
     @reports_errors
     def execute(self, context):
@@ -136,8 +134,7 @@ class FIGURINE_OT_resume_generate(bpy.types.Operator):
     bl_label = "Resume"
     bl_options = {"REGISTER", "UNDO"}
 
-    wait: BoolProperty(name="Wait", default=False, options={"SKIP_SAVE"},
-                       description="Scripts: finish before returning (always so in background mode)")
+    wait: tasks.wait_property()
 
     @reports_errors
     def execute(self, context):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import bpy
-from bpy.props import BoolProperty, StringProperty
+from bpy.props import StringProperty
 
 from .. import tasks, workflow
 from .common import abspath, reports_errors
@@ -19,8 +19,7 @@ class FIGURINE_OT_run_job(bpy.types.Operator):
 
     job_dir: StringProperty(name="Job Folder", subtype="DIR_PATH",
                             description="Empty uses the scene's Job Folder")
-    wait: BoolProperty(name="Wait", default=False, options={"SKIP_SAVE"},
-                       description="Scripts: finish before returning (always so in background mode)")
+    wait: tasks.wait_property()
 
     @reports_errors
     def execute(self, context):
