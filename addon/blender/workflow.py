@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -60,7 +61,7 @@ def _canceller(cancel: Callable[[], bool] | None) -> Callable[[], None]:
     return check_cancel
 
 
-def reconstruct_views(views: dict[str, str | os.PathLike | None], job_dir: str | os.PathLike, *,
+def reconstruct_views(views: Mapping[str, str | os.PathLike | None], job_dir: str | os.PathLike, *,
                       provider: str = "local", resolution: int = 160, image_size: int = DEFAULT_SIZE,
                       progress: Callable[[str, float, str], None] | None = None,
                       cancel: Callable[[], bool] | None = None) -> Reconstruction:
@@ -104,7 +105,7 @@ def _fail(job: Job, step: StepRun, exc: BaseException) -> None:
         job.fail_step(step, f"internal error: {type(exc).__name__}")
 
 
-def run_job(views: dict[str, str | os.PathLike | None], job_dir: str | os.PathLike, *,
+def run_job(views: Mapping[str, str | os.PathLike | None], job_dir: str | os.PathLike, *,
             height_mm: float = pipeline.DEFAULT_HEIGHT_MM, provider: str = "local",
             resolution: int = 160, image_size: int = DEFAULT_SIZE, preset: str = "resin",
             progress: Callable[[str, float, str], None] | None = None,

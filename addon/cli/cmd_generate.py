@@ -9,21 +9,18 @@ import os
 from pathlib import Path
 
 from ..core.errors import EXIT_OK, BadInputError
+from .views import add_view_arguments, view_paths
 
 NAME = "generate"
 HELP = ("Generate a 3D model from character views with a provider (3D AI Studio by default; "
         "see `figurine providers`). Remote providers need --online and an API key in the environment.")
 
-SLOTS = ("front", "back", "left", "right")
 
 
 def add_arguments(p) -> None:
     p.add_argument("--provider", default=None, metavar="NAME",
                    help="provider name (default: 3daistudio); `figurine providers` lists them")
-    p.add_argument("--front", required=True, metavar="FILE", help="front view (required)")
-    p.add_argument("--back", metavar="FILE", help="back view")
-    p.add_argument("--left", metavar="FILE", help="left view: the character faces the viewer's RIGHT")
-    p.add_argument("--right", metavar="FILE", help="right view: the character faces the viewer's LEFT")
+    add_view_arguments(p)
     p.add_argument("--out", required=True, metavar="JOB_DIR", help="job folder (new, empty, or an earlier job)")
     p.add_argument("--online", action="store_true",
                    help="allow network access (required for every provider but 'local')")
@@ -50,7 +47,7 @@ def execute(args, out) -> int:
 
     config = providers.ProviderConfig.from_env(online=bool(args.online))
     provider = providers.get_provider(args.provider or providers.DEFAULT_PROVIDER, config)
-    paths = {slot: getattr(args, slot) for slot in SLOTS if getattr(args, slot)}
+    paths = view_paths(args)
     for slot, path in paths.items():
         if not Path(path).is_file():
             raise BadInputError(f"{slot} view {path} does not exist", hint="check the file name")

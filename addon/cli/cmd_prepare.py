@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.errors import EXIT_OK
+from .views import add_view_arguments, view_paths
 
 NAME = "prepare"
 HELP = ("Prepare character views locally: remove the background, put them on flat #BEBEBE, frame "
@@ -13,10 +14,7 @@ HELP = ("Prepare character views locally: remove the background, put them on fla
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--front", required=True, metavar="FILE", help="front view (required)")
-    p.add_argument("--back", metavar="FILE", help="back view")
-    p.add_argument("--left", metavar="FILE", help="left view: the character faces the viewer's RIGHT")
-    p.add_argument("--right", metavar="FILE", help="right view: the character faces the viewer's LEFT")
+    add_view_arguments(p)
     p.add_argument("--out", required=True, metavar="DIR", help="folder for <slot>.png, <slot>_matte.png, prepare.json")
     p.add_argument("--size", type=int, default=1024, metavar="PX", help="square output size (default 1024)")
     p.add_argument("--fix-facing", action="store_true",
@@ -27,7 +25,7 @@ def execute(args, out) -> int:
     from ..core import atomic
     from ..core.images.prepare import prepare_view_set
 
-    paths = {slot: getattr(args, slot) for slot in ("front", "back", "left", "right") if getattr(args, slot)}
+    paths = view_paths(args)
     out.progress("prepare", f"{len(paths)} view(s) at {args.size} px")
     viewset = prepare_view_set(paths, size=args.size, fix_facing=args.fix_facing)
     folder = Path(args.out)

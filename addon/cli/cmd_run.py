@@ -4,16 +4,14 @@
 from __future__ import annotations
 
 from ..core.errors import EXIT_CHECK_FAILED, EXIT_OK
+from .views import add_view_arguments, view_paths
 
 NAME = "run"
 HELP = "Run the whole chain offline: prepare the views, reconstruct locally, scale, check, export STL."
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--front", required=True, metavar="IMAGE", help="front view (required)")
-    p.add_argument("--back", metavar="IMAGE", help="back view")
-    p.add_argument("--left", metavar="IMAGE", help="left view: the character faces the viewer's right")
-    p.add_argument("--right", metavar="IMAGE", help="right view: the character faces the viewer's left")
+    add_view_arguments(p)
     p.add_argument("--out", required=True, metavar="JOB_DIR", help="job folder (new, empty, or an earlier job)")
     p.add_argument("--height", type=float, default=32.0, metavar="MM", help="figure height in mm (default 32)")
     p.add_argument("--provider", default="local", help="3D generator; 'run' uses the embedded 'local' one")
@@ -29,7 +27,7 @@ def execute(args, out) -> int:
     with empty_scene():
         from ..blender.workflow import run_job
 
-        result = run_job({"front": args.front, "back": args.back, "left": args.left, "right": args.right},
+        result = run_job(view_paths(args),
                          args.out, height_mm=args.height, provider=args.provider, resolution=args.resolution,
                          image_size=args.size, preset=args.preset,
                          progress=lambda step, frac, msg: out.progress(step, msg, frac))

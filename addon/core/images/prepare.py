@@ -158,16 +158,16 @@ def _prepare(rgbas: dict[str, np.ndarray], size: int, fix_facing: bool, names: d
     return viewset
 
 
-def prepare_view_set(paths: dict[str, str | os.PathLike], size: int = DEFAULT_SIZE, *,
+def prepare_view_set(paths: Mapping[str, str | os.PathLike | None], size: int = DEFAULT_SIZE, *,
                      fix_facing: bool = False) -> ViewSet:
     """Load, matte, frame and validate the given views (``front`` required).
 
     ``fix_facing`` mirrors side views that face the wrong way instead of only warning."""
-    paths = {slot: p for slot, p in paths.items() if p}
-    _check_slots(paths, size)
-    rgbas = {slot: load_rgba(paths[slot]) for slot in VIEW_SLOTS if slot in paths}
+    given = {slot: p for slot, p in paths.items() if p}
+    _check_slots(given, size)
+    rgbas = {slot: load_rgba(given[slot]) for slot in VIEW_SLOTS if slot in given}
     return prepare_arrays(rgbas, size, fix_facing=fix_facing,
-                          names={slot: Path(p).name for slot, p in paths.items()})
+                          names={slot: Path(p).name for slot, p in given.items()})
 
 
 def _check_slots(given: dict, size: int) -> None:
