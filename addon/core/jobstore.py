@@ -235,9 +235,6 @@ class Job:
                 return entry
         return None
 
-    def output_path(self, step_entry: dict, key: str) -> Path:
-        return self.root / step_entry["outputs"][key]
-
     # -- remote tasks (paid generations must never be forgotten) ---------------------------
     def record_task(self, key: str, info: dict) -> None:
         with self._lock:
