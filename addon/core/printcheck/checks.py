@@ -17,8 +17,9 @@ from .topology import EdgeTable, face_components, manifold_face_pairs, sort_keys
 
 # -- geometry ---------------------------------------------------------------------------------
 def cross3(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Row-wise cross product of (K, 3) arrays (several times faster than ``np.cross``)."""
-    out = np.empty(np.broadcast_shapes(u.shape, v.shape), dtype=np.result_type(u, v))
+    """Row-wise cross product of (K, 3) arrays (several times faster than ``np.cross``);
+    column-major, like :class:`FaceArrays`."""
+    out = np.empty((3,) + np.broadcast_shapes(u.shape, v.shape)[:1], dtype=np.result_type(u, v)).T
     out[:, 0] = u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1]
     out[:, 1] = u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2]
     out[:, 2] = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
@@ -26,17 +27,39 @@ def cross3(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def row_norm(x: np.ndarray) -> np.ndarray:
-    return np.sqrt(np.einsum("ij,ij->i", x, x))
+    """Length of each row of an (N, 3) array, summed in one fixed order whatever the layout
+    (einsum's order depends on it, which moved results in the last bits)."""
+    out = x[:, 0] * x[:, 0]
+    out += x[:, 1] * x[:, 1]
+    out += x[:, 2] * x[:, 2]
+    return np.sqrt(out, out=out)
+
+
+def column_major(rows: int) -> np.ndarray:
+    """An empty (rows, 3) float array stored column by column: each ``x[:, k]`` is contiguous."""
+    return np.empty((3, rows)).T
 
 
 class FaceArrays:
     """Per-face arrays every check draws on, computed once: corners, normals (unnormalised =
-    2 x area, and unit), areas, centroids, edge lengths, bounding boxes."""
+    2 x area, and unit), areas, centroids, edge lengths, bounding boxes.
+
+    The (M, 3) arrays are stored column by column: the spatial checks work on one component
+    at a time (numpy runs several times faster on contiguous 1-D arrays), and this way they
+    take views of these columns instead of copies (about 150 MB less on a million faces).
+    Gather rows per column (``gather_rows``): a row of such an array spans three cache lines."""
 
     def __init__(self, vertices: np.ndarray, tris: np.ndarray):
-        self.a = a = vertices[tris[:, 0]]
-        self.b = b = vertices[tris[:, 1]]
-        self.c = c = vertices[tris[:, 2]]
+        m = len(tris)
+        vcols = [np.ascontiguousarray(vertices[:, k]) for k in range(3)]
+        corners = []
+        for j in range(3):
+            x = column_major(m)
+            idx = np.ascontiguousarray(tris[:, j])
+            for k in range(3):
+                np.take(vcols[k], idx, out=x[:, k])
+            corners.append(x)
+        self.a, self.b, self.c = a, b, c = corners
         ab = b - a
         ac = c - a
         self.cross = cross3(ab, ac)
@@ -47,6 +70,14 @@ class FaceArrays:
         self.lengths = np.stack([row_norm(ab), row_norm(c - b), row_norm(ac)], axis=1)
         self.bmin = np.minimum(np.minimum(a, b), c)
         self.bmax = np.maximum(np.maximum(a, b), c)
+
+
+def gather_rows(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``x[idx]`` for an (N, 3) array, gathered column by column (fast on column-major ones)."""
+    out = column_major(len(idx))
+    for k in range(3):
+        np.take(x[:, k], idx, out=out[:, k])
+    return out
 
 
 def face_geometry(vertices: np.ndarray, tris: np.ndarray):
@@ -82,8 +113,8 @@ def distorted_polygons(normals: np.ndarray, polygon_of_triangle: np.ndarray | No
     start = np.ones(len(sp), dtype=bool)
     start[1:] = sp[1:] != sp[:-1]
     head = order[np.flatnonzero(start)][np.cumsum(start) - 1]  # first triangle of each one's polygon
-    ref = normals[head]
-    n = normals[order]
+    ref = gather_rows(normals, head)
+    n = gather_rows(normals, order)
     valid = (np.abs(ref).sum(axis=1) > 0) & (np.abs(n).sum(axis=1) > 0)
     cosang = np.einsum("ij,ij->i", ref, n)
     bent = valid & (cosang < math.cos(math.radians(angle_deg)))
@@ -97,7 +128,7 @@ def sharp_edges(et: EdgeTable, normals: np.ndarray, angle_deg: float, flipped: n
     Flipped edges are reported as flipped, not as sharp. ``pairs``: ``manifold_face_pairs(et)``
     when already computed."""
     e, fa, fb = pairs if pairs is not None else manifold_face_pairs(et)
-    na, nb = normals[fa], normals[fb]
+    na, nb = gather_rows(normals, fa), gather_rows(normals, fb)
     dot = na[:, 0] * nb[:, 0] + na[:, 1] * nb[:, 1] + na[:, 2] * nb[:, 2]
     # A face without a normal (zero area) has all-zero components: its dot is 0 and it is
     # never sharp unless the limit is below 90 degrees, so check it explicitly.
@@ -155,8 +186,8 @@ def parts(vertices: np.ndarray, tris: np.ndarray, face_part: np.ndarray, n_parts
     else:
         sp, order = sort_keys(face_part)
         starts = np.flatnonzero(np.r_[True, sp[1:] != sp[:-1]])
-        lo = np.minimum.reduceat(bmin[order], starts, axis=0)
-        hi = np.maximum.reduceat(bmax[order], starts, axis=0)
+        lo = np.stack([np.minimum.reduceat(bmin[:, k][order], starts) for k in range(3)], axis=1)
+        hi = np.stack([np.maximum.reduceat(bmax[:, k][order], starts) for k in range(3)], axis=1)
         faces = np.diff(np.append(starts, len(order)))
     vol = np.bincount(face_part, weights=tet_vol, minlength=n_parts)
     zmin = lo[:, 2].min()
@@ -273,7 +304,7 @@ class FaceThickness(spatial.SharedJob):
     def _batch(self, i: int) -> None:
         assert self._caster is not None
         idx = self._valid[i * spatial.RAY_BATCH:(i + 1) * spatial.RAY_BATCH]
-        dist, _ = self._caster.cast(self._centroids[idx], -self._args[2][idx])
+        dist, _ = self._caster.cast(gather_rows(self._centroids, idx), -gather_rows(self._args[2], idx))
         self.thick[idx] = dist
 
     def _result(self) -> np.ndarray:
