@@ -164,6 +164,50 @@ def test_components_match_reference():
     assert np.array_equal(labels, ref)
 
 
+
+def test_face_regions_match_a_reference_over_all_faces():
+    # Regions of flagged faces (labelled on the flagged faces only) against a plain flood fill
+    # over the whole mesh: same regions, numbered in order of their smallest face.
+    m = uv_sphere((0, 0, 0), 1.0, segments=40, rings=20)
+    et = topology.edge_table(len(m.vertices), m.triangles)
+    _, fa, fb = topology.manifold_face_pairs(et)
+    rng = np.random.default_rng(11)
+    member = rng.random(len(m.triangles)) < 0.4
+    region, count = topology.face_components(len(m.triangles), fa, fb, member)
+    neighbours = {f: set() for f in range(len(m.triangles))}
+    for x, y in zip(fa.tolist(), fb.tolist()):
+        neighbours[x].add(y)
+        neighbours[y].add(x)
+    ref = np.full(len(m.triangles), -1)
+    next_id = 0
+    for f in range(len(m.triangles)):
+        if member[f] and ref[f] < 0:
+            stack = [f]
+            ref[f] = next_id
+            while stack:
+                g = stack.pop()
+                for h in neighbours[g]:
+                    if member[h] and ref[h] < 0:
+                        ref[h] = next_id
+                        stack.append(h)
+            next_id += 1
+    assert count == next_id > 5
+    assert np.array_equal(region, ref)
+
+
+def test_degenerate_edges_from_face_lengths_equal_the_vertex_lengths():
+    m = uv_sphere((0, 0, 0), 1.0, segments=24, rings=12)
+    rng = np.random.default_rng(3)
+    v = m.vertices + rng.normal(scale=0.05, size=m.vertices.shape)
+    et = topology.edge_table(len(v), m.triangles)
+    fa = checks.FaceArrays(v, m.triangles)
+    direct = np.linalg.norm(v[et.edges[:, 1]] - v[et.edges[:, 0]], axis=1)
+    limit = float(np.median(direct))
+    by_faces = checks.degenerate_edges(v, et, limit, fa.lengths)
+    assert np.array_equal(by_faces, checks.degenerate_edges(v, et, limit))
+    assert np.array_equal(by_faces, np.flatnonzero(direct < limit)) and len(by_faces) > 10
+
+
 # -- the shared topology helpers and determinism --------------------------------------------------
 def test_sort_keys_is_a_stable_argsort_on_both_paths():
     rng = np.random.default_rng(17)

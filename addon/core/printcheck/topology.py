@@ -19,6 +19,7 @@ class EdgeTable:
     he_face: np.ndarray  # (3M,) face of each half-edge, grouped by edge
     he_forward: np.ndarray  # (3M,) True when the half-edge runs low -> high vertex
     he_edge: np.ndarray  # (3M,) edge id of each half-edge in face order (face f: 3f, 3f+1, 3f+2)
+    he_first: np.ndarray  # (E,) each edge's first half-edge, in face order (3f + corner)
 
     @property
     def boundary(self) -> np.ndarray:
@@ -65,7 +66,7 @@ def edge_table(n_vertices: int, tris: np.ndarray) -> EdgeTable:
     he_edge = np.empty(3 * m, dtype=np.int64)
     he_edge[order] = edge_of_sorted
     return EdgeTable(edges=edges, counts=counts, first=first, he_face=order // 3,
-                     he_forward=(a < b)[order], he_edge=he_edge)
+                     he_forward=(a < b)[order], he_edge=he_edge, he_first=order[first])
 
 
 def undirected_edges(tris: np.ndarray, n_vertices: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -154,12 +155,17 @@ def face_components(n_faces: int, fa: np.ndarray, fb: np.ndarray, member: np.nda
     """Connected regions of the faces flagged in ``member`` (neighbours share an edge).
 
     Returns a region id per face (-1 outside) and the number of regions."""
-    keep = member[fa] & member[fb]
-    labels = label_components(n_faces, fa[keep], fb[keep])
     region = np.full(n_faces, -1, dtype=np.int64)
     idx = np.flatnonzero(member)
     if len(idx) == 0:
         return region, 0
-    comp, count = compact_labels(labels[idx])
+    keep = member[fa] & member[fb]
+    # Label the flagged faces only (numbered in face order, so the regions keep the order of
+    # their smallest face): the union-find's rounds then run over a few thousand nodes, not
+    # over every face of the mesh.
+    local = np.full(n_faces, -1, dtype=np.int64)
+    local[idx] = np.arange(len(idx))
+    labels = label_components(len(idx), local[fa[keep]], local[fb[keep]])
+    comp, count = compact_labels(labels)
     region[idx] = comp
     return region, count
