@@ -791,11 +791,18 @@ class _Sweep:
         # (Owner flags, below, computed before the sort: one small gather instead of four.)
         flags = (ylo[obj] == ey).astype(np.uint8)
         flags |= (zlo[obj] == ez).astype(np.uint8) << 1
+        # Boxes on the column axes, packed per entry in its column's own frame (see _pack_boxes).
+        cy0 = lo[cy] + ey * side
+        cz0 = lo[cz] + ez * side
         del ey, ez
+        low, high = _pack_boxes(bmin[:, cy][obj] - cy0, bmax[:, cy][obj] - cy0,
+                                bmin[:, cz][obj] - cz0, bmax[:, cz][obj] - cz0, side)
+        del cy0, cz0
         skey, perm = sort_keys((col << q_bits) | qmin[obj])
         obj = obj[perm]
         flags = flags[perm]
-        del perm, col
+        box = [low[perm], high[perm]]
+        del perm, col, low, high
         n = len(skey)
         # Each entry's window: the following entries of its column starting before its box ends.
         target = ((skey >> q_bits) << q_bits) | qmax[obj]
@@ -805,9 +812,6 @@ class _Sweep:
         # flags 3 pair with every entry of the window, 1 only with entries having bit 1 (2, 3),
         # 2 with entries having bit 0 (1, 3), 0 with entries having both (3).
         index_type = np.int32 if n < (1 << 31) else np.int64
-        low, high = _pack_boxes(bmin[:, cy], bmax[:, cy], bmin[:, cz], bmax[:, cz], lo[cy], hi[cy], lo[cz], hi[cz])
-        box = [low[obj], high[obj]]
-        del low, high
         # Corner vertex ids per entry: the sharing test gathers near p and q, not across the mesh.
         vtype = np.int32 if int(tri.max()) < (1 << 31) else np.int64
         ev = [tri[:, k].astype(vtype)[obj] for k in range(3)]
@@ -889,31 +893,33 @@ _LANE_GUARDS = np.uint64(0x8000_8000_8000_8000)
 _LANE_MAX = (1 << 15) - 1
 
 
-def _pack_boxes(y0, y1, z0, z1, ylo, yhi, zlo, zhi):
+def _pack_boxes(y0, y1, z0, z1, span: float):
     """Boxes on two axes as two words of four 16-bit lanes, for :meth:`_Sweep.pairs`:
-    ``low = [y0, z0, M - y1, M - z1]`` and ``high = [y1, z1, M - y0, M - z0]`` (M = 2^15 - 1).
+    ``low = [y0, z0, M - y1, M - z1]`` and ``high = [y1, z1, M - y0, M - z0]`` (M = 2^15 - 1),
+    bounds given in their column's frame (0 .. ``span``) and quantised to 0 .. M.
 
     Two boxes p, q overlap on both axes when y0p <= y1q, z0p <= z1q, y0q <= y1p and z0q <= z1p,
     that is when every lane of low[p] is at most the same lane of high[q]. With the top bit of
     each lane set in high[q] beforehand, ``(high[q] | guards) - low[p]`` keeps that bit in
-    exactly the lanes where low <= high, and no lane borrows from the next. Bounds are
-    quantised outward (floor for lows, ceil for highs, after monotone float maths), so a box
-    only grows: overlapping boxes always pass; a few that miss by under 1/32767 of the mesh
-    also pass, which the exact test after this one settles."""
-    out = []
-    for a0, a1, lo, hi in ((y0, y1, ylo, yhi), (z0, z1, zlo, zhi)):
-        scale = _LANE_MAX / max(float(hi - lo), 1e-300)
-        q0 = np.floor((a0 - lo) * scale)
-        q1 = np.ceil((a1 - lo) * scale)
-        np.clip(q0, 0, _LANE_MAX, out=q0)
-        np.clip(q1, 0, _LANE_MAX, out=q1)
-        out.append((q0.astype(np.uint64), q1.astype(np.uint64)))
-    (ya, yb), (za, zb) = out
+    exactly the lanes where low <= high, and no lane borrows from the next.
+
+    Never misses: the quantisation (floor for lows, ceil for highs, after the same monotone
+    float maths for every entry of a column) and the clip to the column keep every ``<=``.
+    Clipping loses nothing either: both boxes of a pair cross the column, and two intervals
+    that both meet the column and each other meet each other inside it. Boxes that miss by
+    under 1/32767 of a column (a few hundred-thousandths of a triangle) pass; the exact test
+    after this one settles them."""
+    scale = _LANE_MAX / max(float(span), 1e-300)
+    lanes = []
+    for x, rnd in ((y0, np.floor), (z0, np.floor), (y1, np.ceil), (z1, np.ceil)):
+        q = rnd(x * scale)
+        np.clip(q, 0, _LANE_MAX, out=q)
+        lanes.append(q.astype(np.uint64))
+    ya, za, yb, zb = lanes
     m = np.uint64(_LANE_MAX)
     low = ya | (za << np.uint64(16)) | ((m - yb) << np.uint64(32)) | ((m - zb) << np.uint64(48))
     high = yb | (zb << np.uint64(16)) | ((m - ya) << np.uint64(32)) | ((m - za) << np.uint64(48))
     return low, high
-
 
 def _plane_distances(p: np.ndarray, tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Signed distances (K, 3) of points ``p`` (K, 3, 3) to the planes of ``tri``; unit normals."""
