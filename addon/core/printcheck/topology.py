@@ -18,7 +18,6 @@ class EdgeTable:
     first: np.ndarray  # (E,) position of the edge's first half-edge in ``he_face``/``he_forward``
     he_face: np.ndarray  # (3M,) face of each half-edge, grouped by edge
     he_forward: np.ndarray  # (3M,) True when the half-edge runs low -> high vertex
-    he_edge: np.ndarray  # (3M,) edge id of each half-edge in face order (face f: 3f, 3f+1, 3f+2)
     he_first: np.ndarray  # (E,) each edge's first half-edge, in face order (3f + corner)
 
     @property
@@ -50,23 +49,25 @@ def sort_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def edge_table(n_vertices: int, tris: np.ndarray) -> EdgeTable:
     m = len(tris)
-    a = tris.reshape(-1)  # half-edge k of face f starts at corner k ...
-    b = tris[:, [1, 2, 0]].reshape(-1)  # ... and ends at the next corner
-    lo = np.minimum(a, b)
-    hi = np.maximum(a, b)
-    n = np.int64(max(n_vertices, int(hi.max()) + 1 if m else 1))
-    skey, order = sort_keys(lo * n + hi)
+    # (Vertex ids as int32 when they fit: half the memory for the 3M-long temporaries.)
+    top = max(n_vertices, int(tris.max()) + 1 if m else 1)
+    ids: np.ndarray = np.asarray(tris, dtype=np.int32 if top < (1 << 31) else np.int64)
+    a = ids.reshape(-1)  # half-edge k of face f starts at corner k ...
+    b = ids[:, [1, 2, 0]].reshape(-1)  # ... and ends at the next corner
+    n = np.int64(top)
+    key = np.minimum(a, b).astype(np.int64)
+    key *= n
+    key += np.maximum(a, b)
+    skey, order = sort_keys(key)
+    del key
     start = np.ones(len(skey), dtype=bool)
     start[1:] = skey[1:] != skey[:-1]
     first = np.flatnonzero(start)
     counts = np.diff(np.append(first, len(skey)))
     ek = skey[first]
     edges = np.stack([ek // n, ek % n], axis=1) if len(first) else np.zeros((0, 2), np.int64)
-    edge_of_sorted = np.cumsum(start) - 1
-    he_edge = np.empty(3 * m, dtype=np.int64)
-    he_edge[order] = edge_of_sorted
     return EdgeTable(edges=edges, counts=counts, first=first, he_face=order // 3,
-                     he_forward=(a < b)[order], he_edge=he_edge, he_first=order[first])
+                     he_forward=(a < b)[order], he_first=order[first])
 
 
 def undirected_edges(tris: np.ndarray, n_vertices: int | None = None) -> tuple[np.ndarray, np.ndarray]:
