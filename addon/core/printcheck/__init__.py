@@ -118,7 +118,7 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
     workers = threads if threads is not None else min(2, os.cpu_count() or 1)
     pool = ThreadPoolExecutor(max_workers=max(1, workers)) if workers > 1 else None
     try:
-        fa = timed("geometry", checks.FaceArrays, v, t)
+        fa = timed("geometry", checks.FaceArrays, v, t, pool)
         normals, areas, centroids, lengths = fa.unit, fa.areas, fa.centroids, fa.lengths
         isect = spatial.SelfIntersections(v, t, fa.bmin, fa.bmax, fa)
         isect_job: tuple = ("intersecting_faces", isect.run, (), {})

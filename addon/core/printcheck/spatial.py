@@ -285,30 +285,35 @@ class RayCaster:
         cbin, cpos = _expand(np.zeros(len(per_bin), np.int64), per_bin)
         self.cluster_start = starts[cbin] + cpos * GROUP
         self.cluster_count = np.minimum(GROUP, counts[cbin] - cpos * GROUP)
-        if len(obj):
-            cs, bs = self.cluster_start, self.bin_cluster_start
+        # Per cluster, one array per component: the triangles' box (padded for the slab cull)
+        # and the box of their unit normals (for the facing culls); per bin, its normal box.
+        # Every cluster is read as GROUP slots (a short one repeats its last triangle, which
+        # changes neither a minimum nor a maximum): a reduction is then GROUP - 1 elementwise
+        # steps over strided slots, about twice as fast as ``reduceat`` over the runs.
+        slots = self.cluster_start[:, None] + np.minimum(np.arange(GROUP), self.cluster_count[:, None] - 1)
+        slot_tri = obj[slots.reshape(-1)]
+        del slots
+        bs = self.bin_cluster_start
 
-            def per_cluster(ufunc, values):
-                return np.stack([ufunc.reduceat(values[:, k][obj], cs) for k in range(3)], axis=1)
+        def reduce(ufunc, values):
+            x = values[slot_tri].reshape(-1, GROUP)
+            out = x[:, 0].copy()
+            for j in range(1, GROUP):
+                ufunc(out, x[:, j], out=out)
+            return out
 
-            self.c_bmin = per_cluster(np.minimum, t.bmin)
-            self.c_bmax = per_cluster(np.maximum, t.bmax)
-            n = (t.nx, t.ny, t.nz)
-            self.c_nlo = np.stack([np.minimum.reduceat(n[k][obj], cs) for k in range(3)], axis=1)
-            self.c_nhi = np.stack([np.maximum.reduceat(n[k][obj], cs) for k in range(3)], axis=1)
-            self.b_nlo = np.stack([np.minimum.reduceat(self.c_nlo[:, k], bs) for k in range(3)], axis=1)
-            self.b_nhi = np.stack([np.maximum.reduceat(self.c_nhi[:, k], bs) for k in range(3)], axis=1)
-        else:
-            self.c_bmin = self.c_bmax = self.c_nlo = self.c_nhi = self.b_nlo = self.b_nhi = np.zeros((0, 3))
-        # Cluster boxes padded for the slab cull, one array per component.
         pad = 1e-9 * cell
-        self.c_bmin_lo = [np.ascontiguousarray(self.c_bmin[:, k]) - pad for k in range(3)]
-        self.c_bmax_hi = [np.ascontiguousarray(self.c_bmax[:, k]) + pad for k in range(3)]
-        # The same normal boxes, one array per component, for the facing culls.
-        self.c_nlo_s = [np.ascontiguousarray(self.c_nlo[:, k]) for k in range(3)]
-        self.c_nhi_s = [np.ascontiguousarray(self.c_nhi[:, k]) for k in range(3)]
-        self.b_nlo_s = [np.ascontiguousarray(self.b_nlo[:, k]) for k in range(3)]
-        self.b_nhi_s = [np.ascontiguousarray(self.b_nhi[:, k]) for k in range(3)]
+        self.c_bmin_lo = [reduce(np.minimum, t.bmin[:, k]) - pad for k in range(3)]
+        self.c_bmax_hi = [reduce(np.maximum, t.bmax[:, k]) + pad for k in range(3)]
+        n = (t.nx, t.ny, t.nz)
+        self.c_nlo_s = [reduce(np.minimum, n[k]) for k in range(3)]
+        self.c_nhi_s = [reduce(np.maximum, n[k]) for k in range(3)]
+        if len(bs):
+            self.b_nlo_s = [np.minimum.reduceat(x, bs) for x in self.c_nlo_s]
+            self.b_nhi_s = [np.maximum.reduceat(x, bs) for x in self.c_nhi_s]
+        else:
+            self.b_nlo_s = [np.zeros(0) for _ in range(3)]
+            self.b_nhi_s = [np.zeros(0) for _ in range(3)]
 
     def cast(self, origins: np.ndarray, dirs: np.ndarray, *, facing_only: bool = True,
              t_min: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
