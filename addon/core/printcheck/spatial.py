@@ -34,6 +34,10 @@ import numpy as np
 # 2 GB while the batches stay large enough for numpy to run at full speed.
 RAY_BATCH = 1 << 14
 _MAX_CELLS = 1 << 24  # dense cell -> slot table: 64 MB of int32 at most
+# Elementwise work over millions of entries runs in blocks of this many: the temporaries stay
+# small enough for malloc to reuse (full-length ones are fresh memory every time, and fresh
+# pages cost more than the arithmetic on them).
+_BLOCK = 1 << 17
 
 
 @dataclass
@@ -781,11 +785,13 @@ class _Sweep:
                 break
             side *= 1.5
         dim_z = int(zhi.max()) + 1
-        obj, ey, ez = _column_entries(ylo, zlo, ny, nz)
-        col = ey * dim_z + ez
+        obj, key, ez = _column_entries(ylo, zlo, ny, nz)
+        key *= dim_z  # the column id, in place (full-length temporaries are fresh memory)
+        key += ez
+        del ez
         # Position along the sweep axis quantised to integers (floor is monotone, so comparisons
         # stay conservative), packed under the column id: one integer sort orders the entries.
-        col_bits = max(1, int(col.max()).bit_length())
+        col_bits = max(1, int(key.max()).bit_length())
         idx_bits = max(1, int(len(obj) - 1).bit_length())
         q_bits = max(12, min(24, 62 - col_bits - idx_bits))
         qscale = ((1 << q_bits) - 1) / extent[sx]
@@ -793,49 +799,59 @@ class _Sweep:
         qmax = np.floor((bmax[:, sx] - lo[sx]) * qscale).astype(np.int64)
         from .topology import sort_keys
 
-        # (Owner flags, below, computed before the sort: one small gather instead of four.)
-        flags = (ylo[obj] == ey).astype(np.uint8)
-        flags |= (zlo[obj] == ez).astype(np.uint8) << 1
-        # Boxes on the column axes, packed per entry in its column's own frame (see _pack_boxes).
-        cy0 = lo[cy] + ey * side
-        cz0 = lo[cz] + ez * side
-        del ey, ez
-        low, high = _pack_boxes(bmin[:, cy][obj] - cy0, bmax[:, cy][obj] - cy0,
-                                bmin[:, cz][obj] - cz0, bmax[:, cz][obj] - cz0, side)
-        del cy0, cz0
-        skey, perm = sort_keys((col << q_bits) | qmin[obj])
+        key <<= q_bits
+        key |= qmin[obj]
+        del qmin
+        skey, perm = sort_keys(key)
+        del key
         obj = obj[perm]
-        flags = flags[perm]
-        box = [low[perm], high[perm]]
-        del perm, col, low, high
+        del perm
         n = len(skey)
-        # Each entry's window: the following entries of its column starting before its box ends.
-        target = ((skey >> q_bits) << q_bits) | qmax[obj]
-        # Owner flags: bit 0 when the column is the box's first along the first column axis, bit 1
-        # along the second. A pair belongs to the column where each bit is set by one of the two
-        # boxes, so the candidates are enumerated per flag class, never generated then dropped:
-        # flags 3 pair with every entry of the window, 1 only with entries having bit 1 (2, 3),
-        # 2 with entries having bit 0 (1, 3), 0 with entries having both (3).
         index_type = np.int32 if n < (1 << 31) else np.int64
+        # Per entry, in sort order and in blocks (small temporaries, which malloc reuses):
+        # * owner flags: bit 0 when the column is the box's first along the first column axis,
+        #   bit 1 along the second;
+        # * the box on the column axes, packed in its column's own frame (see _pack_boxes);
+        # * the window end: its window is the following entries of its column starting before
+        #   its box ends (the sort order is the window order).
+        flags = np.empty(n, dtype=np.uint8)
+        low = np.empty(n, dtype=np.uint64)
+        high = np.empty(n, dtype=np.uint64)
+        end = np.empty(n, dtype=index_type)
+        for s in range(0, n, _BLOCK):
+            e = min(n, s + _BLOCK)
+            o = obj[s:e]
+            col = skey[s:e] >> q_bits
+            ey = col // dim_z
+            ez = col - ey * dim_z
+            f = (ylo[o] == ey).astype(np.uint8)
+            f |= (zlo[o] == ez).astype(np.uint8) << 1
+            flags[s:e] = f
+            cy0 = lo[cy] + ey * side
+            cz0 = lo[cz] + ez * side
+            low[s:e], high[s:e] = _pack_boxes(bmin[:, cy][o] - cy0, bmax[:, cy][o] - cy0,
+                                              bmin[:, cz][o] - cz0, bmax[:, cz][o] - cz0, side)
+            end[s:e] = np.searchsorted(skey, (col << q_bits) | qmax[o], side="right")
+        del skey, qmax
+        # A pair belongs to the column where each flag bit is set by one of the two boxes, so
+        # the candidates are enumerated per flag class, never generated then dropped: flags 3
+        # pair with every entry of the window, 1 only with entries having bit 1 (2, 3), 2 with
+        # entries having bit 0 (1, 3), 0 with entries having both (3).
         # Corner vertex ids per entry: the sharing test gathers near p and q, not across the mesh.
         vtype = np.int32 if int(tri.max()) < (1 << 31) else np.int64
-        ev = [tri[:, k].astype(vtype)[obj] for k in range(3)]
-        obj = obj.astype(index_type)
-        self.box = box
-        self.ev = ev
-        self.obj = obj
+        self.ev = [np.take(tri[:, k], obj).astype(vtype) for k in range(3)]
+        self.box = [low, high]
+        self.obj = obj.astype(index_type)
+        del obj
         self.index_type = index_type
         # Batches: (flag class, first own entry, end) over runs of own entries holding about
-        # PAIR_BATCH_SWEEP window slots.
+        # PAIR_BATCH_SWEEP window slots. A class pairing with some entries only counts them with
+        # a running total over the sort order: its window starts after the members before the
+        # entry and ends after those before its end.
         self.classes: list[tuple] = []
         self.batches: list[tuple[int, int, int]] = []
-        # One search for every entry's window end (the sort order is the window order); a class
-        # pairing with some entries only counts them with a running total over the sort order:
-        # its window starts after the members before the entry and ends after those before end.
-        end = np.searchsorted(skey, target, side="right")
-        del target
         for cls, partner in ((3, None), (1, flags >= 2), (2, (flags & 1) == 1), (0, flags == 3)):
-            own = np.flatnonzero(flags == cls)
+            own: np.ndarray = np.flatnonzero(flags == cls).astype(index_type)
             if len(own) == 0:
                 continue
             if partner is None:  # pairs with every entry: the window right after it
@@ -849,9 +865,11 @@ class _Sweep:
                 first = before[own]  # (an entry is never its own class's member)
                 last = before[end[own]]
                 del before
-            count = np.maximum(last - first, 0)
+            count = last
+            count -= first
+            np.maximum(count, 0, out=count)
             del last
-            total = np.cumsum(count)
+            total = np.cumsum(count, dtype=np.int64)
             c = len(self.classes)
             self.classes.append((own, members, first, count))
             start = 0

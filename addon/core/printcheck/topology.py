@@ -40,9 +40,14 @@ def sort_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     idx_bits = max(1, int(n - 1).bit_length())
     top = int(keys.max())
     if top >= 0 and top.bit_length() + idx_bits <= 62:
-        packed = (keys.astype(np.int64) << idx_bits) | np.arange(n, dtype=np.int64)
+        # (In place where possible: every full-length temporary is fresh memory.)
+        packed = keys.astype(np.int64)
+        packed <<= idx_bits
+        packed |= np.arange(n, dtype=np.int64)
         packed.sort()
-        return packed >> idx_bits, packed & ((1 << idx_bits) - 1)
+        order = packed & ((1 << idx_bits) - 1)
+        packed >>= idx_bits
+        return packed, order
     order = np.argsort(keys, kind="stable")
     return keys[order], order
 
