@@ -234,24 +234,31 @@ class RayCaster:
         # Boxes a hair wider than the triangles: a hit computed on a cell boundary still lands
         # in a cell the walk visits, whatever the rounding.
         pad = 1e-6 * cell
-        cmin = np.empty((m, 3), dtype=np.int64)
-        cmax = np.empty((m, 3), dtype=np.int64)
-        for k in range(3):
-            q = t.bmin[:, k] - pad
-            q -= lo[k]
-            q /= cell
-            cmin[:, k] = np.clip(np.floor(q, out=q).astype(np.int64), 0, dims[k] - 1)
-            q = t.bmax[:, k] + pad
-            q -= lo[k]
-            q /= cell
-            cmax[:, k] = np.clip(np.floor(q, out=q).astype(np.int64), 0, dims[k] - 1)
-        del q
-        cls = facing_class(t.nx, t.ny, t.nz) if m else np.zeros(0, np.int64)
-        # Order inside a bin: by the quarter-cell the triangle's centre falls in (Z-order), so
-        # a cluster of 8 consecutive triangles is compact.
-        fine = np.floor(((t.bmin + t.bmax) * 0.5 - lo) * (4.0 / cell)).astype(np.int64)
-        obj, keys = _cell_keys(cmin, cmax - cmin + 1, fine, cls, self.strides)
-        del fine, cmin, cmax
+        # Entries and their sort keys, in blocks of triangles (small temporaries; see _BLOCK).
+        objs, keys_parts = [], []
+        for s in range(0, m, _BLOCK):
+            e = min(m, s + _BLOCK)
+            cmin = np.empty((e - s, 3), dtype=np.int64)
+            cmax = np.empty((e - s, 3), dtype=np.int64)
+            for k in range(3):
+                q = t.bmin[s:e, k] - pad
+                q -= lo[k]
+                q /= cell
+                cmin[:, k] = np.clip(np.floor(q, out=q).astype(np.int64), 0, dims[k] - 1)
+                q = t.bmax[s:e, k] + pad
+                q -= lo[k]
+                q /= cell
+                cmax[:, k] = np.clip(np.floor(q, out=q).astype(np.int64), 0, dims[k] - 1)
+            cls = facing_class(t.nx[s:e], t.ny[s:e], t.nz[s:e])
+            # Order inside a bin: by the quarter-cell the triangle's centre falls in (Z-order),
+            # so a cluster of 8 consecutive triangles is compact.
+            fine = np.floor(((t.bmin[s:e] + t.bmax[s:e]) * 0.5 - lo) * (4.0 / cell)).astype(np.int64)
+            o, k_ = _cell_keys(cmin, cmax - cmin + 1, fine, cls, self.strides)
+            objs.append(o + s)
+            keys_parts.append(k_)
+        obj = np.concatenate(objs) if objs else np.zeros(0, np.int64)
+        keys = np.concatenate(keys_parts) if keys_parts else np.zeros(0, np.int64)
+        del objs, keys_parts
         from .topology import sort_keys
 
         key, perm = sort_keys(keys)
@@ -293,25 +300,30 @@ class RayCaster:
         # and the box of their unit normals (for the facing culls); per bin, its normal box.
         # Every cluster is read as GROUP slots (a short one repeats its last triangle, which
         # changes neither a minimum nor a maximum): a reduction is then GROUP - 1 elementwise
-        # steps over strided slots, about twice as fast as ``reduceat`` over the runs.
-        slots = self.cluster_start[:, None] + np.minimum(np.arange(GROUP), self.cluster_count[:, None] - 1)
-        slot_tri = obj[slots.reshape(-1)]
-        del slots
-        bs = self.bin_cluster_start
-
-        def reduce(ufunc, values):
-            x = values[slot_tri].reshape(-1, GROUP)
-            out = x[:, 0].copy()
-            for j in range(1, GROUP):
-                ufunc(out, x[:, j], out=out)
-            return out
-
+        # steps over strided slots, about twice as fast as ``reduceat`` over the runs. In
+        # blocks of clusters, like the entries above.
+        n_clusters = len(self.cluster_start)
         pad = 1e-9 * cell
-        self.c_bmin_lo = [reduce(np.minimum, t.bmin[:, k]) - pad for k in range(3)]
-        self.c_bmax_hi = [reduce(np.maximum, t.bmax[:, k]) + pad for k in range(3)]
-        n = (t.nx, t.ny, t.nz)
-        self.c_nlo_s = [reduce(np.minimum, n[k]) for k in range(3)]
-        self.c_nhi_s = [reduce(np.maximum, n[k]) for k in range(3)]
+        boxes = [(t.bmin[:, k], np.minimum, -pad) for k in range(3)] + \
+            [(t.bmax[:, k], np.maximum, pad) for k in range(3)] + \
+            [(x, np.minimum, 0.0) for x in (t.nx, t.ny, t.nz)] + [(x, np.maximum, 0.0) for x in (t.nx, t.ny, t.nz)]
+        out = [np.empty(n_clusters) for _ in boxes]
+        step = _BLOCK // GROUP
+        for s in range(0, n_clusters, step):
+            e = min(n_clusters, s + step)
+            slots = self.cluster_start[s:e, None] + np.minimum(np.arange(GROUP), self.cluster_count[s:e, None] - 1)
+            slot_tri = obj[slots.reshape(-1)]
+            for (values, ufunc, grow), dest in zip(boxes, out):
+                x = values[slot_tri].reshape(-1, GROUP)
+                r = dest[s:e]
+                r[:] = x[:, 0]
+                for j in range(1, GROUP):
+                    ufunc(r, x[:, j], out=r)
+                if grow:
+                    r += grow
+        self.c_bmin_lo, self.c_bmax_hi = out[0:3], out[3:6]  # (padded for the slab cull)
+        self.c_nlo_s, self.c_nhi_s = out[6:9], out[9:12]
+        bs = self.bin_cluster_start
         if len(bs):
             self.b_nlo_s = [np.minimum.reduceat(x, bs) for x in self.c_nlo_s]
             self.b_nhi_s = [np.maximum.reduceat(x, bs) for x in self.c_nhi_s]
