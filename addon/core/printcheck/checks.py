@@ -163,12 +163,17 @@ def sharp_edges(et: EdgeTable, normals: np.ndarray, angle_deg: float, flipped: n
     Flipped edges are reported as flipped, not as sharp. ``pairs``: ``manifold_face_pairs(et)``
     when already computed."""
     e, fa, fb = pairs if pairs is not None else manifold_face_pairs(et)
-    na, nb = gather_rows(normals, fa), gather_rows(normals, fb)
-    dot = na[:, 0] * nb[:, 0] + na[:, 1] * nb[:, 1] + na[:, 2] * nb[:, 2]
-    # A face without a normal (zero area) has all-zero components: its dot is 0 and it is
-    # never sharp unless the limit is below 90 degrees, so check it explicitly.
-    ok = ((na[:, 0] != 0) | (na[:, 1] != 0) | (na[:, 2] != 0)) & ((nb[:, 0] != 0) | (nb[:, 1] != 0) | (nb[:, 2] != 0))
-    sharp = e[ok & (dot < math.cos(math.radians(angle_deg)))]
+    limit = math.cos(math.radians(angle_deg))
+    keep = np.empty(len(e), dtype=bool)
+    for s, t in spatial.blocks(len(e)):
+        na, nb = gather_rows(normals, fa[s:t]), gather_rows(normals, fb[s:t])
+        dot = na[:, 0] * nb[:, 0] + na[:, 1] * nb[:, 1] + na[:, 2] * nb[:, 2]
+        # A face without a normal (zero area) has all-zero components: its dot is 0 and it is
+        # never sharp unless the limit is below 90 degrees, so check it explicitly.
+        ok = ((na[:, 0] != 0) | (na[:, 1] != 0) | (na[:, 2] != 0)) & \
+            ((nb[:, 0] != 0) | (nb[:, 1] != 0) | (nb[:, 2] != 0))
+        keep[s:t] = ok & (dot < limit)
+    sharp = e[keep]
     if len(flipped) == 0 or len(sharp) == 0:
         return sharp
     is_flipped = np.zeros(len(et.counts), dtype=bool)
@@ -196,13 +201,16 @@ def overhang_faces(vertices: np.ndarray, tris: np.ndarray, normals: np.ndarray, 
 # -- volume, parts, stability -------------------------------------------------------------------
 def signed_volumes(vertices: np.ndarray, tris: np.ndarray, origin: np.ndarray,
                    faces: FaceArrays | None = None) -> np.ndarray:
-    if faces is not None:
-        a, b, c = faces.a - origin, faces.b - origin, faces.c - origin
-    else:
-        a = vertices[tris[:, 0]] - origin
-        b = vertices[tris[:, 1]] - origin
-        c = vertices[tris[:, 2]] - origin
-    return np.einsum("ij,ij->i", a, cross3(b, c)) / 6.0
+    out = np.empty(len(tris))
+    for s, t in spatial.blocks(len(tris)):  # (in blocks: small temporaries)
+        if faces is not None:
+            a, b, c = faces.a[s:t] - origin, faces.b[s:t] - origin, faces.c[s:t] - origin
+        else:
+            a = vertices[tris[s:t, 0]] - origin
+            b = vertices[tris[s:t, 1]] - origin
+            c = vertices[tris[s:t, 2]] - origin
+        out[s:t] = np.einsum("ij,ij->i", a, cross3(b, c)) / 6.0
+    return out
 
 
 def parts(vertices: np.ndarray, tris: np.ndarray, face_part: np.ndarray, n_parts: int, tet_vol: np.ndarray,

@@ -37,7 +37,13 @@ _MAX_CELLS = 1 << 24  # dense cell -> slot table: 64 MB of int32 at most
 # Elementwise work over millions of entries runs in blocks of this many: the temporaries stay
 # small enough for malloc to reuse (full-length ones are fresh memory every time, and fresh
 # pages cost more than the arithmetic on them).
-_BLOCK = 1 << 17
+BLOCK = 1 << 17
+
+
+def blocks(n: int, size: int = BLOCK):
+    """(start, end) of consecutive blocks covering ``range(n)``."""
+    for start in range(0, n, size):
+        yield start, min(n, start + size)
 
 
 @dataclass
@@ -234,10 +240,10 @@ class RayCaster:
         # Boxes a hair wider than the triangles: a hit computed on a cell boundary still lands
         # in a cell the walk visits, whatever the rounding.
         pad = 1e-6 * cell
-        # Entries and their sort keys, in blocks of triangles (small temporaries; see _BLOCK).
+        # Entries and their sort keys, in blocks of triangles (small temporaries; see BLOCK).
         objs, keys_parts = [], []
-        for s in range(0, m, _BLOCK):
-            e = min(m, s + _BLOCK)
+        for s in range(0, m, BLOCK):
+            e = min(m, s + BLOCK)
             cmin = np.empty((e - s, 3), dtype=np.int64)
             cmax = np.empty((e - s, 3), dtype=np.int64)
             for k in range(3):
@@ -308,7 +314,7 @@ class RayCaster:
             [(t.bmax[:, k], np.maximum, pad) for k in range(3)] + \
             [(x, np.minimum, 0.0) for x in (t.nx, t.ny, t.nz)] + [(x, np.maximum, 0.0) for x in (t.nx, t.ny, t.nz)]
         out = [np.empty(n_clusters) for _ in boxes]
-        step = _BLOCK // GROUP
+        step = BLOCK // GROUP
         for s in range(0, n_clusters, step):
             e = min(n_clusters, s + step)
             slots = self.cluster_start[s:e, None] + np.minimum(np.arange(GROUP), self.cluster_count[s:e, None] - 1)
@@ -830,8 +836,8 @@ class _Sweep:
         low = np.empty(n, dtype=np.uint64)
         high = np.empty(n, dtype=np.uint64)
         end = np.empty(n, dtype=index_type)
-        for s in range(0, n, _BLOCK):
-            e = min(n, s + _BLOCK)
+        for s in range(0, n, BLOCK):
+            e = min(n, s + BLOCK)
             o = obj[s:e]
             col = skey[s:e] >> q_bits
             ey = col // dim_z

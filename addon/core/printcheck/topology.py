@@ -67,12 +67,18 @@ def edge_table(n_vertices: int, tris: np.ndarray) -> EdgeTable:
     del key
     start = np.ones(len(skey), dtype=bool)
     start[1:] = skey[1:] != skey[:-1]
-    first = np.flatnonzero(start)
-    counts = np.diff(np.append(first, len(skey)))
+    # Positions, counts and face ids as int32 when they fit (the vertex pairs stay int64:
+    # callers combine them into keys).
+    index = np.int32 if 3 * m < (1 << 31) else np.int64
+    first = np.flatnonzero(start).astype(index)
+    del start
+    counts = np.diff(np.append(first, len(skey))).astype(index)
     ek = skey[first]
+    del skey
     edges = np.stack([ek // n, ek % n], axis=1) if len(first) else np.zeros((0, 2), np.int64)
-    return EdgeTable(edges=edges, counts=counts, first=first, he_face=order // 3,
-                     he_forward=(a < b)[order], he_first=order[first])
+    he_face = (order // 3).astype(index)
+    return EdgeTable(edges=edges, counts=counts, first=first, he_face=he_face,
+                     he_forward=(a < b)[order], he_first=order[first].astype(index))
 
 
 def undirected_edges(tris: np.ndarray, n_vertices: int | None = None) -> tuple[np.ndarray, np.ndarray]:
