@@ -803,23 +803,30 @@ class _Sweep:
                 break
             side *= 1.5
         dim_z = int(zhi.max()) + 1
-        obj, key, ez = _column_entries(ylo, zlo, ny, nz)
-        key *= dim_z  # the column id, in place (full-length temporaries are fresh memory)
-        key += ez
-        del ez
         # Position along the sweep axis quantised to integers (floor is monotone, so comparisons
         # stay conservative), packed under the column id: one integer sort orders the entries.
-        col_bits = max(1, int(key.max()).bit_length())
-        idx_bits = max(1, int(len(obj) - 1).bit_length())
+        col_bits = max(1, int((yhi * dim_z + zhi).max()).bit_length())  # (the last column is a box's last)
+        idx_bits = max(1, int(int(per.sum()) - 1).bit_length())
         q_bits = max(12, min(24, 62 - col_bits - idx_bits))
         qscale = ((1 << q_bits) - 1) / extent[sx]
         qmin = np.floor((bmin[:, sx] - lo[sx]) * qscale).astype(np.int64)
         qmax = np.floor((bmax[:, sx] - lo[sx]) * qscale).astype(np.int64)
         from .topology import sort_keys
 
-        key <<= q_bits
-        key |= qmin[obj]
-        del qmin
+        # Entries (one per column a box crosses) and their keys, in blocks of triangles.
+        objs, keys = [], []
+        for s, e in blocks(m):
+            o, ey, ez = _column_entries(ylo[s:e], zlo[s:e], ny[s:e], nz[s:e])
+            o += s
+            ey *= dim_z  # the column id, in place
+            ey += ez
+            ey <<= q_bits
+            ey |= qmin[o]
+            objs.append(o)
+            keys.append(ey)
+        obj = np.concatenate(objs) if objs else np.zeros(0, np.int64)
+        key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+        del objs, keys, qmin
         skey, perm = sort_keys(key)
         del key
         obj = obj[perm]
