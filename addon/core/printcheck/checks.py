@@ -71,7 +71,10 @@ class FaceArrays:
         del self._vcols, self._tris
 
     def _fill(self, start: int, end: int) -> None:
-        rows = slice(start, end)
+        for s, e in spatial.blocks(end - start):  # (in blocks: small temporaries)
+            self._fill_block(slice(start + s, start + e))
+
+    def _fill_block(self, rows: slice) -> None:
         for x, j in ((self.a, 0), (self.b, 1), (self.c, 2)):
             idx = self._tris[rows, j]
             for k in range(3):

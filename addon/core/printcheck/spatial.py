@@ -603,7 +603,7 @@ class SharedJob:
 # boxes are compared on the other axes. On a 1M-triangle figure that yields ~14M candidates,
 # 6.5M overlapping boxes, of which 6M are neighbours sharing a vertex, leaving ~0.5M pairs for
 # the exact test (first a plane-side rejection on precomputed planes, then the full test).
-PAIR_BATCH_SWEEP = 1 << 20
+PAIR_BATCH_SWEEP = 1 << 18
 _COLUMN_FACTOR = 2.5  # column side in median triangle extents (1.5: 2.7 entries per triangle, 2.5: ~1.9
 # and 30% more candidates; measured 20% less CPU in all, as sorting and searching shrink)
 
