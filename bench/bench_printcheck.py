@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/bench_printcheck.py [--levels 1,2,3,4,5] [--height 32] [--threads N]
                                                [--repeat N]
+    ../shared/tools/real-blender -b -P bench/bench_printcheck.py -- [same options]
 
 Builds each mesh with bpy (monkey + Subdivision Surface applied), reads it with foreach_get,
 scales it to the target height, runs the full suite and prints, per check, the wall time and
@@ -76,6 +77,8 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs per level; each run's total is printed, the details of the one with the least CPU")
+    if argv is None and "--" in sys.argv:  # inside Blender: blender -b -P bench/bench_printcheck.py -- ...
+        argv = sys.argv[sys.argv.index("--") + 1:]
     args = ap.parse_args(argv)
     _load_package()
     from figurine_forge.core import printcheck

@@ -791,42 +791,51 @@ class _Sweep:
         side = _median_extent(bmin[:, [cy, cz]], bmax[:, [cy, cz]]) * _COLUMN_FACTOR
         side = max(side, float(extent.max()) * 1e-6)
         budget = 4 * m + (1 << 20)
+        # Per box, in blocks: its first column on each axis and how many columns it crosses;
+        # columns grow until the entries fit the budget.
+        ylo, zlo = np.empty(m, np.int32), np.empty(m, np.int32)
+        ny, nz = np.empty(m, np.int32), np.empty(m, np.int32)
         while True:
-            ylo = np.floor((bmin[:, cy] - lo[cy]) / side).astype(np.int64)
-            yhi = np.floor((bmax[:, cy] - lo[cy]) / side).astype(np.int64)
-            zlo = np.floor((bmin[:, cz] - lo[cz]) / side).astype(np.int64)
-            zhi = np.floor((bmax[:, cz] - lo[cz]) / side).astype(np.int64)
-            ny = yhi - ylo + 1
-            nz = zhi - zlo + 1
-            per = ny * nz
-            if int(per.sum()) <= budget:
+            total = 0
+            for s, e in blocks(m):
+                for first, count, axis in ((ylo, ny, cy), (zlo, nz, cz)):
+                    a = np.floor((bmin[s:e, axis] - lo[axis]) / side)
+                    b = np.floor((bmax[s:e, axis] - lo[axis]) / side)
+                    first[s:e] = a
+                    b -= a
+                    b += 1
+                    count[s:e] = b
+                total += int(np.dot(ny[s:e].astype(np.int64), nz[s:e]))
+            if total <= budget:
                 break
             side *= 1.5
-        dim_z = int(zhi.max()) + 1
+        # (The highest column on an axis is the one of the mesh's highest point.)
+        dim_y = int(np.floor((hi[cy] - lo[cy]) / side)) + 1
+        dim_z = int(np.floor((hi[cz] - lo[cz]) / side)) + 1
         # Position along the sweep axis quantised to integers (floor is monotone, so comparisons
         # stay conservative), packed under the column id: one integer sort orders the entries.
-        col_bits = max(1, int((yhi * dim_z + zhi).max()).bit_length())  # (the last column is a box's last)
-        idx_bits = max(1, int(int(per.sum()) - 1).bit_length())
+        col_bits = max(1, (dim_y * dim_z - 1).bit_length())
+        idx_bits = max(1, (total - 1).bit_length())
         q_bits = max(12, min(24, 62 - col_bits - idx_bits))
         qscale = ((1 << q_bits) - 1) / extent[sx]
-        qmin = np.floor((bmin[:, sx] - lo[sx]) * qscale).astype(np.int64)
-        qmax = np.floor((bmax[:, sx] - lo[sx]) * qscale).astype(np.int64)
         from .topology import sort_keys
 
         # Entries (one per column a box crosses) and their keys, in blocks of triangles.
         objs, keys = [], []
         for s, e in blocks(m):
             o, ey, ez = _column_entries(ylo[s:e], zlo[s:e], ny[s:e], nz[s:e])
+            key = ey.astype(np.int64)
+            key *= dim_z  # the column id
+            key += ez
+            key <<= q_bits
+            key |= np.floor((bmin[s:e, sx][o] - lo[sx]) * qscale).astype(np.int64)
             o += s
-            ey *= dim_z  # the column id, in place
-            ey += ez
-            ey <<= q_bits
-            ey |= qmin[o]
             objs.append(o)
-            keys.append(ey)
+            keys.append(key)
+        del ny, nz
         obj = np.concatenate(objs) if objs else np.zeros(0, np.int64)
         key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
-        del objs, keys, qmin
+        del objs, keys
         skey, perm = sort_keys(key)
         del key
         obj = obj[perm]
@@ -856,15 +865,16 @@ class _Sweep:
             cz0 = lo[cz] + ez * side
             low[s:e], high[s:e] = _pack_boxes(bmin[:, cy][o] - cy0, bmax[:, cy][o] - cy0,
                                               bmin[:, cz][o] - cz0, bmax[:, cz][o] - cz0, side)
-            end[s:e] = np.searchsorted(skey, (col << q_bits) | qmax[o], side="right")
-        del skey, qmax
+            qmax = np.floor((bmax[:, sx][o] - lo[sx]) * qscale).astype(np.int64)
+            end[s:e] = np.searchsorted(skey, (col << q_bits) | qmax, side="right")
+        del skey
         # A pair belongs to the column where each flag bit is set by one of the two boxes, so
         # the candidates are enumerated per flag class, never generated then dropped: flags 3
         # pair with every entry of the window, 1 only with entries having bit 1 (2, 3), 2 with
         # entries having bit 0 (1, 3), 0 with entries having both (3).
         # Corner vertex ids per entry: the sharing test gathers near p and q, not across the mesh.
         vtype = np.int32 if int(tri.max()) < (1 << 31) else np.int64
-        self.ev = [np.take(tri[:, k], obj).astype(vtype) for k in range(3)]
+        self.ev = [np.take(tri[:, k].astype(vtype), obj) for k in range(3)]
         self.box = [low, high]
         self.obj = obj.astype(index_type)
         del obj
@@ -894,14 +904,14 @@ class _Sweep:
             count -= first
             np.maximum(count, 0, out=count)
             del last
-            total = np.cumsum(count, dtype=np.int64)
+            slots = np.cumsum(count, dtype=np.int64)
             c = len(self.classes)
             self.classes.append((own, members, first, count))
             start = 0
             while start < len(own):
-                base = int(total[start - 1]) if start else 0
-                stop = max(int(np.searchsorted(total, base + PAIR_BATCH_SWEEP, side="right")), start + 1)
-                if int(total[stop - 1]) > base:
+                base = int(slots[start - 1]) if start else 0
+                stop = max(int(np.searchsorted(slots, base + PAIR_BATCH_SWEEP, side="right")), start + 1)
+                if int(slots[stop - 1]) > base:
                     self.batches.append((c, start, stop))
                 start = stop
 
