@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from . import spatial
-from .topology import EdgeTable, face_components, manifold_face_pairs, sort_keys, used_vertices
+from .topology import EdgeTable, blocks, face_components, manifold_face_pairs, sort_keys, used_vertices
 
 
 # -- geometry ---------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ class FaceArrays:
         del self._vcols, self._tris
 
     def _fill(self, start: int, end: int) -> None:
-        for s, e in spatial.blocks(end - start):  # (in blocks: small temporaries)
+        for s, e in blocks(end - start):  # (in blocks: small temporaries)
             self._fill_block(slice(start + s, start + e))
 
     def _fill_block(self, rows: slice) -> None:
@@ -168,7 +168,7 @@ def sharp_edges(et: EdgeTable, normals: np.ndarray, angle_deg: float, flipped: n
     e, fa, fb = pairs if pairs is not None else manifold_face_pairs(et)
     limit = math.cos(math.radians(angle_deg))
     keep = np.empty(len(e), dtype=bool)
-    for s, t in spatial.blocks(len(e)):
+    for s, t in blocks(len(e)):
         na, nb = gather_rows(normals, fa[s:t]), gather_rows(normals, fb[s:t])
         dot = na[:, 0] * nb[:, 0] + na[:, 1] * nb[:, 1] + na[:, 2] * nb[:, 2]
         # A face without a normal (zero area) has all-zero components: its dot is 0 and it is
@@ -205,7 +205,7 @@ def overhang_faces(vertices: np.ndarray, tris: np.ndarray, normals: np.ndarray, 
 def signed_volumes(vertices: np.ndarray, tris: np.ndarray, origin: np.ndarray,
                    faces: FaceArrays | None = None) -> np.ndarray:
     out = np.empty(len(tris))
-    for s, t in spatial.blocks(len(tris)):  # (in blocks: small temporaries)
+    for s, t in blocks(len(tris)):  # (in blocks: small temporaries)
         if faces is not None:
             a, b, c = faces.a[s:t] - origin, faces.b[s:t] - origin, faces.c[s:t] - origin
         else:

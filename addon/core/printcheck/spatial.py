@@ -30,20 +30,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .topology import BLOCK, blocks, sort_keys
+
 # Memory per batch is roughly proportional to these; they keep the 1M-triangle suite well under
 # 2 GB while the batches stay large enough for numpy to run at full speed.
 RAY_BATCH = 1 << 14
 _MAX_CELLS = 1 << 24  # dense cell -> slot table: 64 MB of int32 at most
-# Elementwise work over millions of entries runs in blocks of this many: the temporaries stay
-# small enough for malloc to reuse (full-length ones are fresh memory every time, and fresh
-# pages cost more than the arithmetic on them).
-BLOCK = 1 << 17
 
-
-def blocks(n: int, size: int = BLOCK):
-    """(start, end) of consecutive blocks covering ``range(n)``."""
-    for start in range(0, n, size):
-        yield start, min(n, start + size)
 
 
 @dataclass
@@ -265,9 +258,7 @@ class RayCaster:
         obj = np.concatenate(objs) if objs else np.zeros(0, np.int64)
         keys = np.concatenate(keys_parts) if keys_parts else np.zeros(0, np.int64)
         del objs, keys_parts
-        from .topology import sort_keys
-
-        key, perm = sort_keys(keys)
+        key, perm = sort_keys(keys, consume=True)
         del keys
         self.objects = obj = obj[perm]
         bin_key = key >> 6
@@ -818,8 +809,6 @@ class _Sweep:
         idx_bits = max(1, (total - 1).bit_length())
         q_bits = max(12, min(24, 62 - col_bits - idx_bits))
         qscale = ((1 << q_bits) - 1) / extent[sx]
-        from .topology import sort_keys
-
         # Entries (one per column a box crosses) and their keys, in blocks of triangles.
         objs, keys = [], []
         for s, e in blocks(m):
@@ -836,7 +825,7 @@ class _Sweep:
         obj = np.concatenate(objs) if objs else np.zeros(0, np.int64)
         key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
         del objs, keys
-        skey, perm = sort_keys(key)
+        skey, perm = sort_keys(key, consume=True)
         del key
         obj = obj[perm]
         del perm
