@@ -41,17 +41,19 @@ _MAX_CELLS = 1 << 24  # dense cell -> slot table: 64 MB of int32 at most
 
 @dataclass
 class TriangleSoA:
-    """Per-triangle arrays, split per component: numpy runs faster on 1-D arrays than on (K, 3)."""
+    """Per-triangle arrays, split per component: numpy runs faster on 1-D arrays than on (K, 3).
+    Views of the :class:`checks.FaceArrays` columns when given (no copies); the edge vectors
+    are formed per candidate, from gathered corners, rather than kept (48 MB per million)."""
 
     ax: np.ndarray
     ay: np.ndarray
     az: np.ndarray
-    e1x: np.ndarray
-    e1y: np.ndarray
-    e1z: np.ndarray
-    e2x: np.ndarray
-    e2y: np.ndarray
-    e2z: np.ndarray
+    bx: np.ndarray
+    by: np.ndarray
+    bz: np.ndarray
+    cx: np.ndarray
+    cy: np.ndarray
+    cz: np.ndarray
     nx: np.ndarray  # unit normal (zero for degenerate triangles)
     ny: np.ndarray
     nz: np.ndarray
@@ -70,13 +72,9 @@ class TriangleSoA:
             c = vertices[triangles[:, 2]]
             bmin = np.minimum(np.minimum(a, b), c)
             bmax = np.maximum(np.maximum(a, b), c)
-        # Columns straight from the (M, 3) arrays: no (M, 3) edge temporaries to copy apart.
-        col = [np.ascontiguousarray(a[:, k]) for k in range(3)]
-        col += [b[:, k] - a[:, k] for k in range(3)]
-        col += [c[:, k] - a[:, k] for k in range(3)]
-        col += [np.ascontiguousarray(normals[:, k]) for k in range(3)]
-        return cls(ax=col[0], ay=col[1], az=col[2], e1x=col[3], e1y=col[4], e1z=col[5],
-                   e2x=col[6], e2y=col[7], e2z=col[8], nx=col[9], ny=col[10], nz=col[11], bmin=bmin, bmax=bmax)
+        col = [np.ascontiguousarray(x[:, k]) for x in (a, b, c, normals) for k in range(3)]
+        return cls(ax=col[0], ay=col[1], az=col[2], bx=col[3], by=col[4], bz=col[5],
+                   cx=col[6], cy=col[7], cz=col[8], nx=col[9], ny=col[10], nz=col[11], bmin=bmin, bmax=bmax)
 
 
 def facing_class(nx: np.ndarray, ny: np.ndarray, nz: np.ndarray) -> np.ndarray:
@@ -174,17 +172,18 @@ def _cell_keys(lo: np.ndarray, n: np.ndarray, fine: np.ndarray, cls: np.ndarray,
 
 def _ray_hits(tris: TriangleSoA, tri: np.ndarray, ox, oy, oz, dx, dy, dz, t_min: float, t_max: float):
     """Moller-Trumbore on candidate (ray, triangle) pairs; returns a mask and the ray parameter."""
-    e1x, e1y, e1z = tris.e1x[tri], tris.e1y[tri], tris.e1z[tri]
-    e2x, e2y, e2z = tris.e2x[tri], tris.e2y[tri], tris.e2z[tri]
+    ax, ay, az = tris.ax[tri], tris.ay[tri], tris.az[tri]
+    e1x, e1y, e1z = tris.bx[tri] - ax, tris.by[tri] - ay, tris.bz[tri] - az
+    e2x, e2y, e2z = tris.cx[tri] - ax, tris.cy[tri] - ay, tris.cz[tri] - az
     px = dy * e2z - dz * e2y
     py = dz * e2x - dx * e2z
     pz = dx * e2y - dy * e2x
     det = e1x * px + e1y * py + e1z * pz
     ok = np.abs(det) > 1e-30
     inv = np.divide(1.0, det, out=np.zeros_like(det), where=ok)
-    tx = ox - tris.ax[tri]
-    ty = oy - tris.ay[tri]
-    tz = oz - tris.az[tri]
+    tx = ox - ax
+    ty = oy - ay
+    tz = oz - az
     u = (tx * px + ty * py + tz * pz) * inv
     qx = ty * e1z - tz * e1y
     qy = tz * e1x - tx * e1z
