@@ -9,9 +9,11 @@ Builds each mesh with bpy (monkey + Subdivision Surface applied), reads it with 
 scales it to the target height, runs the full suite and prints, per check, the wall time and
 the CPU time of the thread that ran it; then the total wall time, the CPU time of the whole
 process over the run (all threads; user + system), the peak memory (resident set high-water
-mark, from getrusage) and the machine's load average. Figures, not assertions: the machine is
-shared, so the wall time depends on what else runs; the CPU time is the steadier measure, and
-wall ~ max(CPU / cores, slowest thread) on an idle machine.
+mark, from getrusage) and the machine's load average. With --repeat N, every run's total is
+printed, the first included: it pays for memory the process has not used before (system time),
+as the first check after loading a mesh in Blender may. Figures, not assertions: the machine is
+shared, so the wall time depends on what else runs; the user CPU time is the steadier measure,
+and wall ~ max(CPU / cores, slowest thread) on an idle machine.
 
 Figures for the 1,007,616-triangle level, and what was tried, are in docs/printcheck.md.
 """
