@@ -195,7 +195,7 @@ def test_face_regions_match_a_reference_over_all_faces():
     assert np.array_equal(region, ref)
 
 
-def test_degenerate_edges_from_face_lengths_equal_the_vertex_lengths():
+def test_degenerate_edges_read_the_face_lengths_like_the_vertex_lengths():
     m = uv_sphere((0, 0, 0), 1.0, segments=24, rings=12)
     rng = np.random.default_rng(3)
     v = m.vertices + rng.normal(scale=0.05, size=m.vertices.shape)
@@ -203,8 +203,7 @@ def test_degenerate_edges_from_face_lengths_equal_the_vertex_lengths():
     fa = checks.FaceArrays(v, m.triangles)
     direct = np.linalg.norm(v[et.edges[:, 1]] - v[et.edges[:, 0]], axis=1)
     limit = float(np.median(direct))
-    by_faces = checks.degenerate_edges(v, et, limit, fa.lengths)
-    assert np.array_equal(by_faces, checks.degenerate_edges(v, et, limit))
+    by_faces = checks.degenerate_edges(et, fa.lengths, limit)
     assert np.array_equal(by_faces, np.flatnonzero(direct < limit)) and len(by_faces) > 10
 
 

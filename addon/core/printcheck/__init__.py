@@ -138,8 +138,7 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
         n_loops, _ = topology.boundary_loops(et, n_v)
         timings["manifold"], cpu["manifold"] = clock() - t0, time.thread_time() - c0
         degenerate = timed("degenerate", checks.degenerate_faces, areas, lengths, settings.degenerate_mm)
-        degenerate_e = timed("degenerate_edges", checks.degenerate_edges, v, et, settings.degenerate_mm,
-                             lengths)
+        degenerate_e = timed("degenerate_edges", checks.degenerate_edges, et, lengths, settings.degenerate_mm)
         distorted_polys, distorted_tris = timed("distorted", checks.distorted_polygons, normals, polygon_of_triangle,
                                                 settings.distort_angle_deg)
         mpairs = topology.manifold_face_pairs(et)

@@ -16,10 +16,11 @@ from .topology import EdgeTable, blocks, face_components, manifold_face_pairs, s
 
 
 # -- geometry ---------------------------------------------------------------------------------
-def cross3(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def cross3(u: np.ndarray, v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Row-wise cross product of (K, 3) arrays (several times faster than ``np.cross``);
-    column-major, like :class:`FaceArrays`."""
-    out = np.empty((3,) + np.broadcast_shapes(u.shape, v.shape)[:1], dtype=np.result_type(u, v)).T
+    column-major, like :class:`FaceArrays`, unless written into ``out``."""
+    if out is None:
+        out = np.empty((3,) + np.broadcast_shapes(u.shape, v.shape)[:1], dtype=np.result_type(u, v)).T
     out[:, 0] = u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1]
     out[:, 1] = u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2]
     out[:, 2] = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
@@ -82,10 +83,7 @@ class FaceArrays:
         a, b, c = self.a[rows], self.b[rows], self.c[rows]
         ab = b - a
         ac = c - a
-        unit = self.unit[rows]
-        unit[:, 0] = ab[:, 1] * ac[:, 2] - ab[:, 2] * ac[:, 1]  # (as cross3)
-        unit[:, 1] = ab[:, 2] * ac[:, 0] - ab[:, 0] * ac[:, 2]
-        unit[:, 2] = ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0]
+        unit = cross3(ab, ac, out=self.unit[rows])
         dbl = row_norm(unit)
         # Normalised in place (the unnormalised normal is not kept: 24 MB per million faces).
         np.divide(unit, dbl[:, None], out=unit, where=dbl[:, None] > 0)
@@ -125,17 +123,10 @@ def degenerate_faces(areas: np.ndarray, lengths: np.ndarray, min_mm: float) -> n
     return np.flatnonzero(height < min_mm)
 
 
-def degenerate_edges(vertices: np.ndarray, et: EdgeTable, min_mm: float,
-                     face_lengths: np.ndarray | None = None) -> np.ndarray:
+def degenerate_edges(et: EdgeTable, face_lengths: np.ndarray, min_mm: float) -> np.ndarray:
     """Edges shorter than ``min_mm``. ``face_lengths``: the faces' (M, 3) edge lengths in
-    half-edge order (:class:`FaceArrays`), when known: each edge then reads its first
-    half-edge's length (the same number, bit for bit) instead of gathering its two vertices."""
-    if face_lengths is not None:
-        length = face_lengths.reshape(-1)[et.he_first]
-    else:
-        e = et.edges
-        length = row_norm(vertices[e[:, 1]] - vertices[e[:, 0]])
-    return np.flatnonzero(length < min_mm)
+    half-edge order (:attr:`FaceArrays.lengths`): each edge reads its first half-edge's."""
+    return np.flatnonzero(face_lengths.reshape(-1)[et.he_first] < min_mm)
 
 
 def distorted_polygons(normals: np.ndarray, polygon_of_triangle: np.ndarray | None,
@@ -241,8 +232,7 @@ def parts(vertices: np.ndarray, tris: np.ndarray, face_part: np.ndarray, n_parts
     # "Touching" is judged by bounding boxes (grown by the contact distance): cheap, and a
     # part whose box overlaps another's is at worst a near miss worth a human look.
     touching = np.zeros(n_parts, dtype=bool)
-    for s in range(0, n_parts, 1024):
-        e = min(n_parts, s + 1024)
+    for s, e in blocks(n_parts, 1024):
         ov = np.all((lo[s:e, None, :] <= hi[None, :, :] + contact_mm) & (hi[s:e, None, :] + contact_mm >= lo[None, :, :]),
                     axis=2)
         ov[np.arange(e - s), np.arange(s, e)] = False
@@ -264,8 +254,8 @@ def _support_polygon(points: np.ndarray, directions: int = 720) -> np.ndarray:
     u = np.stack([np.cos(ang), np.sin(ang)], axis=1)
     best = np.full(directions, -np.inf)
     arg = np.zeros(directions, dtype=np.int64)
-    for s in range(0, len(points), 4096):
-        proj = points[s:s + 4096] @ u.T
+    for s, e in blocks(len(points), 4096):
+        proj = points[s:e] @ u.T
         i = proj.argmax(axis=0)
         v = proj[i, np.arange(directions)]
         better = v > best

@@ -38,7 +38,6 @@ RAY_BATCH = 1 << 14
 _MAX_CELLS = 1 << 24  # dense cell -> slot table: 64 MB of int32 at most
 
 
-
 @dataclass
 class TriangleSoA:
     """Per-triangle arrays, split per component: numpy runs faster on 1-D arrays than on (K, 3).
@@ -232,10 +231,9 @@ class RayCaster:
         # Boxes a hair wider than the triangles: a hit computed on a cell boundary still lands
         # in a cell the walk visits, whatever the rounding.
         pad = 1e-6 * cell
-        # Entries and their sort keys, in blocks of triangles (small temporaries; see BLOCK).
+        # Entries and their sort keys, in blocks of triangles (small temporaries; see blocks).
         objs, keys_parts = [], []
-        for s in range(0, m, BLOCK):
-            e = min(m, s + BLOCK)
+        for s, e in blocks(m):
             cmin = np.empty((e - s, 3), dtype=np.int64)
             cmax = np.empty((e - s, 3), dtype=np.int64)
             for k in range(3):
@@ -304,9 +302,7 @@ class RayCaster:
             [(t.bmax[:, k], np.maximum, pad) for k in range(3)] + \
             [(x, np.minimum, 0.0) for x in (t.nx, t.ny, t.nz)] + [(x, np.maximum, 0.0) for x in (t.nx, t.ny, t.nz)]
         out = [np.empty(n_clusters) for _ in boxes]
-        step = BLOCK // GROUP
-        for s in range(0, n_clusters, step):
-            e = min(n_clusters, s + step)
+        for s, e in blocks(n_clusters, BLOCK // GROUP):
             slots = self.cluster_start[s:e, None] + np.minimum(np.arange(GROUP), self.cluster_count[s:e, None] - 1)
             slot_tri = obj[slots.reshape(-1)]
             for (values, ufunc, grow), dest in zip(boxes, out):
@@ -338,8 +334,7 @@ class RayCaster:
         face = np.full(r, -1, dtype=np.int64)
         if len(self.objects) == 0:
             return dist, face
-        for s in range(0, r, RAY_BATCH):
-            e = min(r, s + RAY_BATCH)
+        for s, e in blocks(r, RAY_BATCH):
             d, f = self._cast_batch(np.ascontiguousarray(origins[s:e], dtype=np.float64),
                                     np.ascontiguousarray(dirs[s:e], dtype=np.float64), facing_only, t_min)
             dist[s:e] = d
@@ -845,8 +840,7 @@ class _Sweep:
         low = np.empty(n, dtype=np.uint64)
         high = np.empty(n, dtype=np.uint64)
         end = np.empty(n, dtype=index_type)
-        for s in range(0, n, BLOCK):
-            e = min(n, s + BLOCK)
+        for s, e in blocks(n):
             o = obj[s:e]
             col = skey[s:e] >> q_bits
             ey = col // dim_z
@@ -971,6 +965,7 @@ def _pack_boxes(y0, y1, z0, z1, span: float):
     low = ya | (za << np.uint64(16)) | ((m - yb) << np.uint64(32)) | ((m - zb) << np.uint64(48))
     high = yb | (zb << np.uint64(16)) | ((m - ya) << np.uint64(32)) | ((m - za) << np.uint64(48))
     return low, high
+
 
 def _plane_distances(p: np.ndarray, tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Signed distances (K, 3) of points ``p`` (K, 3, 3) to the planes of ``tri``; unit normals."""

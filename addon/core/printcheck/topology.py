@@ -29,6 +29,18 @@ class EdgeTable:
         return self.counts == 2
 
 
+BLOCK = 1 << 17
+
+
+def blocks(n: int, size: int = BLOCK):
+    """(start, end) of consecutive blocks covering ``range(n)``: elementwise work over millions
+    of items runs block by block, so that its temporaries stay small enough for the allocator
+    to reuse (full-length ones are fresh memory every time, and fresh pages cost more than the
+    arithmetic on them)."""
+    for start in range(0, n, size):
+        yield start, min(n, start + size)
+
+
 def sort_keys(keys: np.ndarray, *, consume: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Stable sort of non-negative int64 keys: (sorted keys, permutation).
 
@@ -57,18 +69,6 @@ def sort_keys(keys: np.ndarray, *, consume: bool = False) -> tuple[np.ndarray, n
         return packed, order
     order = np.argsort(keys, kind="stable")
     return keys[order], order
-
-
-BLOCK = 1 << 17
-
-
-def blocks(n: int, size: int = BLOCK):
-    """(start, end) of consecutive blocks covering ``range(n)``: elementwise work over millions
-    of items runs block by block, so that its temporaries stay small enough for the allocator
-    to reuse (full-length ones are fresh memory every time, and fresh pages cost more than the
-    arithmetic on them)."""
-    for start in range(0, n, size):
-        yield start, min(n, start + size)
 
 
 def edge_table(n_vertices: int, tris: np.ndarray) -> EdgeTable:
