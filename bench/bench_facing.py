@@ -16,14 +16,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
-from bench_matte import _load_package  # noqa: E402
+from bench_matte import load_package  # noqa: E402
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="/work/shared/data")
     args = parser.parse_args(argv)
-    _load_package()
+    load_package()
     from figurine_forge.core.images import validate
     from figurine_forge.core.images.prepare import prepare_view_set
 

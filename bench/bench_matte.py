@@ -14,7 +14,6 @@ less). The best of ``--repeat`` runs is kept.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 import tempfile
@@ -27,14 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data"  # the shared development data next to the clone
 
 
-def _load_package():
-    if "figurine_forge" in sys.modules:
-        return
-    spec = importlib.util.spec_from_file_location(
-        "figurine_forge", REPO / "addon" / "__init__.py", submodule_search_locations=[str(REPO / "addon")])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["figurine_forge"] = module
-    spec.loader.exec_module(module)
+sys.path.insert(0, str(REPO / "scripts"))
+from figurine import load_package  # noqa: E402  (addon/ loaded as figurine_forge, as the CLI does)
 
 
 def main(argv=None) -> int:
@@ -42,7 +35,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default=str(DEFAULT_DATA), help=f"folder holding multiview/ (default {DEFAULT_DATA})")
     parser.add_argument("--repeat", type=int, default=3, help="timing runs per image (best is kept)")
     args = parser.parse_args(argv)
-    _load_package()
+    load_package()
     from PIL import Image
 
     from figurine_forge.core.images import load, matte, prepare

@@ -21,7 +21,6 @@ Figures for the 1,007,616-triangle level, and what was tried, are in docs/printc
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import resource
 import sys
@@ -33,13 +32,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load_package():
-    if "figurine_forge" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("figurine_forge", ROOT / "addon" / "__init__.py",
-                                                      submodule_search_locations=[str(ROOT / "addon")])
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["figurine_forge"] = module
-        spec.loader.exec_module(module)
+sys.path.insert(0, str(ROOT / "scripts"))
+from figurine import load_package  # noqa: E402  (addon/ loaded as figurine_forge, as the CLI does)
 
 
 def suzanne(level: int):
@@ -82,7 +76,7 @@ def main(argv=None) -> int:
     if argv is None and "--" in sys.argv:  # inside Blender: blender -b -P bench/bench_printcheck.py -- ...
         argv = sys.argv[sys.argv.index("--") + 1:]
     args = ap.parse_args(argv)
-    _load_package()
+    load_package()
     from figurine_forge.core import printcheck
     from figurine_forge.core.meshdata import TriMesh
 

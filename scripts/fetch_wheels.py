@@ -52,14 +52,10 @@ PLATFORMS = {
 
 def atomic_module():
     """The project's ``core.atomic`` (every file write goes through it), loaded from addon/."""
-    import importlib.util
+    sys.path.insert(0, str(REPO / "scripts"))
+    from figurine import load_package  # the CLI bootstrap's loader of addon/ as figurine_forge
 
-    if "figurine_forge" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("figurine_forge", REPO / "addon" / "__init__.py",
-                                                      submodule_search_locations=[str(REPO / "addon")])
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["figurine_forge"] = module
-        spec.loader.exec_module(module)
+    load_package()
     from figurine_forge.core import atomic
 
     return atomic

@@ -16,7 +16,7 @@ import sys
 ADDON_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "addon")
 
 
-def _load_package():
+def load_package():
     if "figurine_forge" in sys.modules:
         return sys.modules["figurine_forge"]
     init = os.path.join(ADDON_DIR, "__init__.py")
@@ -38,7 +38,7 @@ def _argv() -> list:
 
 def main() -> int:
     try:
-        _load_package()
+        load_package()
         from figurine_forge.cli import main as cli_main
     except Exception as exc:  # a broken install: say so, and never exit 0 (Blender would)
         import traceback

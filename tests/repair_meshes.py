@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from figurine_forge.core.meshdata import TriMesh
+from printcheck_meshes import join as combine  # (one mesh-joining helper for all the test meshes)
 
 
 def ellipsoid(radii, centre, seg: int = 24, rings: int = 12) -> TriMesh:
@@ -45,15 +46,6 @@ def cylinder(radius, z0, z1, centre_xy, seg: int = 24) -> TriMesh:
     bottom = np.stack([np.full(seg, 2 * seg), jn, j], 1)
     top = np.stack([np.full(seg, 2 * seg + 1), seg + j, seg + jn], 1)
     return TriMesh(v, np.concatenate([side, bottom, top]))
-
-
-def combine(*parts: TriMesh) -> TriMesh:
-    verts, tris, n = [], [], 0
-    for p in parts:
-        verts.append(p.vertices)
-        tris.append(p.triangles + n)
-        n += len(p.vertices)
-    return TriMesh(np.concatenate(verts), np.concatenate(tris))
 
 
 def figure(height: float = 32.0, seg: int = 24) -> TriMesh:
