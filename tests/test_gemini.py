@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -298,3 +299,38 @@ def test_cli_edit_remote_failure_exit_code(monkeypatch, capsys, fake, figure, tm
     code, out = _run(monkeypatch, capsys, ["edit", str(figure), "--preset", "cinematic", "--out",
                                            str(tmp_path / "o.png"), "--online", "--json"])
     assert code == 4 and "refused the API key" in json.loads(out.out.strip().splitlines()[-1])["error"]
+
+
+def _side_view_convention() -> dict[str, tuple[str, str]]:
+    """From docs/architecture.md's axis line: per side view, the character's own side the camera is
+    on and the picture edge the character faces, worked out from the vectors (not copied text)."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text()
+    import re
+
+    axis = {"X": np.array([1.0, 0, 0]), "Y": np.array([0, 1.0, 0])}
+    facing, up = -axis["Y"], np.array([0, 0, 1.0])  # "the figure faces -Y", Z up
+    own_right = np.cross(facing, up)
+    found = {}
+    for slot, sign, name in re.findall(r"\b(left|right) = camera at ([+-])([XY])\b", text):
+        camera = axis[name] * (1 if sign == "+" else -1)
+        image_right = np.cross(-camera, up)  # the camera looks back at the origin
+        side = "RIGHT" if camera @ own_right > 0 else "LEFT"
+        edge = "RIGHT" if facing @ image_right > 0 else "LEFT"
+        found[slot] = (side, edge)
+    assert set(found) == {"left", "right"}, "docs/architecture.md no longer states the side-view cameras"
+    return found
+
+
+def test_side_view_presets_say_what_the_convention_says(tmp_path):
+    all_ = presets.all_presets(tmp_path / "none")
+    convention = _side_view_convention()
+    assert convention == {"left": ("RIGHT", "RIGHT"), "right": ("LEFT", "LEFT")}
+    for slot, (side, edge) in convention.items():
+        preset = all_[f"{slot}-view"]
+        words = preset.render()
+        other = {"LEFT": "RIGHT", "RIGHT": "LEFT"}
+        assert preset.target_slot == slot
+        assert f"character's own {side} side" in words, (slot, words)
+        assert f"character's own {other[side]} side" not in words, (slot, words)
+        assert f"faces the {edge} edge" in words and f"faces the {other[edge]} edge" not in words
+        assert f"point to the viewer's {edge.lower()}" in words
