@@ -334,3 +334,30 @@ def test_side_view_presets_say_what_the_convention_says(tmp_path):
         assert f"character's own {other[side]} side" not in words, (slot, words)
         assert f"faces the {edge} edge" in words and f"faces the {other[edge]} edge" not in words
         assert f"point to the viewer's {edge.lower()}" in words
+
+
+def test_cli_list_presets(monkeypatch, capsys, tmp_path):
+    code, out = _run(monkeypatch, capsys, ["edit", "--list-presets", "--presets-dir", str(tmp_path / "none"),
+                                           "--json"])
+    assert code == 0, out.err
+    rows = {r["name"]: r for r in json.loads(out.out.strip().splitlines()[-1])["presets"]}
+    assert rows["left-view"]["makes"] == "left" and rows["cinematic"]["makes"] == "the same view"
+    code, out = _run(monkeypatch, capsys, ["edit", "--list-presets", "--presets-dir", str(tmp_path / "none")])
+    assert code == 0 and "rear-view" in out.out and "Rear view (makes: back)" in out.out
+    code, out = _run(monkeypatch, capsys, ["edit", "x.png", "--out", str(tmp_path / "o.png"), "--online"])
+    assert code == 2 and "--list-presets" in out.err
+
+
+def test_cli_edit_job_files_the_front_as_the_front(monkeypatch, capsys, fake, figure, tmp_path):
+    """A side view made from the front keeps the given image as the job's front input (the left
+    slot's input would be the front picture otherwise, and generate would use it as a side)."""
+    monkeypatch.setenv("GEMINI_API_KEY", KEY)
+    monkeypatch.setenv("FIGURINE_GEMINI_BASE_URL", fake.base_url)
+    code, out = _run(monkeypatch, capsys, ["edit", str(figure), "--preset", "left-view", "--out",
+                                           str(tmp_path / "left.png"), "--size", "128",
+                                           "--job", str(tmp_path / "job"), "--online"])
+    assert code == 0, out.err
+    job = Job.open(tmp_path / "job")
+    assert list(job.manifest["inputs"]) == ["front"]
+    (edit,) = gemini.list_versions(job)
+    assert edit["params"]["slot"] == "left" and edit["params"]["parent"] == job.manifest["inputs"]["front"][0]["path"]

@@ -14,7 +14,9 @@ HELP = ("Edit a character image with Gemini using a preset (needs --online and G
 
 def add_arguments(p) -> None:
     p.add_argument("image", nargs="?", metavar="IMAGE", help="image to edit (not needed for create-character)")
-    p.add_argument("--preset", required=True, metavar="NAME", help="preset name (see --list-presets)")
+    p.add_argument("--preset", metavar="NAME", help="preset name (see --list-presets)")
+    p.add_argument("--list-presets", action="store_true",
+                   help="list the built-in and user presets (name, which view it makes, what it does) and exit")
     p.add_argument("--prompt", metavar="TEXT", help="your text: the description, or an extra instruction")
     p.add_argument("--model", metavar="M", help="Gemini image model (default gemini-2.5-flash-image)")
     p.add_argument("--reference", action="append", default=[], metavar="FILE",
@@ -23,7 +25,7 @@ def add_arguments(p) -> None:
     p.add_argument("--image-size", metavar="1K|2K|4K", help="output size (models that support it)")
     p.add_argument("--slot", choices=("front", "back", "left", "right"),
                    help="which view the result is (default: from the preset, else front)")
-    p.add_argument("--out", required=True, metavar="FILE", help="the prepared result (PNG on #BEBEBE)")
+    p.add_argument("--out", metavar="FILE", help="the prepared result (PNG on #BEBEBE); required for an edit")
     p.add_argument("--raw", metavar="FILE", help="also keep the model's image exactly as it came")
     p.add_argument("--job", metavar="DIR", help="keep this edit as a new version in a job folder")
     p.add_argument("--size", type=int, default=1024, metavar="PX", help="prepared image size (default 1024)")
@@ -39,6 +41,12 @@ def execute(args, out) -> int:
     from ..core.images.load import load_rgba
     from ..core.images.prepare import prepare_single
 
+    if args.list_presets:
+        return _list_presets(args, out)
+    if not args.preset:
+        raise BadInputError("no preset given", hint="add --preset NAME (figurine edit --list-presets shows them)")
+    if not args.out:
+        raise BadInputError("no output file given", hint="add --out FILE (the prepared PNG)")
     if not args.online:
         raise BadInputError("AI editing sends the image and prompt to Google and needs network access",
                             hint="add --online to allow it")
@@ -57,7 +65,11 @@ def execute(args, out) -> int:
     if args.job:
         from ..core.jobstore import Job
 
-        version = gemini.edit_into_job(Job.open(args.job), image, prompt, slot=slot, preset=preset.name,
+        # A view-making preset (rear/left/right view) is given the front; other presets edit the
+        # slot's own image. The job files the given image under the view it shows.
+        parent_slot = "front" if preset.target_slot not in (None, "front") else slot
+        version = gemini.edit_into_job(Job.open(args.job), image, prompt, slot=slot, parent_slot=parent_slot,
+                                       preset=preset.name,
                                        references=args.reference, settings=settings, online=True,
                                        size=args.size, progress=lambda m: out.progress("edit", m))
         result, raw_bytes, warnings = version.result, version.image.read_bytes(), version.warnings
@@ -84,4 +96,17 @@ def execute(args, out) -> int:
     if result.text:
         human += f"\nGemini said: {result.text}"
     out.finish(summary, human)
+    return EXIT_OK
+
+
+def _list_presets(args, out) -> int:
+    from ..core import presets
+
+    found = presets.all_presets(args.presets_dir)
+    rows: list[dict] = [{"name": p.name, "title": p.title, "makes": p.target_slot or "the same view",
+             "needs_image": p.needs_image, "builtin": p.builtin} for p in found.values()]
+    width = max((len(p.name) for p in found.values()), default=4)
+    human = "\n".join(f"{r['name']:<{width}}  {r['title']} (makes: {r['makes']}"
+                      f"{'' if r['builtin'] else ', yours'})" for r in rows)
+    out.finish({"ok": True, "presets": rows}, human)
     return EXIT_OK

@@ -346,7 +346,7 @@ class EditVersion:
 
 
 def edit_into_job(job, parent: str | os.PathLike | None, prompt: str, *, slot: str = "front",
-                  preset: str | None = None, references: list[str | os.PathLike] | tuple = (),
+                  parent_slot: str | None = None, preset: str | None = None, references: list[str | os.PathLike] | tuple = (),
                   settings: GeminiSettings | None = None, api_key: str | None = None, online: bool = True,
                   size: int = 1024, progress: Callable[[str], None] | None = None,
                   sleep: Callable[[float], None] = time.sleep) -> EditVersion:
@@ -355,7 +355,9 @@ def edit_into_job(job, parent: str | os.PathLike | None, prompt: str, *, slot: s
     The step's parameters record the provenance: model, prompt, preset, parent image and
     references (paths inside the job; files from outside are copied into ``inputs/`` first)
     and the time. Nothing earlier is overwritten. The result is then prepared locally
-    (exact #BEBEBE, framing) next to the untouched original."""
+    (exact #BEBEBE, framing) next to the untouched original. ``parent_slot`` is the view the
+    parent image shows (default: ``slot``); a parent from outside the job is filed under it, so a
+    front image turned into a side view is kept as the front input, not as the side's."""
     from . import atomic
     from .images import VIEW_SLOTS
     from .images.load import load_rgba
@@ -375,7 +377,9 @@ def edit_into_job(job, parent: str | os.PathLike | None, prompt: str, *, slot: s
             copied = job.add_input(role, path)
             return copied.relative_to(job.root).as_posix()
 
-    parent_rel = in_job(parent, slot) if parent is not None else None
+    if (parent_slot or slot) not in VIEW_SLOTS:
+        raise BadInputError(f"unknown view slot '{parent_slot}'", hint=f"use {', '.join(VIEW_SLOTS)}")
+    parent_rel = in_job(parent, parent_slot or slot) if parent is not None else None
     ref_rels = [in_job(r, f"reference{i + 1}") for i, r in enumerate(references)]
     params = {"slot": slot, "preset": preset, "model": settings.model, "prompt": prompt,
               "parent": parent_rel, "references": ref_rels, "aspect_ratio": settings.aspect_ratio,

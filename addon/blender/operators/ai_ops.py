@@ -168,15 +168,8 @@ def run_edit(job, edit: EditJob, settings, key: str, ctl) -> EditDone:
     """Worker thread: one edit into the job folder, plus the facing fix. No bpy here."""
     from ...core import gemini
 
-    parent = edit.parent
-    if parent is not None:
-        # Keep the input under its own slot's name in the job (edit_into_job would name it
-        # after the target, and the front would be filed as the back).
-        try:
-            Path(parent).resolve().relative_to(job.root.resolve())
-        except ValueError:
-            parent = str(job.add_input(edit.parent_slot, parent))
-    version = gemini.edit_into_job(job, parent, edit.prompt, slot=edit.target, preset=edit.preset,
+    version = gemini.edit_into_job(job, edit.parent, edit.prompt, slot=edit.target,
+                                   parent_slot=edit.parent_slot, preset=edit.preset,
                                    settings=settings, api_key=key, online=True,
                                    progress=lambda message: ctl.progress(None, message))
     notes = list(version.warnings)
