@@ -14,6 +14,7 @@ from fakes.fal_server import FalFake
 from fakes.hunyuan_server import HunyuanServerFake
 from fakes.meshy_server import MeshyFake
 from fakes.payloads import make_glb, view_set
+from fakes.rodin_server import RodinFake
 from fakes.tripo_server import TripoFake
 
 from figurine_forge.core import providers
@@ -41,6 +42,7 @@ SPECS = [
     Spec("fal", FalFake),
     Spec("tripo", TripoFake, "/v2/openapi"),
     Spec("meshy", MeshyFake, "/openapi/v1"),
+    Spec("rodin", RodinFake, "/api/v2"),
     Spec("hunyuan-server", HunyuanServerFake, keyed=False, inline=True, fails_forever=True),
 ]
 KEYED = [s for s in SPECS if s.keyed]

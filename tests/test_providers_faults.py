@@ -76,7 +76,7 @@ def test_rejected_key_says_so_and_records_no_task(hk):
     with pytest.raises(RemoteError) as err:
         hk.generate()
     provider_env = {"3daistudio": "FIGURINE_3DAISTUDIO_KEY", "fal": "FAL_KEY", "tripo": "TRIPO_API_KEY",
-                    "meshy": "MESHY_API_KEY"}[hk.spec.name]
+                    "meshy": "MESHY_API_KEY", "rodin": "RODIN_API_KEY"}[hk.spec.name]
     assert "key" in err.value.message and provider_env in err.value.hint
     assert KEY not in str(err.value) and "***" in str(err.value)  # the echoed key was scrubbed
     assert hk.disk_manifest()["tasks"] == {}

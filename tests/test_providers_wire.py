@@ -217,6 +217,47 @@ def test_meshy_sends_data_uris_front_first(make):
     assert body["target_polycount"] == 50000 and body["should_texture"] is False
 
 
+# -- Hyper3D Rodin -----------------------------------------------------------------------------
+def test_rodin_sends_a_multipart_form_front_first_and_resumes_by_subscription_key(make):
+    from fakes.rodin_server import multipart_parts
+
+    h = make("rodin")
+    h.viewset = _distinct_views()
+    result = h.generate(options={"tier": "detail", "quality": "high", "geometry_file_format": "glb"})
+    req = h.fake.seen("submit")[0]
+    parts = multipart_parts(req)
+    images = [(filename, content) for name, filename, content in parts if name == "images"]
+    assert [f for f, _ in images] == ["front.png", "back.png", "left.png", "right.png"]
+    assert images[0][1] == _png(h.viewset, "front") and images[2][1] == _png(h.viewset, "left")
+    fields = {name: content.decode() for name, filename, content in parts if filename is None}
+    assert fields == {"tier": "Detail", "quality": "high", "material": "PBR", "geometry_file_format": "glb",
+                      "condition_mode": "concat"}
+    key, task = h.only_task()
+    sub = task["resume"]["subscription_key"]
+    assert sub in h.fake.by_subscription and task["task_id"] == h.fake.by_subscription[sub]
+    assert all(r.json() == {"subscription_key": sub} for r in h.fake.seen("status"))
+    assert h.fake.seen("result")[-1].json() == {"task_uuid": task["task_id"]}
+    assert result.mesh_path.read_bytes() == make_glb()  # the .glb of the listing, not the preview
+
+
+def test_rodin_one_view_is_not_a_multi_view_request(make):
+    from fakes.rodin_server import multipart_parts
+
+    h = make("rodin")
+    h.viewset = view_set(("front",))
+    h.generate()
+    fields = {name for name, filename, _ in multipart_parts(h.fake.seen("submit")[0]) if filename is None}
+    assert "condition_mode" not in fields
+
+
+def test_rodin_error_in_a_200_answer_is_a_clear_error_and_no_task(make):
+    h = make("rodin")
+    h.fake.inject("submit", Status(201, {"error": "NO_CREDITS", "message": "not enough credits"}))
+    with pytest.raises(RemoteError, match="refused the request: NO_CREDITS"):
+        h.generate()
+    assert h.disk_manifest()["tasks"] == {}
+
+
 # -- self-hosted Hunyuan3D-2 -------------------------------------------------------------------
 def test_hunyuan_server_sends_raw_base64_of_the_front_only(make):
     h = make("hunyuan-server")
@@ -273,7 +314,7 @@ def test_unknown_provider_lists_the_known_ones():
 def test_every_provider_describes_itself():
     infos = providers.list_providers()
     names = [i["name"] for i in infos]
-    assert names == ["3daistudio", "fal", "tripo", "meshy", "hunyuan-server", "local"]
+    assert names == ["3daistudio", "fal", "tripo", "meshy", "rodin", "hunyuan-server", "local"]
     assert [i["name"] for i in infos if i["default"]] == ["3daistudio"]
     for info in infos:
         assert "front" in info["views_required"]

@@ -14,6 +14,7 @@ PROVIDER_MODULES = (
     "fal_hunyuan",
     "tripo",
     "meshy",
+    "rodin",
     "hunyuan_server",
     "local",
 )
