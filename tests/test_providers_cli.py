@@ -92,6 +92,32 @@ def test_providers_human_text(capsys):
     assert "3daistudio (default)" in out and "--option face_count" in out and "FIGURINE_3DAISTUDIO_KEY" in out
 
 
+def test_providers_online_shows_the_balance_before_paying(capsys, remote_env, fake):
+    fake.balance = "150.00"
+    code, out, err = _run(capsys, ["providers", "--online", "--json"])
+    assert code == 0, err
+    studio = _last_json(out)["providers"][0]
+    assert studio["balance"] == 150.0 and studio["job_cost"] == 80.0  # 60 + 20 for multi-view
+    assert fake.count("balance") == 1 and fake.count("submit") == 0
+    fake.balance = "20.5"
+    code, out, err = _run(capsys, ["providers", "--online"])
+    assert code == 0 and "3daistudio: balance 20.50 credits; one four-view job costs about 80 — NOT enough" in out
+    assert KEY not in out + err
+
+
+def test_providers_online_with_a_refused_key_says_so_on_its_line(capsys, remote_env, fake):
+    fake.inject("balance", Status(401, {"detail": f"Invalid API key {KEY}"}))
+    code, out, err = _run(capsys, ["providers", "--online"])
+    assert code == 0  # the list is still printed
+    assert "3daistudio: balance unknown:" in out and "refused the API key" in out
+    assert KEY not in out + err
+
+
+def test_providers_without_online_asks_no_service(capsys, remote_env, fake):
+    code, out, _ = _run(capsys, ["providers", "--json"])
+    assert code == 0 and "balance" not in _last_json(out)["providers"][0] and fake.count("balance") == 0
+
+
 def test_generate_remote_end_to_end(capsys, remote_env, fake, views, tmp_path):
     job = tmp_path / "job"
     code, out, err = _run(capsys, ["generate", *_view_args(views), "--out", str(job), "--online", "--json",

@@ -206,6 +206,21 @@ def test_tripo_error_code_in_a_200_answer_is_an_error(make):
         h.generate()
 
 
+def test_3daistudio_balance_and_job_cost(make):
+    h = make("3daistudio")
+    found = providers.account_balance("3daistudio", config=h.config(), views=("front",),
+                                      options={"enable_pbr": "true"})
+    assert found == {"provider": "3daistudio", "balance": 150.0, "cost": 80.0, "enough": True}
+    h.fake.balance = "not a number"
+    with pytest.raises(RemoteError, match="no readable balance"):
+        providers.account_balance("3daistudio", config=h.config())
+    with pytest.raises(BadInputError, match="needs network access"):
+        providers.account_balance("3daistudio", config=h.config(online=False))
+    # a service without a balance endpoint answers "unknown" without any request
+    local = providers.account_balance("local")
+    assert local["balance"] is None and local["enough"] is None
+
+
 # -- Meshy -------------------------------------------------------------------------------------
 def test_meshy_sends_data_uris_front_first(make):
     h = make("meshy")

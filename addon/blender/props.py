@@ -144,6 +144,7 @@ class FIGURINE_PG_view(bpy.types.PropertyGroup):
 
 def _provider_changed(self, context):
     reset_options(self)
+    self.account_balance = ""  # it was another service's
 
 
 class FIGURINE_PG_settings(bpy.types.PropertyGroup):
@@ -179,6 +180,8 @@ class FIGURINE_PG_settings(bpy.types.PropertyGroup):
                             description="Local reconstruction grid size along the figure's height")
     last_generated: StringProperty(name="Last Model", subtype="FILE_PATH",
                                    description="The last mesh a generator delivered")
+    account_balance: StringProperty(name="Credits", options={"SKIP_SAVE"},
+                                    description="The generator account's credits, as last asked (Check Credits)")
     # -- print -------------------------------------------------------------------------------
     height_mm: FloatProperty(name="Height", default=32.0, min=1.0, max=2000.0, precision=1,
                              description="Printed figure height in millimetres")

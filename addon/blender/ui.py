@@ -290,6 +290,10 @@ class FIGURINE_PT_generate(bpy.types.Panel):
         self.draw_cost(layout, s, desc)
         ready = self.draw_requirements(context, layout, s, desc)
         busy = tasks.busy()
+        if ready and desc.get("has_balance") and not busy:
+            row = layout.row(align=True)
+            row.label(text=s.account_balance or "Credits: not asked yet", icon="FUND")
+            row.operator("figurine.check_balance", text="", icon="FILE_REFRESH")
         if busy:
             draw_task(layout)
         elif ready:

@@ -8,11 +8,13 @@ import os
 from ..core.errors import EXIT_OK
 
 NAME = "providers"
-HELP = "List the 3D generation providers with their views, output formats, options and costs."
+HELP = ("List the 3D generation providers with their views, output formats, options and costs; with "
+        "--online, also the credits left on each account whose key is set.")
 
 
 def add_arguments(p) -> None:
-    pass
+    p.add_argument("--online", action="store_true",
+                   help="ask each service whose key is set for the account's credit balance")
 
 
 def execute(args, out) -> int:
@@ -40,5 +42,32 @@ def execute(args, out) -> int:
             lines.append(f"    --option {opt['name']}=… (default {opt['default']}){extra}: {opt['help']}")
     for info in infos:
         info["key_set"] = bool(info["key_env"] and os.environ.get(info["key_env"]))
+    if args.online:
+        _add_balances(infos, lines, out)
     out.finish({"ok": True, "providers": infos}, "\n".join(lines))
     return EXIT_OK
+
+
+def _add_balances(infos: list[dict], lines: list[str], out) -> None:
+    """Each keyed account's balance against the cost of one four-view job (a failure of one
+    service is said on its line, never raised: the list is still worth having)."""
+    from ..core import providers
+    from ..core.errors import FigurineError
+
+    config = providers.ProviderConfig.from_env(online=True)
+    for info in infos:
+        if not (info["has_balance"] and info["key_set"]):
+            continue
+        out.progress("providers", f"asking {info['label']} for the account's balance")
+        try:
+            found = providers.account_balance(info["name"], config=config,
+                                              views=("front", "back", "left", "right"))
+        except FigurineError as exc:
+            info["balance_error"] = exc.one_line()
+            lines.append(f"{info['name']}: balance unknown: {exc.one_line()}")
+            continue
+        info["balance"], info["job_cost"] = found["balance"], found["cost"]
+        verdict = "" if found["enough"] is None else (
+            " — enough for one job" if found["enough"] else " — NOT enough for one job: top up first")
+        cost = f"; one four-view job costs about {found['cost']:.0f}" if found["cost"] is not None else ""
+        lines.append(f"{info['name']}: balance {found['balance']:.2f} credits{cost}{verdict}")

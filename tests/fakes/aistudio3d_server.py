@@ -16,6 +16,7 @@ class AIStudio3DFake(FakeService):
         super().__init__(key)
         self.url_field = "asset"  # or "asset_url": public sources disagree, the client takes both
         self.asset_type = "3D_MODEL"
+        self.balance = "150.00"
 
     def route(self, req):
         if req.method == "POST" and req.path == "/v1/3d-models/tencent/generate/pro/":
@@ -23,6 +24,8 @@ class AIStudio3DFake(FakeService):
         m = _STATUS.match(req.path)
         if req.method == "GET" and m:
             return "status", m.group(1)
+        if req.method == "GET" and req.path == "/account/user/wallet/":
+            return "balance", None
         return "unknown", None
 
     def answer(self, route, req, extra):
@@ -54,4 +57,6 @@ class AIStudio3DFake(FakeService):
                 {"asset_type": "IMAGE", self.url_field: f"{self.url}/files/preview.png"},
                 {"asset_type": self.asset_type, self.url_field: self.file_url()},
             ]})
+        if route == "balance":
+            return Status(200, {"balance": self.balance})
         return Status(404, {"detail": "Not found."})

@@ -159,6 +159,48 @@ class FIGURINE_OT_resume_generate(bpy.types.Operator):
         return {"FINISHED"}
 
 
+def balance_text(found: dict, label: str) -> str:
+    """One line for the panel: the credits left and whether one job fits."""
+    cost = f", one job about {found['cost']:.0f}" if found.get("cost") is not None else ""
+    verdict = "" if found.get("enough") is None else (" — enough" if found["enough"] else " — top up first")
+    return f"{label}: {found['balance']:.2f} credits{cost}{verdict}"
+
+
+class FIGURINE_OT_check_balance(bpy.types.Operator):
+    """Ask the generator's service how many credits the account has left, before paying for a job"""
+
+    bl_idname = "figurine.check_balance"
+    bl_label = "Check Credits"
+    bl_options = {"REGISTER"}
+
+    wait: tasks.wait_property()
+
+    @reports_errors
+    def execute(self, context):
+        from ...core.providers import account_balance
+
+        s = context.scene.figurine
+        provider, options = s.provider, s.options_dict()
+        config = provider_config(provider, context)
+        desc = props.provider_description(provider) or {}
+        views = tuple(slot for slot in VIEW_SLOTS if s.image_path(slot)) or ("front",)
+        if not desc.get("has_balance"):
+            raise BadInputError(f"{desc.get('label', provider)} does not tell an account's balance",
+                                hint="see your credits on the service's website")
+
+        def work(ctl):  # worker thread: network only
+            ctl.progress(None, f"asking {desc['label']} for the account's credits")
+            return account_balance(provider, config=config, views=views, options=options)
+
+        def finish(ctx, found):
+            text = balance_text(found, desc["label"])
+            ctx.scene.figurine.account_balance = text
+            return text
+
+        tasks.start(context, tasks.Task(f"Credits ({provider})", work, finish), wait=self.wait)
+        return {"FINISHED"}
+
+
 class FIGURINE_OT_reset_options(bpy.types.Operator):
     """Put the generator's options back to their defaults"""
 
@@ -172,4 +214,4 @@ class FIGURINE_OT_reset_options(bpy.types.Operator):
         return {"FINISHED"}
 
 
-classes = (FIGURINE_OT_generate, FIGURINE_OT_resume_generate, FIGURINE_OT_reset_options)
+classes = (FIGURINE_OT_generate, FIGURINE_OT_resume_generate, FIGURINE_OT_check_balance, FIGURINE_OT_reset_options)

@@ -10,16 +10,17 @@ What callers (CLI commands, Blender operators through a worker thread) use::
                                 progress=callback, cancel=event)
     result = providers.resume(job, config=cfg, progress=callback, cancel=event)
     providers.pending_tasks(job); providers.cancel_task(job, config=cfg)
+    providers.account_balance("3daistudio", config=cfg)   # credits left and one job's cost
 
 See ``lifecycle.py`` for the threading, progress and cancel contract.
 """
 
 from .base import Capabilities, OptionSpec, PollStatus, Provider, ProviderConfig, Submission
-from .lifecycle import GenerateResult, cancel_task, generate, pending_tasks, resume
+from .lifecycle import GenerateResult, account_balance, cancel_task, generate, pending_tasks, resume
 from .registry import DEFAULT_PROVIDER, get_provider, list_providers, provider_names
 
 __all__ = [
     "Capabilities", "OptionSpec", "PollStatus", "Provider", "ProviderConfig", "Submission",
-    "GenerateResult", "cancel_task", "generate", "pending_tasks", "resume",
+    "GenerateResult", "account_balance", "cancel_task", "generate", "pending_tasks", "resume",
     "DEFAULT_PROVIDER", "get_provider", "list_providers", "provider_names",
 ]

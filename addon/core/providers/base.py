@@ -119,6 +119,7 @@ class Capabilities:
     needs_key: bool = True
     remote_cancel: bool = False
     typical_minutes: str = ""
+    has_balance: bool = False  # the service tells an account's credit balance
 
     def option(self, name: str) -> OptionSpec | None:
         return next((o for o in self.options if o.name == name), None)
@@ -240,6 +241,11 @@ class Provider:
     def cost_hint(self, views: dict, options: dict) -> str:
         return "see the provider's pricing"
 
+    def cost_credits(self, views: dict, options: dict) -> float | None:
+        """What one job with these views and options costs in the service's credits, or None
+        when the service's price list is not known here."""
+        return None
+
     def describe(self) -> dict:
         caps = self.capabilities
         return {
@@ -254,6 +260,7 @@ class Provider:
             "key_env": self.key_env or None,
             "base_url_env": self.base_url_env or None,
             "remote_cancel": caps.remote_cancel,
+            "has_balance": caps.has_balance,
             "typical_minutes": caps.typical_minutes,
             "cost_hint": self.cost_hint({s: None for s in caps.views_required},
                                         {o.name: o.default for o in caps.options}),
@@ -269,6 +276,10 @@ class Provider:
         raise NotImplementedError
 
     def poll(self, http, task: dict) -> PollStatus:
+        raise NotImplementedError
+
+    def balance(self, http) -> float:
+        """The account's credit balance (only where ``capabilities.has_balance``); one GET."""
         raise NotImplementedError
 
     def cancel(self, http, task: dict) -> bool:

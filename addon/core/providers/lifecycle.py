@@ -184,6 +184,26 @@ def resume(job: Job, *, task_key: str | None = None, config: ProviderConfig | No
     return _follow(job, provider, key, key_, step, progress, cancel, cancel_remote)
 
 
+def account_balance(provider_name: str, *, config: ProviderConfig | None = None, views=("front",),
+                    options: dict | None = None) -> dict:
+    """The account's credits at a provider and what one job would cost, before paying.
+
+    ``{"provider", "balance", "cost", "enough"}``; ``balance`` is None where the service has no
+    balance endpoint, ``cost`` None where its prices are not known here, ``enough`` None when
+    either is unknown. Needs network access and the key, like a generation."""
+    config = config or ProviderConfig.from_env()
+    provider = registry.get_provider(provider_name, config)
+    slots, parsed, _ = check_request(provider, views, options)
+    cost = provider.cost_credits({s: None for s in slots}, parsed)
+    balance = None
+    if provider.remote and provider.capabilities.has_balance:
+        key = require_network(provider)
+        with HttpSession(provider, key=key, deadline=min(30.0, provider.deadline), what="the balance") as http:
+            balance = provider.balance(http)
+    enough = None if balance is None or cost is None else balance >= cost
+    return {"provider": provider.name, "balance": balance, "cost": cost, "enough": enough}
+
+
 def cancel_task(job: Job, *, task_key: str | None = None, config: ProviderConfig | None = None) -> bool:
     """Ask the service to cancel a pending task. True if it agreed; False = local stop only."""
     config = config or ProviderConfig.from_env()
