@@ -125,3 +125,73 @@ def test_bytes_input():
     assert load_rgba(buf.getvalue()).shape == (30, 40, 4)
     with pytest.raises(BadInputError):
         load_rgba(b"\x89PNG\r\n\x1a\n garbage")
+
+
+# -- phone photos: read at the size the views need -----------------------------------------------
+@pytest.fixture(scope="module")
+def phone12(tmp_path_factory):
+    """A 12 MP portrait photo stored sideways with EXIF orientation 6, and its figure's mask."""
+    from synth_views import phone_photo
+
+    path = tmp_path_factory.mktemp("photo") / "phone.jpg"
+    mask = phone_photo(path, 3000, 4000)
+    return path, mask
+
+
+def test_phone_photo_is_decoded_reduced_and_upright(phone12):
+    path, mask = phone12
+    rgba = load_rgba(path, max_side=1024)
+    assert rgba.shape == (1024, 768, 4)  # portrait, as displayed; the long side is the asked one
+    # the figure stands: its mask at this size matches the painted one (upright, not sideways)
+    from figurine_forge.core.images.matte import subject_matte
+
+    alpha = Image.fromarray((subject_matte(rgba) * 255).astype(np.uint8)).resize(mask.shape[::-1])
+    figure, truth = np.asarray(alpha) > 127, mask > 0.5
+    assert (figure & truth).sum() / (figure | truth).sum() > 0.9
+    assert load_rgba(path).shape == (4000, 3000, 4)  # without max_side: every pixel
+
+
+def test_reduced_read_of_png_and_alpha(tmp_path):
+    rgba = np.zeros((600, 1200, 4), np.uint8)
+    rgba[..., 0], rgba[100:500, 300:900, 3] = 200, 255
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "wide.png")
+    small = load_rgba(tmp_path / "wide.png", max_side=300)
+    assert small.shape == (150, 300, 4)
+    assert small[75, 150, 3] == pytest.approx(1.0) and small[5, 5, 3] == pytest.approx(0.0)
+    assert load_rgba(tmp_path / "wide.png", max_side=5000).shape == (600, 1200, 4)  # never enlarged
+
+
+def test_phone_photo_prepares_in_bounded_memory(phone12):
+    """The whole preparation of a 12 MP photo fits in an address space of 450 MB: decoding at full
+    size (a 192 MB float image before any matting) does not (it peaked at 671 MB)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    script = (
+        "import resource, sys\n"
+        "cap = 450 * 2**20\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (cap, cap))\n"
+        f"sys.path.insert(0, {str(repo / 'scripts')!r})\n"
+        "from figurine import load_package\n"
+        "load_package()\n"
+        "from figurine_forge.core.images.prepare import prepare_view_set\n"
+        f"vs = prepare_view_set({{'front': {str(phone12[0])!r}}}, size=1024)\n"
+        "print(vs.views['front'].rgb.shape)\n")
+    env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "(1024, 1024, 3)"
+
+
+def test_busy_photo_says_to_use_the_ai_gray_backdrop(tmp_path):
+    from synth_views import phone_photo
+
+    from figurine_forge.core.images.prepare import prepare_view_set
+
+    path = tmp_path / "busy.jpg"
+    phone_photo(path, 1200, 1600, busy=True)
+    with pytest.raises(BadInputError) as err:
+        prepare_view_set({"front": path}, size=256)
+    assert "separated from the background" in err.value.message and "gray-background" in err.value.hint

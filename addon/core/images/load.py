@@ -18,15 +18,22 @@ import numpy as np
 from ..errors import BadInputError
 
 MAX_PIXELS = 64_000_000  # far above any view an image model paints; stops decompression bombs
+# A JPEG read at a reduced size (``max_side``) decodes 1/2, 1/4 or 1/8 of each side in the
+# decoder itself (no full-size pixels ever exist), so a phone photo of up to this many pixels is
+# taken when the reduced decode stays under MAX_PIXELS.
+MAX_JPEG_PIXELS = 256_000_000
 FORMATS = ("PNG", "JPEG", "WEBP", "TIFF", "BMP")
 _HINT = "give a PNG, JPEG, WebP, TIFF or BMP image"
 
 
 def load_rgba(source: str | os.PathLike | bytes, *, max_pixels: int = MAX_PIXELS,
-              name: str | None = None) -> np.ndarray:
+              name: str | None = None, max_side: int | None = None) -> np.ndarray:
     """(H, W, 4) float32 in [0, 1], EXIF orientation applied, straight (not premultiplied) alpha.
 
-    ``source`` is a path or the encoded bytes (an image an AI service returned)."""
+    ``source`` is a path or the encoded bytes (an image an AI service returned). ``max_side``
+    reads a larger image at a reduced size whose longer side is at least ``max_side`` (then
+    scaled down to it): a JPEG is decoded at 1/2, 1/4 or 1/8 scale by the decoder itself, so a
+    48-megapixel phone photo never exists at full size in memory."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     opener: io.BytesIO | Path
@@ -47,6 +54,11 @@ def load_rgba(source: str | os.PathLike | bytes, *, max_pixels: int = MAX_PIXELS
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(opener, formats=FORMATS) as img:
                 w, h = img.size
+                if max_side and max(w, h) > max_side and img.format == "JPEG" and w * h <= MAX_JPEG_PIXELS:
+                    # the decoder picks the largest 1/2^k scale that keeps the requested size
+                    scale = max_side / max(w, h)
+                    img.draft(img.mode, (max(1, int(w * scale)), max(1, int(h * scale))))
+                    w, h = img.size
                 if w * h > max_pixels:
                     raise BadInputError(
                         f"{label} has {w}×{h} pixels, more than the {max_pixels // 1_000_000} megapixel limit",
@@ -55,6 +67,8 @@ def load_rgba(source: str | os.PathLike | bytes, *, max_pixels: int = MAX_PIXELS
                     raise BadInputError(f"{label} is only {w}×{h} pixels", hint="use a larger image")
                 img.seek(0)  # animated WebP/TIFF: the first frame
                 img.load()
+                if max_side and max(img.size) > max_side:
+                    img = _reduced(img, max_side)
                 # in place: no copy of the pixels when there is no orientation to apply
                 ImageOps.exif_transpose(img, in_place=True)
                 return _to_rgba(img)
@@ -68,6 +82,23 @@ def load_rgba(source: str | os.PathLike | bytes, *, max_pixels: int = MAX_PIXELS
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise BadInputError(f"{label} is damaged or not a supported image ({type(exc).__name__})",
                             hint=_HINT) from None
+
+
+def _reduced(img, max_side: int):
+    """``img`` scaled down so its longer side is ``max_side``: a whole-number box reduction in C
+    first (cheap, no aliasing), then one Lanczos step to the exact size. Alpha is kept."""
+    from PIL import Image
+
+    factor = max(img.size) // max_side
+    if factor >= 2 and img.mode in ("RGB", "RGBA", "L", "LA", "I;16", "I", "F"):
+        img = img.reduce(factor)
+    if max(img.size) > max_side:
+        scale = max_side / max(img.size)
+        size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+        if img.mode in ("P", "PA", "1", "CMYK", "YCbCr", "LAB", "HSV", "RGBa", "La"):
+            img = img.convert("RGBA" if img.mode in ("PA", "RGBa", "La") or "transparency" in img.info else "RGB")
+        img = img.resize(size, Image.Resampling.LANCZOS)
+    return img
 
 
 def _to_rgba(img) -> np.ndarray:

@@ -479,7 +479,9 @@ def _check_coverage(mask: np.ndarray) -> None:
     if coverage < 0.002 or coverage > 0.97:
         raise BadInputError(
             "no character could be separated from the background",
-            hint="use an image of one character on a plain background (or with transparency)",
+            hint="use an image of one character on a plain background (or with transparency), or let the "
+                 "AI put it on studio gray first: the gray-background preset (figurine edit --preset "
+                 "gray-background --online, or AI Edit in the panel)",
         )
 
 

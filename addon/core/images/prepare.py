@@ -165,9 +165,17 @@ def prepare_view_set(paths: Mapping[str, str | os.PathLike | None], size: int = 
     ``fix_facing`` mirrors side views that face the wrong way instead of only warning."""
     given = {slot: p for slot, p in paths.items() if p}
     _check_slots(given, size)
-    rgbas = {slot: load_rgba(given[slot]) for slot in VIEW_SLOTS if slot in given}
+    side = working_side(size)
+    rgbas = {slot: load_rgba(given[slot], max_side=side) for slot in VIEW_SLOTS if slot in given}
     return prepare_arrays(rgbas, size, fix_facing=fix_facing,
                           names={slot: Path(p).name for slot, p in given.items()})
+
+
+def working_side(size: int) -> int:
+    """The longest side an input is matted at for views of ``size`` pixels. A subject often
+    fills half a photo's height, so twice the output size keeps it at full detail; more only
+    costs memory and time (a 48 MP photo would be 770 MB as float RGBA)."""
+    return max(2 * size, 1024)
 
 
 def _check_slots(given: dict, size: int) -> None:
