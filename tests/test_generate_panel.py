@@ -70,3 +70,37 @@ def test_check_credits_for_a_service_without_a_balance_says_so(scene):
     scene.provider = "meshy"
     with pytest.raises(RuntimeError, match="does not tell an account's balance"):
         bpy.ops.figurine.check_balance()
+
+
+def _new_scene_provider(addon, online: bool) -> str:
+    import importlib
+
+    props = importlib.import_module(f"{addon}.blender.props")
+    system = bpy.context.preferences.system
+    before = system.use_online_access
+    system.use_online_access = online
+    scene = bpy.data.scenes.new("fresh")
+    try:
+        props.initialise_scene(scene)
+        return scene.figurine.provider
+    finally:
+        bpy.data.scenes.remove(scene)
+        system.use_online_access = before
+
+
+def test_a_new_scene_starts_with_a_generator_that_can_run(addon):
+    prefs = bpy.context.preferences.addons[addon].preferences
+    assert prefs.default_provider == "3daistudio"  # the workflow's generator is the default...
+    assert _new_scene_provider(addon, online=True) == "3daistudio"
+    assert _new_scene_provider(addon, online=False) == "local"  # ...unless Blender forbids the network
+    prefs.default_provider = "local"
+    try:
+        assert _new_scene_provider(addon, online=True) == "local"
+    finally:
+        prefs.default_provider = "3daistudio"
+
+
+def test_offline_switch_to_the_local_generator(scene):
+    assert bpy.ops.figurine.use_local_generator() == {"FINISHED"}
+    assert scene.provider == "local"
+    assert [o.name for o in scene.provider_options] == ["resolution"]  # its own options, not the service's

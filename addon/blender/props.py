@@ -254,8 +254,13 @@ def initialise_scene(scene) -> None:
         from .prefs import get_preferences
 
         prefs = get_preferences()
-        if prefs is not None and prefs.default_provider:
-            s.provider = prefs.default_provider  # the update resets the options
+        name = prefs.default_provider if prefs is not None and prefs.default_provider else s.provider
+        desc = provider_description(name)
+        if desc is not None and desc["remote"] and not getattr(bpy.app, "online_access", True):
+            # Blender forbids the network: start with the generator that can run (the user can
+            # still pick a service, and the panel then says how to allow online access).
+            name = "local"
+        s.provider = name  # the update resets the options
         reset_options(s, prefs.default_model if prefs is not None else "")
         s.provider_initialised = True
     elif options_stale(s):

@@ -328,6 +328,8 @@ class FIGURINE_PT_generate(bpy.types.Panel):
             return False
         if desc["remote"]:
             if not draw_online_hint(layout):
+                note(layout, "Or make the model here, offline and free:", "HOME")
+                layout.operator("figurine.use_local_generator", icon="HOME")
                 return False
             if not prefs.has_key(desc, context):
                 note(layout, f"Next: enter your {desc['label']} API key in Preferences → Add-ons → "

@@ -201,6 +201,18 @@ class FIGURINE_OT_check_balance(bpy.types.Operator):
         return {"FINISHED"}
 
 
+class FIGURINE_OT_use_local_generator(bpy.types.Operator):
+    """Switch to the offline reconstruction on this computer (no network, no key, no cost)"""
+
+    bl_idname = "figurine.use_local_generator"
+    bl_label = "Use Offline Reconstruction"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        context.scene.figurine.provider = "local"  # the update resets the options
+        return {"FINISHED"}
+
+
 class FIGURINE_OT_reset_options(bpy.types.Operator):
     """Put the generator's options back to their defaults"""
 
@@ -214,4 +226,5 @@ class FIGURINE_OT_reset_options(bpy.types.Operator):
         return {"FINISHED"}
 
 
-classes = (FIGURINE_OT_generate, FIGURINE_OT_resume_generate, FIGURINE_OT_check_balance, FIGURINE_OT_reset_options)
+classes = (FIGURINE_OT_generate, FIGURINE_OT_resume_generate, FIGURINE_OT_check_balance,
+           FIGURINE_OT_use_local_generator, FIGURINE_OT_reset_options)
