@@ -175,7 +175,7 @@ def _write_fbx(obj, path: Path, metres: float) -> None:
 def _write_obj(obj, path: Path) -> None:
     with _materials_for_mtl(obj, path.parent):
         _run(bpy.ops.wm.obj_export, "OBJ", filepath=str(path), export_selected_objects=True, apply_modifiers=True,
-             export_materials=True, path_mode="COPY", export_uv=True, export_normals=True,
+             export_materials=len(obj.data.materials) > 0, path_mode="COPY", export_uv=True, export_normals=True,
              export_colors=_has_colours(obj.data), global_scale=1.0, forward_axis="NEGATIVE_Y", up_axis="Z")
 
 
@@ -290,6 +290,7 @@ def export(obj, path: str | os.PathLike, *, fmt: str | None = None, max_triangle
     target, fmt = exportformats.resolve_target(path, fmt)
     budget = exportformats.check_triangle_budget(max_triangles)
     view_layer = bpy.context.view_layer
+    view_layer.update()  # an object a script has just linked is not listed before this
     if obj.name not in view_layer.objects:
         raise BadInputError(f"'{obj.name}' is not in the current view layer", hint="link it to the scene")
     inputs = [obj.get("figurine_source", "")] + [bpy.path.abspath(i.filepath) for i in _images(obj) if i.filepath]
