@@ -102,9 +102,21 @@ class ReadBack:
         return np.ptp(self.world, axis=0)
 
 
-def read_back(path: Path) -> ReadBack:
+def empty_scene_keeping_addons() -> None:
+    """A fresh metre scene without resetting preferences (an installed add-on stays enabled)."""
+    for collection in (bpy.data.objects, bpy.data.meshes, bpy.data.materials, bpy.data.images):
+        for block in list(collection):
+            collection.remove(block)
+    us = bpy.context.scene.unit_settings
+    us.system, us.scale_length, us.length_unit = "METRIC", 1.0, "METERS"
+
+
+def read_back(path: Path, keep_addons: bool = False) -> ReadBack:
     """Import ``path`` with Blender's own importer into a fresh metre scene and describe it."""
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    if keep_addons:
+        empty_scene_keeping_addons()
+    else:
+        bpy.ops.wm.read_factory_settings(use_empty=True)
     suffix = path.suffix.lower()
     if suffix == ".glb":
         bpy.ops.import_scene.gltf(filepath=str(path))
