@@ -31,8 +31,8 @@ def texture_pixels() -> np.ndarray:
     return np.kron(blocks, np.ones((8, 8, 1), np.uint8))
 
 
-def _figure_object(name: str):
-    obj = meshio.trimesh_to_object(figure(FIGURE_HEIGHT_M, seg=64), name)
+def _figure_object(name: str, seg: int = 64):
+    obj = meshio.trimesh_to_object(figure(FIGURE_HEIGHT_M, seg=seg), name)
     for o in bpy.context.view_layer.objects:
         o.select_set(False)
     bpy.context.view_layer.objects.active = obj
@@ -40,11 +40,11 @@ def _figure_object(name: str):
     return obj
 
 
-def make_textured_glb(folder: Path) -> Path:
+def make_textured_glb(folder: Path, seg: int = 64) -> Path:
     """The figure (1.6 m, about 8.4k triangles), smart-UV-projected, with a packed PNG as its
     base colour, written by Blender's glTF exporter: metres, Y up, split vertices at seams."""
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    obj = _figure_object("hero")
+    obj = _figure_object("hero", seg)
     bpy.ops.object.mode_set(mode="EDIT")
     bpy.ops.mesh.select_all(action="SELECT")
     bpy.ops.uv.smart_project(island_margin=0.02)
