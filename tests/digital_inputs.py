@@ -54,6 +54,8 @@ def make_textured_glb(folder: Path, seg: int = 64) -> Path:
     image = bpy.data.images.load(str(png))
     image.pack()
     material = bpy.data.materials.new("skin")
+    if material.node_tree is None:  # Blender 4.x; 5.0 always has one
+        material.use_nodes = True
     texture = material.node_tree.nodes.new("ShaderNodeTexImage")
     texture.image = image
     bsdf = next(n for n in material.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
