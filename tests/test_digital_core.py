@@ -57,7 +57,8 @@ def _glb(doc: dict) -> bytes:
 
 
 def test_dangling_glb_references_are_found(tmp_path):
-    good = {"meshes": [{"primitives": [{"attributes": {"POSITION": 0}, "material": 0}]}], "accessors": [{}],
+    good = {"meshes": [{"primitives": [{"attributes": {"POSITION": 0, "TEXCOORD_0": 0}, "material": 0}]}],
+            "accessors": [{}],
             "materials": [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}],
             "textures": [{"source": 0, "sampler": 0}], "images": [{}], "samplers": [{}]}
     path = tmp_path / "good.glb"
@@ -70,6 +71,12 @@ def test_dangling_glb_references_are_found(tmp_path):
     bad_texture["textures"][0]["source"] = 2
     assert sorted(exportformats.glb_dangling_references(bad_texture)) == [
         "materials[0].normalTexture -> textures[3]", "textures[0] -> images[2]"]
+    no_uvs = json.loads(json.dumps(good))  # a textured material on a mesh without UVs
+    del no_uvs["meshes"][0]["primitives"][0]["attributes"]["TEXCOORD_0"]
+    assert exportformats.glb_dangling_references(no_uvs) == [
+        "meshes[0].primitives[0] -> TEXCOORD_0 (its material has a texture but the mesh no UVs)"]
+    no_uvs["meshes"][0]["primitives"][0]["attributes"]["TEXCOORD_0"] = 0
+    assert exportformats.glb_dangling_references(no_uvs) == []
     (tmp_path / "html.glb").write_text("<html>")
     with pytest.raises(OutputError, match="not a binary glTF"):
         exportformats.glb_document(tmp_path / "html.glb")

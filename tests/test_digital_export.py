@@ -231,3 +231,16 @@ def test_a_budget_above_the_count_changes_nothing(inputs, tmp_path):
     indices = doc["accessors"][doc["meshes"][0]["primitives"][0]["indices"]]["count"]
     assert indices == 3 * n
     json.dumps(written)  # the CLI prints it
+
+
+def test_a_textured_material_on_a_mesh_without_uvs_is_left_out(inputs, tmp_path):
+    """What a repair hands over: the figure's material (with its texture) on a remeshed surface
+    that has no UVs any more. The GLB must not point at texture coordinates it does not hold."""
+    obj = import_fresh(inputs["textured"])
+    obj.data.uv_layers.remove(obj.data.uv_layers[0])
+    written = pipeline.export_object(obj, tmp_path / "repaired.glb")
+    doc = exportformats.glb_document(tmp_path / "repaired.glb")
+    assert exportformats.glb_dangling_references(doc) == []
+    assert "materials" not in doc and "images" not in doc
+    assert written["triangles_after"] == written["triangles_before"]
+    assert [m.name for m in obj.data.materials] == ["skin"]  # the user's figure keeps its material

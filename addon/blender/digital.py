@@ -77,8 +77,12 @@ def export_copy(obj, scale: float = 1.0) -> Iterator["bpy.types.Object"]:
 def _tidy_materials(mesh, obj) -> None:
     """Materials as the exporters need them: slots linked to the object are copied onto the
     mesh, empty slots dropped and face indices remapped, indices past the last slot clamped, so
-    no written file refers to a material that is not in it."""
+    no written file refers to a material that is not in it. A mesh without UVs (a repaired or
+    remeshed figure) cannot show a texture: its textured materials are left out rather than
+    written pointing at texture coordinates that do not exist."""
     slots = [s.material for s in obj.material_slots] if obj.material_slots else list(mesh.materials)
+    if not mesh.uv_layers:
+        slots = [None if _uses_images(m) else m for m in slots]
     index = np.empty(len(mesh.polygons), np.int32)
     mesh.polygons.foreach_get("material_index", index)
     kept = [m for m in slots if m is not None]
@@ -240,6 +244,11 @@ def _materials_for_mtl(obj, folder: Path) -> Iterator[None]:
             material.name = name
         for image in loaded:
             bpy.data.images.remove(image)
+
+
+def _uses_images(material) -> bool:
+    return material is not None and material.node_tree is not None and any(
+        n.type == "TEX_IMAGE" and n.image is not None for n in material.node_tree.nodes)
 
 
 def _base_colour_image(material) -> "bpy.types.Image | None":

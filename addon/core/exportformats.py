@@ -111,10 +111,17 @@ def glb_dangling_references(doc: dict) -> list[str]:
         if not isinstance(index, int) or not 0 <= index < counts[kind]:
             bad.append(f"{where} -> {kind}[{index}]")
 
+    materials = doc.get("materials", [])
     for m, mesh in enumerate(doc.get("meshes", [])):
         for p, prim in enumerate(mesh.get("primitives", [])):
             if "material" in prim:
                 ref(f"meshes[{m}].primitives[{p}]", "materials", prim["material"])
+                index = prim["material"]
+                if isinstance(index, int) and 0 <= index < len(materials):
+                    for coord in sorted(_texture_coordinates(materials[index])):
+                        if f"TEXCOORD_{coord}" not in prim.get("attributes", {}):
+                            bad.append(f"meshes[{m}].primitives[{p}] -> TEXCOORD_{coord} "
+                                       f"(its material has a texture but the mesh no UVs)")
             for name, acc in prim.get("attributes", {}).items():
                 ref(f"meshes[{m}].primitives[{p}].{name}", "accessors", acc)
     for t, tex in enumerate(doc.get("textures", [])):
@@ -136,3 +143,21 @@ def glb_dangling_references(doc: dict) -> list[str]:
     for i, mat in enumerate(doc.get("materials", [])):
         walk(f"materials[{i}]", mat)
     return bad
+
+
+def _texture_coordinates(material: dict) -> set[int]:
+    """The UV sets (``texCoord``, 0 by default) the textures of a glTF material read."""
+    found: set[int] = set()
+
+    def walk(key: str, node) -> None:
+        if isinstance(node, dict):
+            if key.endswith("Texture") and "index" in node:
+                found.add(int(node.get("texCoord", 0)))
+            for k, v in node.items():
+                walk(k, v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(key, v)
+
+    walk("", material)
+    return found
