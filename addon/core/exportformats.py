@@ -37,12 +37,14 @@ class ExportFormat:
 
 FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     ExportFormat("stl", "STL", "millimetre", False, "Binary STL in millimetres: what slicers expect"),
-    ExportFormat("3mf", "3MF", "millimetre", False, "3D Manufacturing Format in millimetres: what many slicers prefer"),
-    ExportFormat("ply", "PLY", "millimetre", False, "Binary PLY in millimetres"),
     ExportFormat("obj", "OBJ", "millimetre", True, "Wavefront OBJ in millimetres, with its .mtl and textures beside it"),
+    ExportFormat("ply", "PLY", "millimetre", False, "Binary PLY in millimetres"),
+    ExportFormat("3mf", "3MF", "millimetre", False, "3D Manufacturing Format in millimetres: what many slicers prefer"),
     ExportFormat("glb", "GLB", "metre", True, "Binary glTF in metres (as glTF says), textures embedded: web viewers"),
     ExportFormat("fbx", "FBX", "centimetre", True, "FBX in centimetres, textures embedded: game engines"),
 )}
+# The order is the panel's: saved .blend files keep the chosen format by position, so new
+# formats go at the end.
 EXPORT_FORMATS = tuple(FORMATS)
 
 MIN_TRIANGLE_BUDGET = 4
