@@ -40,7 +40,7 @@ def _figure_object(name: str, seg: int = 64):
     return obj
 
 
-def make_textured_glb(folder: Path, seg: int = 64) -> Path:
+def make_textured_glb(folder: Path, seg: int = 64, image_format: str = "png") -> Path:
     """The figure (1.6 m, about 8.4k triangles), smart-UV-projected, with a packed PNG as its
     base colour, written by Blender's glTF exporter: metres, Y up, split vertices at seams."""
     bpy.ops.wm.read_factory_settings(use_empty=True)
@@ -49,8 +49,8 @@ def make_textured_glb(folder: Path, seg: int = 64) -> Path:
     bpy.ops.mesh.select_all(action="SELECT")
     bpy.ops.uv.smart_project(island_margin=0.02)
     bpy.ops.object.mode_set(mode="OBJECT")
-    png = folder / "skin_source.png"
-    Image.fromarray(texture_pixels()).save(png)
+    png = folder / f"skin_source.{image_format}"
+    Image.fromarray(texture_pixels()).save(png, quality=90)
     image = bpy.data.images.load(str(png))
     image.pack()
     material = bpy.data.materials.new("skin")
@@ -61,7 +61,7 @@ def make_textured_glb(folder: Path, seg: int = 64) -> Path:
     bsdf = next(n for n in material.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
     material.node_tree.links.new(texture.outputs["Color"], bsdf.inputs["Base Color"])
     obj.data.materials.append(material)
-    path = folder / "textured.glb"
+    path = folder / ("textured.glb" if image_format == "png" else f"textured_{image_format}.glb")
     bpy.ops.export_scene.gltf(filepath=str(path), export_format="GLB", use_selection=True)
     png.unlink()  # the texture lives only inside the GLB, as a generator delivers it
     bpy.ops.wm.read_factory_settings(use_empty=True)

@@ -108,18 +108,19 @@ def test_a_file_set_is_never_half_published(tmp_path, monkeypatch):
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     # A companion exists and overwriting was not asked: refused, nothing moved, nothing left.
     (tmp_path / "hero.obj").unlink()
-    with pytest.raises(OutputError, match="hero.mtl already exists"):
+    with pytest.raises(OutputError, match="tex.png already exists"):
         with atomic.FileSet(tmp_path / "hero.obj", overwrite=False) as folder:
             _write_set(folder)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hero.mtl", "tex.png"]
     _write_set(tmp_path, texture=b"the old texture")
-    # The third move fails (disk full): the two moved files are taken back, the old ones restored.
+    # The main file's move fails (disk full) after its texture moved (the identical .mtl is
+    # shared): the texture is taken back, the old files restored.
     real_replace = os.replace
     calls = []
 
     def failing_replace(a, b):
         calls.append(b)
-        if len([c for c in calls if ".old" not in str(c)]) == 3 and ".old" not in str(b):
+        if len([c for c in calls if ".old" not in str(c)]) == 2 and ".old" not in str(b):
             raise OSError(28, "No space left on device")
         return real_replace(a, b)
 
@@ -133,3 +134,18 @@ def test_a_file_set_is_never_half_published(tmp_path, monkeypatch):
         with atomic.FileSet(tmp_path / "empty.obj"):
             pass
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_companion_with_the_same_bytes_is_shared_not_refused(tmp_path):
+    """A second figure exported beside the first brings the same texture: that is no clash."""
+    with atomic.FileSet(tmp_path / "hero.obj", overwrite=False) as folder:
+        _write_set(folder)
+    file_set = atomic.FileSet(tmp_path / "hero2.obj", overwrite=False)
+    with file_set as folder:
+        _write_set(folder, stem="hero2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hero.mtl", "hero.obj", "hero2.mtl", "hero2.obj", "tex.png"]
+    assert tmp_path / "tex.png" in file_set.published and len(file_set.published) == 3
+    with pytest.raises(OutputError, match="tex.png already exists"):
+        with atomic.FileSet(tmp_path / "hero3.obj", overwrite=False) as folder:
+            _write_set(folder, stem="hero3", texture=b"another texture of the same name")
+    assert not (tmp_path / "hero3.obj").exists() and (tmp_path / "tex.png").read_bytes() == b"png"

@@ -244,3 +244,14 @@ def test_a_textured_material_on_a_mesh_without_uvs_is_left_out(inputs, tmp_path)
     assert "materials" not in doc and "images" not in doc
     assert written["triangles_after"] == written["triangles_before"]
     assert [m.name for m in obj.data.materials] == ["skin"]  # the user's figure keeps its material
+
+
+def test_a_jpeg_texture_stays_a_jpeg_beside_the_obj(tmp_path):
+    src = make_textured_glb(tmp_path, image_format="jpg")
+    original = read_back(src)
+    obj = import_fresh(src)
+    pipeline.export_object(obj, tmp_path / "out" / "hero.obj")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["hero.mtl", "hero.obj", "skin_source.jpg"]
+    assert (tmp_path / "out" / "skin_source.jpg").read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG bytes, as delivered
+    back = read_back(tmp_path / "out" / "hero.obj")
+    assert np.array_equal(back.images[0][2], original.images[0][2])

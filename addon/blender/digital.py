@@ -272,6 +272,10 @@ def _base_colour_image(material) -> "bpy.types.Image | None":
     return None
 
 
+_IMAGE_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "TARGA": "tga", "TARGA_RAW": "tga", "BMP": "bmp",
+                     "TIFF": "tif", "OPEN_EXR": "exr", "HDR": "hdr"}
+
+
 def _image_on_disk(image, folder: Path, loaded: list) -> "bpy.types.Image":
     """``image`` when its file exists on disk and it is not packed; else a copy saved into
     ``folder`` (the exporter then copies it beside the OBJ under that name)."""
@@ -279,11 +283,16 @@ def _image_on_disk(image, folder: Path, loaded: list) -> "bpy.types.Image":
     if image.packed_file is None and source and os.path.isfile(source):
         return image
     stem = bpy.path.clean_name(Path(image.name).stem) or "texture"
-    target = folder / f"{stem}.{'jpg' if image.file_format == 'JPEG' else 'png'}"
+    extension = _IMAGE_EXTENSIONS.get(image.file_format, "png") if image.packed_file is not None else "png"
+    target = folder / f"{stem}.{extension}"
+    number = 1
+    while target.exists():  # two images of the same name: both kept
+        number += 1
+        target = folder / f"{stem}_{number}.{extension}"
     if image.packed_file is not None:
         target.write_bytes(image.packed_file.data)
     else:
-        image.save(filepath=str(target), quality=95)  # painted and never saved
+        image.save(filepath=str(target), quality=95)  # painted and never saved: written as PNG
     copy = bpy.data.images.load(str(target), check_existing=False)
     loaded.append(copy)
     return copy

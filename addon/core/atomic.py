@@ -8,6 +8,7 @@ Everything is written to a temporary file in the destination folder (same file s
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import json
 import os
 import shutil
@@ -135,6 +136,11 @@ class FileSet:
             raise OutputError(f"Nothing was written for {self.target.name}")
         files = sorted(p for p in folder.rglob("*") if p.is_file() and p != main) + [main]
         moves = [(src, self.target.parent / src.relative_to(folder)) for src in files]
+        # A companion already there with the same bytes (the texture an earlier export of the
+        # same figure put in this folder) is shared, not refused.
+        same = {src for src, dst in moves[:-1] if dst.is_file() and filecmp.cmp(src, dst, shallow=False)}
+        self.published = [dst for src, dst in moves if src in same]
+        moves = [(src, dst) for src, dst in moves if src not in same]
         for _src, dst in moves:
             if dst.exists() and (dst.is_dir() or not self.overwrite):
                 raise OutputError(f"{dst} already exists", hint="choose another name or allow overwriting")
@@ -164,4 +170,4 @@ class FileSet:
                               hint="check the output folder (space, permissions) and try again") from None
         finally:
             shutil.rmtree(backups, ignore_errors=True)
-        self.published = moved
+        self.published += moved
