@@ -215,9 +215,18 @@ def test_a_texture_beside_the_input_is_never_overwritten(tmp_path):
     obj.data.materials.append(material)
     obj.data.uv_layers.new(name="UVMap")
     before = (src / "paint.png").read_bytes()
-    with pytest.raises(BadInputError, match="paint.png is an input"):
+    stamp = (src / "paint.png").stat()
+    (src / "boxy.obj").write_text("the input mesh\n")
+    obj["figurine_source"] = str(src / "boxy.obj")
+    with pytest.raises(BadInputError, match="boxy.obj is an input"):
         pipeline.export_object(obj, src / "boxy.obj", overwrite=True)
-    assert (src / "paint.png").read_bytes() == before and sorted(p.name for p in src.iterdir()) == ["paint.png"]
+    assert (src / "boxy.obj").read_text() == "the input mesh\n"
+    # Beside its own texture: the same image is shared, never rewritten.
+    written = pipeline.export_object(obj, src / "boxy_low.obj", overwrite=True)
+    assert sorted(p.name for p in src.iterdir()) == ["boxy.obj", "boxy_low.mtl", "boxy_low.obj", "paint.png"]
+    assert (src / "paint.png").read_bytes() == before
+    assert (src / "paint.png").stat().st_ino == stamp.st_ino and (src / "paint.png").stat().st_mtime_ns == stamp.st_mtime_ns
+    assert str(src / "paint.png") in written["files"]
     written = pipeline.export_object(obj, tmp_path / "out" / "boxy.obj")
     assert (tmp_path / "out" / "paint.png").read_bytes() == before and len(written["files"]) == 3
 

@@ -14,6 +14,7 @@ Units are described in ``core.exportformats``.
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import os
 from pathlib import Path
 from typing import Iterator
@@ -344,8 +345,11 @@ def _write(copy, target: Path, fmt: str, metres: float, overwrite: bool, inputs)
         file_set = atomic.FileSet(target, overwrite=overwrite)
         with file_set as folder:
             _write_obj(copy, folder / target.name)
+            # A texture already in place with the same bytes (the input's own, when exporting
+            # beside it) is left alone by the file set; anything else must not hit an input.
+            staged = [(p, target.parent / p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()]
             exportformats.refuse_input_as_output(
-                [target.parent / p.relative_to(folder) for p in folder.rglob("*") if p.is_file()], inputs)
+                [dst for src, dst in staged if not (dst.is_file() and filecmp.cmp(src, dst, shallow=False))], inputs)
         return file_set.published
     with atomic.atomic_path(target, overwrite=overwrite) as tmp:
         if fmt == "glb":
