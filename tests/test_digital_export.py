@@ -62,6 +62,9 @@ def test_texture_round_trip_at_half_the_triangles(inputs, textured_original, tmp
     assert written["decimated"] and written["triangles_before"] == before == textured_original.triangles
     assert before // 2 * 0.9 <= written["triangles_after"] <= before // 2
     assert written["files"] == [str(tmp_path / f"half.{fmt}")]  # textures embedded: one file
+    if fmt == "glb":  # named as the user's figure and mesh are named, not "textured.002"
+        doc = exportformats.glb_document(tmp_path / "half.glb")
+        assert [n["name"] for n in doc["nodes"]] == [obj.name] and doc["meshes"][0]["name"] == obj.data.name
     assert _published(tmp_path) == [f"half.{fmt}"]
 
     back = read_back(tmp_path / f"half.{fmt}")

@@ -59,11 +59,13 @@ def export_copy(obj, scale: float = 1.0) -> Iterator["bpy.types.Object"]:
     if scale < 0 or obj.matrix_world.determinant() < 0:
         mesh.flip_normals()
     _tidy_materials(mesh, obj)
-    # The files name the figure as the user named it: the original steps aside meanwhile.
-    name = obj.name
+    # The files name the figure (object and mesh) as the user named it: the originals step
+    # aside meanwhile.
+    name, mesh_name = obj.name, obj.data.name
     obj.name = f"{name} ({COPY_NAME})"
+    obj.data.name = f"{mesh_name} ({COPY_NAME})"
     copy = bpy.data.objects.new(name, mesh)
-    mesh.name = name
+    mesh.name = mesh_name
     bpy.context.scene.collection.objects.link(copy)
     try:
         yield copy
@@ -72,6 +74,7 @@ def export_copy(obj, scale: float = 1.0) -> Iterator["bpy.types.Object"]:
         bpy.data.objects.remove(copy)
         bpy.data.meshes.remove(written_mesh)
         obj.name = name
+        obj.data.name = mesh_name
         bpy.context.view_layer.update()  # no stale entry for exporters that walk the view layer
 
 
@@ -106,6 +109,7 @@ def decimate_to_budget(obj, max_triangles: int) -> dict:
     Weld + Decimate (collapse) modifiers, applied. UVs, colour attributes and materials go
     through the collapse; seams stay seams (the UVs are per face corner)."""
     mesh = obj.data
+    old_name = mesh.name
     before = triangle_count(mesh)
     result = {"triangles_before": before, "triangles_after": before, "max_triangles": int(max_triangles),
               "decimated": False}
@@ -138,6 +142,7 @@ def decimate_to_budget(obj, max_triangles: int) -> dict:
     old = obj.data
     obj.data = new_mesh
     bpy.data.meshes.remove(old)
+    new_mesh.name = old_name
     result.update(triangles_after=triangle_count(new_mesh), decimated=True)
     return result
 
