@@ -134,7 +134,9 @@ def decimate_to_budget(obj, max_triangles: int) -> dict:
         else:
             raise OutputError(f"Decimate could not reach {max_triangles:,} triangles (it stopped at {after:,})",
                               hint="allow more triangles")
-        new_mesh = bpy.data.meshes.new_from_object(obj.evaluated_get(depsgraph), preserve_all_data_layers=True,
+        # The evaluated mesh as it is: asking for all data layers would run the Decimate again
+        # (a second, full evaluation); UVs, colour attributes and materials are there already.
+        new_mesh = bpy.data.meshes.new_from_object(obj.evaluated_get(depsgraph), preserve_all_data_layers=False,
                                                    depsgraph=depsgraph)
     finally:
         obj.modifiers.remove(decimate)
