@@ -30,6 +30,7 @@ from . import meshio
 WELD_TOLERANCE = 1e-6      # of the model's size: exact duplicates at UV seams, nothing else
 BUDGET_ATTEMPTS = 4        # Decimate's ratio is approximate; tighten it this many times at most
 COPY_NAME = "figurine_export"
+GEOMETRY_ONLY = ("stl", "ply", "3mf")
 
 
 # -- counting and units -------------------------------------------------------------------------
@@ -326,17 +327,12 @@ def export(obj, path: str | os.PathLike, *, fmt: str | None = None, max_triangle
     selected = [o for o in view_layer.objects if o.select_get()]
     active = view_layer.objects.active
     try:
-        with export_copy(obj, scale) as copy:
-            if budget:
-                counts = decimate_to_budget(copy, budget)
-            else:
-                n = triangle_count(copy.data)  # type: ignore[arg-type]
-                counts = {"triangles_before": n, "triangles_after": n, "max_triangles": None, "decimated": False}
+        with _subject(obj, fmt, scale, budget) as (subject, counts):
             for o in selected:
                 o.select_set(False)
-            copy.select_set(True)
-            view_layer.objects.active = copy
-            files = _write(copy, target, fmt, metres, overwrite, inputs)
+            subject.select_set(True)
+            view_layer.objects.active = subject
+            files = _write(subject, target, fmt, metres, overwrite, inputs)
     finally:
         for o in selected:
             if o.name in view_layer.objects:
@@ -345,6 +341,24 @@ def export(obj, path: str | os.PathLike, *, fmt: str | None = None, max_triangle
     spec = exportformats.FORMATS[fmt]
     return {"path": str(target), "format": fmt, "bytes": target.stat().st_size, "unit": spec.unit,
             "textures": spec.textures, "files": [str(f) for f in files], **counts}
+
+
+@contextlib.contextmanager
+def _subject(obj, fmt: str, scale: float, budget: int | None) -> Iterator[tuple["bpy.types.Object", dict]]:
+    """What the exporter writes, and its triangle counts. A print file without a budget is
+    written from the figure itself, as the exporters apply modifiers and transforms anyway
+    (no copy of a million-triangle print mesh); anything else from a private copy."""
+    if budget is None and fmt in GEOMETRY_ONLY:
+        n = triangle_count(obj.evaluated_get(bpy.context.evaluated_depsgraph_get()).data)
+        yield obj, {"triangles_before": n, "triangles_after": n, "max_triangles": None, "decimated": False}
+        return
+    with export_copy(obj, scale) as copy:
+        if budget:
+            counts = decimate_to_budget(copy, budget)
+        else:
+            n = triangle_count(copy.data)  # type: ignore[arg-type]
+            counts = {"triangles_before": n, "triangles_after": n, "max_triangles": None, "decimated": False}
+        yield copy, counts
 
 
 def _write(copy, target: Path, fmt: str, metres: float, overwrite: bool, inputs) -> list[Path]:
