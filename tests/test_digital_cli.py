@@ -112,3 +112,20 @@ def test_the_panel_export_writes_what_the_cli_writes(textured, tmp_path, blender
     assert np.allclose(panel_fbx.world, cli_fbx.world) and np.allclose(panel_fbx.tri_uvs, cli_fbx.tri_uvs)
     assert np.array_equal(panel_fbx.images[0][2], cli_fbx.images[0][2])
     assert hasattr(bpy.context.scene, "figurine")  # the add-on is still enabled for the next tests
+
+
+def test_cli_reads_a_unitless_file_as_millimetres(tmp_path):
+    """An STL (no unit in the file; the project reads millimetres) of a 32 mm figure becomes a
+    0.032 m GLB and a 3.2 cm FBX, without --height."""
+    from figurine_forge.core.stl import write_stl
+    from repair_meshes import figure
+
+    write_stl(tmp_path / "mini.stl", figure(32.0))
+    proc, result = export(tmp_path / "mini.stl", "--out", tmp_path / "mini.glb")
+    assert proc.returncode == 0, proc.stderr
+    doc = exportformats.glb_document(tmp_path / "mini.glb")
+    pos = doc["accessors"][doc["meshes"][0]["primitives"][0]["attributes"]["POSITION"]]
+    assert pos["max"][1] - pos["min"][1] == pytest.approx(0.032, rel=1e-4)
+    proc, result = export(tmp_path / "mini.stl", "--out", tmp_path / "mini.fbx")
+    assert proc.returncode == 0, proc.stderr
+    assert read_back(tmp_path / "mini.fbx").size()[2] == pytest.approx(0.032, rel=1e-4)

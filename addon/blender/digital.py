@@ -361,11 +361,11 @@ def _subject(obj, fmt: str, scale: float, budget: int | None) -> Iterator[tuple[
         yield copy, counts
 
 
-def _write(copy, target: Path, fmt: str, metres: float, overwrite: bool, inputs) -> list[Path]:
+def _write(subject, target: Path, fmt: str, metres: float, overwrite: bool, inputs) -> list[Path]:
     if fmt == "obj":  # the .obj, its .mtl and the textures, published together
         file_set = atomic.FileSet(target, overwrite=overwrite)
         with file_set as folder:
-            _write_obj(copy, folder / target.name)
+            _write_obj(subject, folder / target.name)
             # A texture already in place with the same bytes (the input's own, when exporting
             # beside it) is left alone by the file set; anything else must not hit an input.
             staged = [(p, target.parent / p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()]
@@ -374,11 +374,11 @@ def _write(copy, target: Path, fmt: str, metres: float, overwrite: bool, inputs)
         return file_set.published
     with atomic.atomic_path(target, overwrite=overwrite) as tmp:
         if fmt == "glb":
-            _write_glb(copy, tmp)
+            _write_glb(subject, tmp)
         elif fmt == "fbx":
-            _write_fbx(copy, tmp, metres)
+            _write_fbx(subject, tmp, metres)
         elif fmt == "3mf":
-            threemf.write_3mf(tmp, meshio.object_to_trimesh(copy), name=copy.name)
+            threemf.write_3mf(tmp, meshio.object_to_trimesh(subject), name=subject.name)
         elif fmt == "stl":
             _run(bpy.ops.wm.stl_export, "STL", filepath=str(tmp), export_selected_objects=True, ascii_format=False,
                  apply_modifiers=True, global_scale=1.0, use_scene_unit=False)
