@@ -268,7 +268,7 @@ def test_export_applies_modifiers_and_never_overwrites_unless_asked(scene, tmp_p
             pipeline.export_object(obj, target, overwrite=False)
     assert path.read_bytes() == before
     with pytest.raises(OutputError, match="cannot export"):
-        pipeline.export_object(obj, tmp_path / "fig.fbx")
+        pipeline.export_object(obj, tmp_path / "fig.usdz")
 
 
 def nan_object():

@@ -17,7 +17,7 @@ import bpy
 import numpy as np
 from mathutils import Matrix
 
-from ..core import atomic
+from ..core import atomic, exportformats
 from ..core.errors import BadInputError, OutputError
 from ..core.meshclean import collapse_short_edges, drop_small_parts
 from ..core.meshdata import TriMesh
@@ -157,63 +157,22 @@ def check_object(obj, height_mm: float | None = None, preset: str = "resin", **o
 
 
 # -- export ---------------------------------------------------------------------------------
-EXPORT_FORMATS = ("stl", "obj", "ply", "glb", "3mf")
+EXPORT_FORMATS = exportformats.EXPORT_FORMATS
 
 
-def export_object(obj, path: str | os.PathLike, *, overwrite: bool = True) -> dict:
-    """Write the object (modifiers applied) in millimetres; the format comes from the file
-    extension. Atomic: the file appears complete or not at all.
+def export_object(obj, path: str | os.PathLike, *, fmt: str | None = None, max_triangles: int | None = None,
+                  overwrite: bool = True) -> dict:
+    """Write the object (modifiers applied; the user's object is never changed) as ``fmt`` or
+    the format of the file extension: STL, 3MF, PLY and OBJ in millimetres for printing (OBJ
+    with its .mtl and textures), GLB in metres and FBX in centimetres with textures embedded
+    (see ``core.exportformats``). ``max_triangles`` decimates the written copy with Blender's
+    Decimate, keeping UVs, colours and materials. Atomic; an existing file is replaced only
+    with ``overwrite``, an input of the figure never. Returns path, format, unit, bytes, files
+    and the triangles before/after."""
+    from . import digital
 
-    3MF is written by ``core.threemf`` from the evaluated world-space triangles (unit
-    "millimeter" in the file). GLB goes through Blender's glTF exporter with 1 glTF unit =
-    1 mm, like every other format here, so all exports of a figure agree (glTF nominally means
-    metres: an engine honouring that shows a 32 mm figure 32 m tall and needs a 0.001 scale)."""
     _require_mesh(obj)
-    path = Path(path).expanduser()
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in EXPORT_FORMATS:
-        raise OutputError(f"cannot export '.{fmt}' files",
-                          hint=f"use one of: {', '.join('.' + f for f in EXPORT_FORMATS)}")
-    view_layer = bpy.context.view_layer
-    if obj.name not in view_layer.objects:
-        raise BadInputError(f"'{obj.name}' is not in the current view layer", hint="link it to the scene")
-    selected = [o for o in view_layer.objects if o.select_get()]
-    active = view_layer.objects.active
-    for o in selected:
-        o.select_set(False)
-    obj.select_set(True)
-    view_layer.objects.active = obj
-    try:
-        with atomic.atomic_path(path, overwrite=overwrite) as tmp:
-            if fmt == "stl":
-                result = bpy.ops.wm.stl_export(filepath=str(tmp), export_selected_objects=True, ascii_format=False,
-                                               apply_modifiers=True, global_scale=1.0, use_scene_unit=False)
-            elif fmt == "obj":
-                result = bpy.ops.wm.obj_export(filepath=str(tmp), export_selected_objects=True, apply_modifiers=True,
-                                               export_materials=False, global_scale=1.0,
-                                               forward_axis="NEGATIVE_Y", up_axis="Z")
-            elif fmt == "ply":
-                result = bpy.ops.wm.ply_export(filepath=str(tmp), export_selected_objects=True, apply_modifiers=True,
-                                               ascii_format=False, global_scale=1.0,
-                                               forward_axis="NEGATIVE_Y", up_axis="Z")
-            elif fmt == "glb":
-                result = bpy.ops.export_scene.gltf(filepath=str(tmp), export_format="GLB", use_selection=True,
-                                                   export_apply=True, export_yup=True, export_animations=False,
-                                                   export_cameras=False, export_lights=False)
-            else:
-                from ..core import threemf
-
-                threemf.write_3mf(tmp, meshio.object_to_trimesh(obj), name=obj.name)
-                result = {"FINISHED"}
-            if "FINISHED" not in result:
-                raise OutputError(f"Blender's {fmt.upper()} exporter did not finish")
-    finally:
-        obj.select_set(False)
-        for o in selected:
-            if o.name in view_layer.objects:
-                o.select_set(True)
-        view_layer.objects.active = active
-    return {"path": str(path), "format": fmt, "bytes": path.stat().st_size}
+    return digital.export(obj, path, fmt=fmt, max_triangles=max_triangles, overwrite=overwrite)
 
 
 # -- local reconstruction -------------------------------------------------------------------

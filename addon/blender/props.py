@@ -17,19 +17,14 @@ from bpy.app.handlers import persistent
 from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty,
                        PointerProperty, StringProperty)
 
+from ..core import exportformats
 from ..core import gemini  # names and choices only: the SDK is imported when an edit runs
 
 PRESET_ITEMS = [
     ("resin", "Resin", "Resin printer: minimum wall 0.6 mm"),
     ("fdm", "FDM 0.4 mm", "Filament printer with a 0.4 mm nozzle: minimum wall 1.0 mm"),
 ]
-EXPORT_FORMAT_ITEMS = [
-    ("stl", "STL", "Binary STL in millimetres: what slicers expect"),
-    ("obj", "OBJ", "Wavefront OBJ in millimetres"),
-    ("ply", "PLY", "Binary PLY in millimetres"),
-    ("3mf", "3MF", "3D Manufacturing Format in millimetres: what many slicers prefer"),
-    ("glb", "GLB", "Binary glTF, 1 unit = 1 mm, for viewers and games"),
-]
+EXPORT_FORMAT_ITEMS = [(f.name, f.label, f.description) for f in exportformats.FORMATS.values()]
 
 
 def provider_descriptions() -> list[dict]:
@@ -189,6 +184,10 @@ class FIGURINE_PG_settings(bpy.types.PropertyGroup):
                          description="Print-check thresholds")
     # -- export ------------------------------------------------------------------------------
     export_format: EnumProperty(name="Format", items=EXPORT_FORMAT_ITEMS, default="stl")
+    export_max_triangles: IntProperty(name="Max Triangles", default=0, min=0, soft_max=2_000_000,
+                                      description="Decimate the exported copy to at most this many triangles, "
+                                                  "UVs and textures kept (0 keeps every triangle; the figure in "
+                                                  "the scene is not changed)")
     export_dir: StringProperty(name="Folder", subtype="DIR_PATH",
                                description="Where Export writes; empty uses the job folder")
     export_name: StringProperty(name="File Name", default="figurine",

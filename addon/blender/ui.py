@@ -454,6 +454,7 @@ class FIGURINE_PT_export(bpy.types.Panel):
         s = context.scene.figurine
         col = layout.column(align=True)
         col.row(align=True).prop(s, "export_format", expand=True)
+        col.prop(s, "export_max_triangles")
         col.prop(s, "export_dir")
         col.prop(s, "export_name")
         target = s.export_target()
@@ -467,6 +468,7 @@ class FIGURINE_PT_export(bpy.types.Panel):
                          icon="FILE")
             op = layout.operator("figurine.export_mesh", icon="EXPORT")
             op.filepath, op.overwrite = target, True
+            op.format, op.max_triangles = s.export_format, s.export_max_triangles
         if s.last_export:
             layout.label(text=f"Last file: {s.last_export}", icon="CHECKMARK")
 

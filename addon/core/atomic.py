@@ -8,6 +8,7 @@ Everything is written to a temporary file in the destination folder (same file s
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import json
 import os
 import shutil
@@ -93,3 +94,80 @@ def copy_file(src: str | os.PathLike, dst: str | os.PathLike, *, overwrite: bool
     with atomic_path(dst, overwrite=overwrite) as tmp:
         shutil.copyfile(src, tmp)
     return Path(dst)
+
+
+class FileSet:
+    """Atomic publishing of a file that comes with companions (OBJ + MTL + textures).
+
+    ``with FileSet(main_path, overwrite=...) as folder:`` yields a private temporary folder
+    beside ``main_path``; the writer puts the main file (same name as ``main_path``) and its
+    companions there. On success every file moves into place, companions first and the main
+    file last, so a reader that finds the main file finds its companions too; existing files
+    are refused unless ``overwrite``. When any move fails, what was moved is taken back and
+    replaced files are restored: never half a set. ``published`` lists the final paths."""
+
+    def __init__(self, main_path: str | os.PathLike, *, overwrite: bool = True) -> None:
+        self.target = Path(main_path)
+        self.overwrite = overwrite
+        self.published: list[Path] = []
+        self._folder: Path | None = None
+
+    def __enter__(self) -> Path:
+        if self.target.exists() and self.target.is_dir():
+            raise OutputError(f"{self.target} is a folder", hint="give a file name, not a folder")
+        if self.target.exists() and not self.overwrite:
+            raise OutputError(f"{self.target} already exists", hint="choose another name or allow overwriting")
+        _check_parent(self.target)
+        self._folder = Path(tempfile.mkdtemp(prefix=f".{self.target.stem}.", suffix=".tmpdir",
+                                             dir=self.target.parent))
+        return self._folder
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self._folder is not None
+        try:
+            if exc_type is None:
+                self._publish(self._folder)
+        finally:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    def _publish(self, folder: Path) -> None:
+        main = folder / self.target.name
+        if not main.is_file() or main.stat().st_size == 0:
+            raise OutputError(f"Nothing was written for {self.target.name}")
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and p != main) + [main]
+        moves = [(src, self.target.parent / src.relative_to(folder)) for src in files]
+        # A companion already there with the same bytes (the texture an earlier export of the
+        # same figure put in this folder) is shared, not refused.
+        same = {src for src, dst in moves[:-1] if dst.is_file() and filecmp.cmp(src, dst, shallow=False)}
+        self.published = [dst for src, dst in moves if src in same]
+        moves = [(src, dst) for src, dst in moves if src not in same]
+        for _src, dst in moves:
+            if dst.exists() and (dst.is_dir() or not self.overwrite):
+                raise OutputError(f"{dst} already exists", hint="choose another name or allow overwriting")
+        for src, _dst in moves:
+            os.chmod(src, _FILE_MODE)
+            with open(src, "rb+") as fh:
+                os.fsync(fh.fileno())
+        backups = folder.parent / f"{folder.name}.old"
+        replaced: list[tuple[Path, Path]] = []
+        moved: list[Path] = []
+        try:
+            for i, (src, dst) in enumerate(moves):
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                if dst.exists():
+                    keep = backups / str(i)
+                    keep.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(dst, keep)
+                    replaced.append((keep, dst))
+                os.replace(src, dst)
+                moved.append(dst)
+        except OSError as exc:
+            for dst in moved:
+                dst.unlink(missing_ok=True)
+            for keep, dst in replaced:
+                os.replace(keep, dst)
+            raise OutputError(f"Could not publish {self.target.name}: {exc.strerror or exc}",
+                              hint="check the output folder (space, permissions) and try again") from None
+        finally:
+            shutil.rmtree(backups, ignore_errors=True)
+        self.published += moved

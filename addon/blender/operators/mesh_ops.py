@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import bpy
-from bpy.props import BoolProperty, FloatProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
+from ...core import exportformats
 from .. import pipeline
 from .common import abspath, reports_errors
 
@@ -72,13 +73,18 @@ class FIGURINE_OT_scale_to_height(bpy.types.Operator):
 
 
 class FIGURINE_OT_export_mesh(bpy.types.Operator):
-    """Export the active figure in millimetres (.stl, .obj, .ply, .3mf or .glb from the file name)"""
+    """Export the active figure: STL, 3MF, PLY or OBJ in millimetres for printing; GLB (metres) or FBX (centimetres) with textures for the screen. The format comes from the file name unless given"""
 
     bl_idname = "figurine.export_mesh"
     bl_label = "Export"
     bl_options = {"REGISTER"}
 
     filepath: StringProperty(subtype="FILE_PATH", description="Output file; empty uses the scene's Export File")
+    format: EnumProperty(name="Format", items=[("AUTO", "From File Name", "Use the file's extension")]
+                         + [(f, f.upper(), "") for f in exportformats.EXPORT_FORMATS], default="AUTO")
+    max_triangles: IntProperty(name="Max Triangles", default=0, min=0,
+                               description="Decimate the written copy to at most this many triangles, "
+                                           "UVs and textures kept (0 keeps every triangle)")
     overwrite: BoolProperty(name="Overwrite", default=False, description="Replace an existing file")
 
     @reports_errors
@@ -88,9 +94,13 @@ class FIGURINE_OT_export_mesh(bpy.types.Operator):
         if not path:
             self.report({"ERROR"}, "No export file given — set Export File in the Figurine panel")
             return {"CANCELLED"}
-        written = pipeline.export_object(context.active_object, path, overwrite=self.overwrite)
+        written = pipeline.export_object(context.active_object, path,
+                                         fmt=None if self.format == "AUTO" else self.format,
+                                         max_triangles=self.max_triangles or None, overwrite=self.overwrite)
         settings.last_export = written["path"]
-        self.report({"INFO"}, f"Wrote {written['path']}")
+        triangles = (f"{written['triangles_before']:,} → {written['triangles_after']:,} triangles"
+                     if written["decimated"] else f"{written['triangles_after']:,} triangles")
+        self.report({"INFO"}, f"Wrote {written['path']} ({written['unit']}s, {triangles})")
         return {"FINISHED"}
 
 
