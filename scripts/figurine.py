@@ -9,9 +9,48 @@ Both forms run the same code: the extension's package in ../addon, loaded as
 ``figurine_forge``. ``--help`` lists the commands.
 """
 
-import importlib.util
 import os
+import signal
 import sys
+
+
+# -- Ctrl-C and SIGTERM: exit 5 with one line, at any moment ---------------------------------
+# Installed first, before the package or Blender loads: a KeyboardInterrupt raised inside
+# Blender's start-up or an operator is printed and swallowed there (the run went on), or
+# leaves Blender half-initialised (it crashed on exit). Instead the process stops at once:
+# temporary files being written are removed, job locks released, and os._exit skips
+# Blender's teardown. Files already finished stay; a step left "running" in job.json is
+# marked interrupted the next time the job is opened.
+_SIGNALS = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
+_STDOUT_FD = os.dup(1)  # the real stdout, even while Blender's chatter is sent to stderr
+
+
+def _stop(signum, _frame) -> None:
+    for module, cleanup in (("figurine_forge.core.atomic", "discard_pending"),
+                            ("figurine_forge.core.jobstore", "release_locks")):
+        try:
+            getattr(sys.modules[module], cleanup)()
+        except Exception:  # not loaded yet, or already gone: nothing to clean
+            pass
+    argv = _argv()
+    command = next((a for a in argv if not a.startswith("-")), "")
+    hint = ("; a generation already sent stays in the job: `figurine resume JOB_DIR --online` finishes it"
+            if command in ("generate", "resume") else "; finished files are kept, nothing half-written")
+    os.write(2, f"figurine: cancelled by {_SIGNALS.get(signum, signum)}{hint}\n".encode())
+    if "--json" in argv:
+        os.write(_STDOUT_FD, b'{"ok": false, "error": "cancelled", "exit_code": 5}\n')
+    os._exit(5)
+
+
+def install_interrupt_handlers() -> None:
+    for signum in _SIGNALS:
+        signal.signal(signum, _stop)
+
+
+if __name__ == "__main__":
+    install_interrupt_handlers()
+
+import importlib.util  # noqa: E402  (after the handlers: the rest may take a while)
 
 ADDON_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "addon")
 

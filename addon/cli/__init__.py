@@ -66,6 +66,9 @@ def main(argv: list[str]) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     out = Output(json_mode=args.json, quiet=args.quiet)
+    from ..core import jobstore
+
+    jobstore.enable_locking()  # one command, one writer per job folder
     try:
         code = modules[args.command].execute(args, out)
     except FigurineError as exc:

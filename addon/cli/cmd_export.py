@@ -18,6 +18,9 @@ def add_arguments(p) -> None:
 
 def execute(args, out) -> int:
     from .blender_host import empty_scene
+    from .paths import file_output, guard
+
+    guard({"mesh": args.mesh}, file_output("--out", args.out), force=args.force)
 
     with empty_scene():
         from ..blender import pipeline

@@ -23,11 +23,15 @@ def add_arguments(p) -> None:
 
 def execute(args, out) -> int:
     from .blender_host import empty_scene
+    from .paths import guard_job_folder, require_images
 
+    paths = view_paths(args)
+    require_images(paths)  # before the job folder exists: a bad image leaves nothing behind
+    guard_job_folder({f'--{slot}': p for slot, p in paths.items()}, args.out)
     with empty_scene():
         from ..blender.workflow import run_job
 
-        result = run_job(view_paths(args),
+        result = run_job(paths,
                          args.out, height_mm=args.height, provider=args.provider, resolution=args.resolution,
                          image_size=args.size, preset=args.preset,
                          progress=lambda step, frac, msg: out.progress(step, msg, frac))

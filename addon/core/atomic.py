@@ -22,6 +22,7 @@ from .errors import OutputError
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 _FILE_MODE = 0o666 & ~_UMASK
+_pending: set[Path] = set()  # temporary files not yet renamed into place
 
 
 def _check_parent(path: Path) -> None:
@@ -52,12 +53,17 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
             f"{target} already exists", hint="choose another name or allow overwriting"
         )
     _check_parent(target)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
-    )
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+        )
+    except OSError as exc:  # /proc, a read-only mount, a full disk...
+        raise OutputError(f"Cannot create a file in {target.parent}: {exc.strerror or exc}",
+                          hint="choose an output location you can write to") from None
     os.fchmod(fd, _FILE_MODE)
     os.close(fd)
     tmp = Path(tmp_name)
+    _pending.add(tmp)
     try:
         yield tmp
         if not tmp.exists() or tmp.stat().st_size == 0:
@@ -68,10 +74,26 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
             raise OutputError(
                 f"{target} already exists", hint="choose another name or allow overwriting"
             )
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(f"Cannot write {target}: {exc.strerror or exc}",
+                              hint="choose an output location you can write to") from None
     finally:
+        _pending.discard(tmp)
         if tmp.exists():
             tmp.unlink()
+
+
+def discard_pending() -> None:
+    """Remove every temporary file still being written (the CLI's signal handler calls this
+    just before the process ends, so an interruption leaves no half-written file)."""
+    for tmp in list(_pending):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+    _pending.clear()
 
 
 def write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = True) -> Path:
