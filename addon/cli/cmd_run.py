@@ -36,6 +36,8 @@ def execute(args, out) -> int:
                          image_size=args.size, preset=args.preset,
                          progress=lambda step, frac, msg: out.progress(step, msg, frac))
     report = result.report
+    for warning in report["warnings"]:  # the view set's problems, not only in report.json
+        out.warn(warning)
     summary = {
         "ok": True, "passed": result.passed, "job_dir": str(result.job_dir), "stl": str(result.stl_path),
         "report": str(result.report_path), "size_mm": report["mesh"]["size_mm"],
