@@ -83,6 +83,9 @@ def execute(args, out) -> int:
         raise BadInputError(f"{Path(args.mesh).name} has no triangles", hint="give a mesh with faces")
     if args.height:
         mesh = printcheck.scale_to_height(mesh, args.height)
+    elif (extent := float((mesh.vertices.max(axis=0) - mesh.vertices.min(axis=0)).max())) > 10000:  # no printer is 10 m
+        raise BadInputError(f"{Path(args.mesh).name} is {extent:.3g} mm across, "
+                            f"far beyond anything printable (another unit?)", hint="pass the printed height, e.g. --height 32")
     out.progress("check", f"{len(mesh.triangles)} triangles, preset {settings.preset}")
     analysis = printcheck.analyze(mesh, settings, polygon_of_triangle=poly)
     result = analysis.to_dict(include_indices=args.indices)
