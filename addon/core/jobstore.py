@@ -301,9 +301,11 @@ _held: dict[Path, Path] = {}  # job root -> its lock file, for this process
 _held_guard = threading.Lock()
 
 
-def enable_locking(on: bool = True) -> None:
+def enable_locking(on: bool = True) -> bool:
+    """Turn job locking on or off for this process; returns the previous setting."""
     global _locking
-    _locking = on
+    previous, _locking = _locking, on
+    return previous
 
 
 def _lock_owner(path: Path) -> int | None:
