@@ -851,34 +851,34 @@ CASES: list[Case] = [
 # fails when a test is added there without a row here.
 PROVIDER_FAULTS: dict[str, tuple[str, int, str]] = {
     "test_generate_stores_the_model_and_the_task": ("the good path: model stored, task recorded", 0, "—"),
-    "test_rejected_key_says_so_and_records_no_task": ("HTTP 401: key rejected", 4, "refused the API key (HTTP 401) — check the key in … FAL_KEY/…"),
+    "test_rejected_key_says_so_and_records_no_task": ("HTTP 401: key rejected", 4, "refused the API key (HTTP 401) — check the key in … (its variable, e.g. FAL_KEY)"),
     "test_forbidden_is_final_too": ("HTTP 403", 4, "refused the API key (HTTP 403)"),
     "test_no_credits_says_top_up": ("HTTP 402: no credits", 4, "says the account has too few credits (HTTP 402) — top up credits"),
-    "test_missing_key_is_bad_input_before_any_request": ("no API key set", 2, "needs an API key — set …"),
-    "test_garbled_key_is_refused_without_echoing_it": ("a key with spaces/newlines", 2, "the key looks damaged (never echoed)"),
-    "test_offline_makes_no_request": ("no --online", 2, "needs network access — add --online"),
+    "test_missing_key_is_bad_input_before_any_request": ("no API key set", 2, "no API key … (before any request)"),
+    "test_garbled_key_is_refused_without_echoing_it": ("a key with stray characters/newlines", 2, "… paste the key again (the key is never echoed)"),
+    "test_offline_makes_no_request": ("no --online", 2, "… network access … (no request made)"),
     "test_submit_429_honours_retry_after": ("HTTP 429 with Retry-After on submit", 0, "waits as told, one task"),
     "test_status_429_without_retry_after_backs_off": ("HTTP 429 without Retry-After", 0, "backs off with jitter"),
     "test_status_5xx_is_retried": ("HTTP 5xx while polling", 0, "retried"),
-    "test_status_5xx_gives_up_after_bounded_retries_and_keeps_the_task": ("HTTP 5xx forever", 4, "has a server problem (HTTP 500) — try again later; task kept for resume"),
+    "test_status_5xx_gives_up_after_bounded_retries_and_keeps_the_task": ("HTTP 5xx forever", 4, "has a server problem (HTTP 5xx) — try again later; task kept for resume"),
     "test_submit_503_is_retried_without_a_second_task": ("HTTP 503 on submit", 0, "retried, one task"),
-    "test_submit_500_is_not_retried": ("HTTP 500 on submit (ambiguous)", 4, "may have started the job … check your jobs … so you do not pay twice"),
+    "test_submit_500_is_not_retried": ("HTTP 500 on submit (ambiguous)", 4, "may have started the job, but it answered HTTP 500 — check your jobs … so you do not pay twice"),
     "test_submit_connection_reset_is_not_retried": ("connection reset on submit", 4, "may have started the job, but the connection broke"),
     "test_submit_slow_answer_is_not_retried": ("submit answer later than the read timeout", 4, "may have started the job, but it did not answer in time"),
     "test_status_connection_reset_recovers": ("connection reset while polling", 0, "retried"),
     "test_status_malformed_json_recovers": ("garbled JSON while polling", 0, "retried"),
     "test_status_always_malformed_is_a_clear_error": ("garbled JSON forever", 4, "keeps sending unreadable answers"),
-    "test_slow_status_past_the_deadline_keeps_the_task": ("still running at the deadline", 4, "gave no answer … within — run resume"),
-    "test_failed_task_reports_the_reason": ("the service says the task failed", 4, "the task failed on … (its reason)"),
+    "test_slow_status_past_the_deadline_keeps_the_task": ("still running at the deadline", 4, "… has not finished … — run resume; task kept"),
+    "test_failed_task_reports_the_reason": ("the service says the task failed", 4, "… the service's reason (e.g. no object could be recognised)"),
     "test_result_link_appearing_late_is_waited_for": ("finished without a result link, link comes later", 0, "waited for"),
-    "test_result_link_that_never_appears_is_a_clear_error": ("finished, link never appears", 4, "finished but gave no model link"),
-    "test_cancel_stops_and_keeps_the_task": ("Cancel while polling", 5, "cancelled … run `figurine resume JOB` to pick it up again"),
-    "test_result_404_keeps_the_task_for_resume": ("result file 404/410", 4, "the result file on … is gone — run resume"),
+    "test_result_link_that_never_appears_is_a_clear_error": ("finished, link never appears", 4, "… no result link …; task kept for resume"),
+    "test_cancel_stops_and_keeps_the_task": ("Cancel while polling", 5, "cancelled (…) — run `figurine resume JOB` to pick it up again"),
+    "test_result_404_keeps_the_task_for_resume": ("result file 404/410", 4, "the result file on … is gone (HTTP 404) — result links expire …; run resume"),
     "test_download_5xx_and_reset_are_retried": ("download 5xx and resets", 0, "retried"),
-    "test_truncated_glb_is_refused_then_resume_fetches_it_again": ("truncated GLB", 4, "is not a complete model — resume fetches it again"),
-    "test_non_mesh_content_is_refused": ("HTML instead of a model", 4, "is not a 3D model"),
-    "test_zip_with_parent_paths_is_refused_and_writes_nothing_outside": ("ZIP with ../ paths", 4, "unsafe ZIP refused, nothing written outside"),
-    "test_zip_with_absolute_path_is_refused": ("ZIP with an absolute path", 4, "unsafe ZIP refused"),
+    "test_truncated_glb_is_refused_then_resume_fetches_it_again": ("truncated GLB", 4, "… truncated …; resume fetches it again"),
+    "test_non_mesh_content_is_refused": ("HTML instead of a model", 4, "not a mesh (an HTML or XML page)"),
+    "test_zip_with_parent_paths_is_refused_and_writes_nothing_outside": ("ZIP with ../ paths", 4, "unsafe entry …; nothing written outside the job"),
+    "test_zip_with_absolute_path_is_refused": ("ZIP with an absolute path", 4, "unsafe entry …"),
     "test_zip_result_is_unpacked_and_the_mesh_picked": ("a ZIP result", 0, "the mesh inside is used"),
     "test_oversized_download_is_refused": ("a result over the size limit (Content-Length)", 4, "is … over the … limit"),
     "test_oversized_download_without_length_is_cut_off": ("a result over the limit, no length", 4, "over the … limit, cut off"),
@@ -923,6 +923,15 @@ def _doc() -> str:
     total = len(CASES) + len(PROVIDER_FAULTS)
     lines.append(f"{len(CASES)} cases here and {len(PROVIDER_FAULTS)} provider faults ({total} in all); "
                  f"exit 3 (internal error) in none.")
+    lines += ["", "## Known limits", "",
+              "- Under `blender -b -P scripts/figurine.py -- ...` our handler is installed when Blender runs the "
+              "script; a Ctrl-C during Blender's own start-up (about the first second) is taken by Blender, "
+              "which ignores it in background mode, and the command then runs. Press Ctrl-C again. With "
+              "`python scripts/figurine.py` (the bpy module) the handler is installed before anything loads.",
+              "- A signal is acted on when Python next runs: inside one long Blender operator (a voxel remesh "
+              "of a big mesh) the exit waits for that operator to return.",
+              "- Job folders are locked by the command line (one command, one writer). The Blender panel does "
+              "not lock the job folders it writes."]
     return "\n".join(lines) + "\n"
 
 
