@@ -34,7 +34,9 @@ def _stop(signum, _frame) -> None:
             pass
     argv = _argv()
     command = next((a for a in argv if not a.startswith("-")), "")
-    hint = ("; a generation already sent stays in the job: `figurine resume JOB_DIR --online` finishes it"
+    job = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--out"), None) if command == "generate" else (
+        next((a for a in argv[argv.index(command) + 1:] if not a.startswith("-")), None) if command == "resume" else None)
+    hint = (f"; a generation already sent stays in the job: `figurine resume {job or 'JOB_DIR'} --online` finishes it"
             if command in ("generate", "resume") else "; finished files are kept, nothing half-written")
     os.write(2, f"figurine: cancelled by {_SIGNALS.get(signum, signum)}{hint}\n".encode())
     if "--json" in argv:

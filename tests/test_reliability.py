@@ -75,7 +75,7 @@ def expect(proc: subprocess.CompletedProcess, case: Case) -> None:
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, where
     assert "RuntimeWarning" not in proc.stderr, where
     assert case.message in proc.stderr + proc.stdout, where
-    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("figurine: error:")]
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith(("figurine: error:", "figurine: cancelled"))]
     assert len(errors) == (1 if case.exit_code >= 2 else 0), where
     if errors:
         assert case.message in errors[0], where
@@ -477,6 +477,44 @@ def _interrupted_step_is_marked(ctx: Ctx, case: Case) -> None:
     assert any(s["status"] == "interrupted" and case.message in s["error"] for s in after["steps"])
 
 
+def _interrupt_generate(ctx: Ctx, case: Case) -> None:
+    """Ctrl-C while ``generate`` polls a paid task: exit 5 with one line that says how to
+    finish it; the task id stays in the job, and ``resume`` fetches the model without a
+    second submit."""
+    from fakes.aistudio3d_server import AIStudio3DFake
+    from fakes.payloads import make_glb
+
+    fake = AIStudio3DFake(key=KEY)
+    fake.payload = make_glb()
+    fake.hold = True  # "IN_PROGRESS" until released
+    env = {**os.environ, "FIGURINE_3DAISTUDIO_KEY": KEY, "FIGURINE_3DAISTUDIO_BASE_URL": fake.url,
+           "FIGURINE_ALLOW_LOOPBACK_HTTP": "1", "FIGURINE_POLL_INTERVAL": "0.05", "NO_PROXY": "127.0.0.1"}
+    job = ctx.tmp / "job"
+    try:
+        proc = subprocess.Popen(list(map(str, [sys.executable, SCRIPT, "generate", "--front", ctx.view("front"),
+                                               "--out", job, "--online", "--size", "128"])),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ctx.tmp)
+        give_up = time.monotonic() + 120  # a bound for a loaded machine, not a measurement
+        while fake.count("status") < 2 and proc.poll() is None and time.monotonic() < give_up:
+            time.sleep(0.05)
+        assert proc.poll() is None and fake.count("status") >= 2
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+        expect(subprocess.CompletedProcess([], proc.returncode, stdout, stderr), case)
+        assert stderr.splitlines()[-1].startswith("figurine: cancelled by Ctrl-C") and not leftovers(job)
+        assert f"figurine resume {job} --online" in stderr
+        fake.hold = False
+        resumed = ctx.cli("resume", job, "--online", env=env)
+        assert resumed.returncode == 0, resumed.stderr
+        assert fake.count("submit") == 1 and (job / "generated.glb").read_bytes() == make_glb()
+        for path in job.rglob("*"):
+            if path.is_file():
+                assert KEY.encode() not in path.read_bytes(), path
+        assert KEY not in stdout + stderr + resumed.stdout + resumed.stderr
+    finally:
+        fake.close()
+
+
 # -- concurrent runs -------------------------------------------------------------------------------
 def _locked_job(ctx: Ctx, case: Case, command=("run",)) -> None:
     job = ctx.tmp / "job"
@@ -817,6 +855,9 @@ CASES: list[Case] = [
            _interrupt_run(d)) for d in (0.2, 0.8, 1.5, 3.0)],
     Case("run-sigterm", STOP, "SIGTERM 1 s into a run", "run ... (SIGTERM)", 5, "cancelled by SIGTERM",
          _interrupt_run(1.0, signal.SIGTERM)),
+    Case("generate-ctrl-c-mid-poll", STOP, "Ctrl-C while a paid generation is polled, then resume",
+         "generate --online ... (SIGINT); resume JOB --online", 5,
+         "a generation already sent stays in the job: `figurine resume", _interrupt_generate),
     Case("run-after-interrupt", STOP, "a run into the job an interrupted run left", "run --out JOB (again)", 0,
          "the process running this step stopped before it finished", _interrupted_step_is_marked),
     # concurrent runs

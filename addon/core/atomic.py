@@ -112,6 +112,10 @@ def write_json(path: str | os.PathLike, obj, *, overwrite: bool = True) -> Path:
 
 
 def copy_file(src: str | os.PathLike, dst: str | os.PathLike, *, overwrite: bool = True) -> Path:
+    if Path(src).is_file() and Path(src).stat().st_size == 0:  # else "Nothing was written" blames the copy
+        from .errors import BadInputError
+
+        raise BadInputError(f"{Path(src).name} is empty (0 bytes)", hint="give the file with its content")
     with atomic_path(dst, overwrite=overwrite) as tmp:
         shutil.copyfile(src, tmp)
     return Path(dst)
