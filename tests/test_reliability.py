@@ -687,6 +687,24 @@ def _trickled_submit(ctx: Ctx, case: Case) -> None:
     assert steps[-1]["name"] == "generate" and steps[-1]["status"] == "failed"
 
 
+def _trickled_gemini(ctx: Ctx, case: Case) -> None:
+    """An AI image edit whose answer trickles in: stopped at its timeout (the SDK's timeout
+    is per read; before, a 2 s timeout waited two minutes for the whole answer)."""
+    from figurine_forge.core import gemini
+    from figurine_forge.core.errors import RemoteError
+
+    server = TrickleServer()
+    try:
+        settings = gemini.GeminiSettings(timeout_s=2.0, base_url=server.url, retries=0)
+        with pytest.raises(RemoteError) as err:
+            gemini.edit_image(ctx.view("front"), "put the character on studio gray", settings=settings,
+                              online=True, api_key=KEY)
+        assert err.value.exit_code == case.exit_code and case.message in err.value.one_line()
+        assert KEY not in err.value.one_line() and server.requests == 1
+    finally:
+        server.close()
+
+
 # -- the review's verdict ----------------------------------------------------------------------------
 def _verdict_on(views: dict, built_from=()):
     from figurine_forge.core.review import verdict
@@ -877,6 +895,8 @@ CASES: list[Case] = [
          "gave no complete answer for the task status within", _trickled_status),
     Case("download-trickled", NET, "a result download trickled (in-process)", "(download)", 4,
          "did not finish within", _trickled_download),
+    Case("gemini-trickled", NET, "an AI image edit whose answer trickles in (in-process)",
+         "edit IMAGE --preset NAME --online", 4, "Gemini did not answer within 2 s", _trickled_gemini),
     # review evidence
     Case("verdict-one-view", REVIEW, "a review with only the front view (in-process)", "review JOB", 0,
          "the depth (the side profile) could not be checked", _single_view_verdict),

@@ -30,13 +30,14 @@ import ssl
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import httpx
 
 from ..errors import CancelledError, RemoteError
 from .base import Provider, ProviderConfig
 
+T = TypeVar("T")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _CHUNK = 256 * 1024
 
@@ -214,32 +215,11 @@ class HttpSession:
         self.check_cancel()
 
     def _within_deadline(self, call, on_deadline):
-        """Run one whole exchange (connect, send, every read) in a helper thread and give up
-        when the session's deadline passes or the user cancels, whatever the socket does.
-
-        httpx's timeouts apply to each read; a slow-loris answer never trips them."""
-        done = threading.Event()
-        box: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                box["value"] = call()
-            except BaseException as exc:  # handed to the caller's thread below
-                box["error"] = exc
-            finally:
-                done.set()
-
-        threading.Thread(target=work, daemon=True, name="figurine-http").start()
-        while not done.wait(max(0.0, min(0.25, self.remaining()))):
-            if self.cancel.is_set():
-                self._abandoned = True
-                raise CancelledError("cancelled")
-            if self.remaining() <= 0:
-                self._abandoned = True
-                raise on_deadline()
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+        try:
+            return call_with_deadline(call, self.deadline_at, on_deadline, cancel=self.cancel)
+        except (DeadlineError, AmbiguousSubmitError, CancelledError):
+            self._abandoned = True
+            raise
 
     def _deadline_error(self) -> DeadlineError:
         return DeadlineError(f"{self.label} gave no complete answer for {self.what} within "
@@ -415,6 +395,35 @@ class HttpSession:
                     if self._abandoned:  # the caller gave up on this download
                         raise CancelledError("abandoned")
             return total
+
+
+def call_with_deadline(call: Callable[[], T], deadline_at: float, on_deadline: Callable[[], BaseException], *,
+                       cancel: threading.Event | None = None) -> T:
+    """``call()`` in a helper thread; give up (raise ``on_deadline()``) when the monotonic
+    clock passes ``deadline_at``, or CancelledError when ``cancel`` is set, whatever the
+    socket underneath does. HTTP clients' timeouts apply to each read, so an answer trickled
+    a byte at a time never trips them; this bounds the whole exchange. The abandoned thread
+    is a daemon and ends with its connection."""
+    done = threading.Event()
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, daemon=True, name="figurine-remote-call").start()
+    while not done.wait(max(0.0, min(0.25, deadline_at - time.monotonic()))):
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("cancelled")
+        if time.monotonic() >= deadline_at:
+            raise on_deadline()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 class _RetryableStatus(Exception):
