@@ -195,6 +195,13 @@ def _other_character(ctx: Ctx) -> Path:
     return _png(ctx.tmp / "stranger_left.png", np.round(rgb * 255).astype(np.uint8))
 
 
+def _tiny_subject(ctx: Ctx) -> Path:
+    from synth_views import figure_mask, paint
+
+    rgb = paint(figure_mask((512, 512), scale=0.12))
+    return _png(ctx.tmp / "far_away.png", np.round(rgb * 255).astype(np.uint8))
+
+
 def _run_warns(views: Callable[[Ctx], dict], fragments: tuple[str, ...]):
     """``run`` goes on (the views may be what the user meant) but says, on stderr, one line
     per problem, what is wrong and what to do; report.json keeps the same lines."""
@@ -720,6 +727,24 @@ def _verdict_on(views: dict, built_from=()):
     return verdict.decide(comps, {"passed": True, "checks": {}}, built_from=built_from)
 
 
+def _single_view_job_review(ctx: Ctx, case: Case) -> None:
+    """The issue's case end to end: a front-only job (a slab) reviewed by the CLI is not
+    "keep"; the JSON, the human output and report.html say what could not be checked."""
+    from helpers import last_json
+
+    job = ctx.tmp / "job"
+    assert ctx.cli("run", "--front", ctx.view("front"), "--out", job).returncode in (0, 1)
+    proc = ctx.cli("review", job, "--no-check", "--size", "128", "--json")
+    expect(proc, case)
+    result = last_json(proc.stdout)
+    assert result["verdict"] == "unverified" and case.message in result["reasons"][0]
+    review = json.loads((job / "review.json").read_text())
+    assert review["verdict"]["decision"] == "unverified"
+    assert "unverified" in (job / "report.html").read_text()
+    human = ctx.cli("review", job, "--no-check", "--size", "128")
+    assert "verdict: unverified" in human.stdout and case.message in human.stdout
+
+
 def _single_view_verdict(ctx: Ctx, case: Case) -> None:
     v = _verdict_on(["front"])
     assert v.decision == "unverified" and case.message in v.reasons[0] and v.advice
@@ -803,6 +828,9 @@ CASES: list[Case] = [
     Case("prepare-photo-backdrop", VIEWS, "the same photo-like backdrop", "prepare --front photo.png --out DIR", 0,
          "the cut-out character fell apart",
          _prepare_warns(lambda ctx: {"front": _photo_backdrop(ctx)}, "the cut-out character fell apart")),
+    Case("prepare-tiny-subject", VIEWS, "a character only a tenth of the image tall",
+         "prepare --front far_away.png --out DIR", 0, "the character is only 10% of the image height",
+         _prepare_warns(lambda ctx: {"front": _tiny_subject(ctx)}, "crop closer to the character")),
     # bad meshes
     Case("check-empty-stl", MESH, "a 0-byte .stl", "check empty.stl", 2, "empty.stl",
          _mesh_refused(_stl_bytes("empty.stl", b""))),
@@ -902,6 +930,8 @@ CASES: list[Case] = [
          "the depth (the side profile) could not be checked", _single_view_verdict),
     Case("verdict-front-back", REVIEW, "front and back only: no view sees depth (in-process)", "review JOB", 0,
          "the depth (the side profile) could not be checked", _front_back_verdict),
+    Case("review-front-only-job", REVIEW, "review of a front-only local job (a slab)", "review JOB", 0,
+         "the model was built from these same silhouettes (front)", _single_view_job_review),
     Case("verdict-own-silhouettes", REVIEW, "a local reconstruction compared with its own input silhouettes "
          "(in-process)", "review JOB", 0, "the model was built from these same silhouettes",
          _own_silhouettes_verdict),

@@ -239,8 +239,9 @@ def matte_issue(slot: str, matte: np.ndarray, source: dict) -> Issue | None:
                      f"probably taken for the character; {what_to_do}")
     if rel is not None and rel < 0.15:
         return Issue("subject_size", slot,
-                     f"{slot} view: the character is only {rel:.0%} of the image height, too small to rebuild "
-                     f"well, or most of it was lost with the background; crop closer or {what_to_do}")
+                     f"{slot} view: the character is only {rel:.0%} of the image height: too small to rebuild "
+                     f"well, or most of it was lost with the background; crop closer to the character, or give "
+                     f"it on a plain, evenly lit background (studio gray #BEBEBE)")
     return None
 
 
