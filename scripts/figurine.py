@@ -9,6 +9,7 @@ Both forms run the same code: the extension's package in ../addon, loaded as
 ``figurine_forge``. ``--help`` lists the commands.
 """
 
+import importlib.util
 import os
 import signal
 import sys
@@ -22,7 +23,10 @@ import sys
 # Blender's teardown. Files already finished stay; a step left "running" in job.json is
 # marked interrupted the next time the job is opened.
 _SIGNALS = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
-_STDOUT_FD = os.dup(1)  # the real stdout, even while Blender's chatter is sent to stderr
+try:
+    _STDOUT_FD: int | None = os.dup(1)  # the real stdout, even while Blender's chatter goes to stderr
+except OSError:  # started with stdout closed
+    _STDOUT_FD = None
 
 
 def _stop(signum, _frame) -> None:
@@ -34,25 +38,27 @@ def _stop(signum, _frame) -> None:
             pass
     argv = _argv()
     command = next((a for a in argv if not a.startswith("-")), "")
-    job = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--out"), None) if command == "generate" else (
-        next((a for a in argv[argv.index(command) + 1:] if not a.startswith("-")), None) if command == "resume" else None)
-    hint = (f"; a generation already sent stays in the job: `figurine resume {job or 'JOB_DIR'} --online` finishes it"
-            if command in ("generate", "resume") else "; finished files are kept, nothing half-written")
+    if command in ("generate", "resume"):  # a paid task may be running remotely: say how to get it
+        hint = (f"; a generation already sent stays in the job: `figurine resume {_job_folder(argv, command)} "
+                f"--online` finishes it")
+    else:
+        hint = "; finished files are kept, nothing half-written"
     os.write(2, f"figurine: cancelled by {_SIGNALS.get(signum, signum)}{hint}\n".encode())
-    if "--json" in argv:
+    if "--json" in argv and _STDOUT_FD is not None:
         os.write(_STDOUT_FD, b'{"ok": false, "error": "cancelled", "exit_code": 5}\n')
     os._exit(5)
+
+
+def _job_folder(argv: list, command: str) -> str:
+    if command == "generate" and "--out" in argv[:-1]:
+        return argv[argv.index("--out") + 1]
+    rest = [a for a in argv[argv.index(command) + 1:] if not a.startswith("-")]
+    return rest[0] if command == "resume" and rest else "JOB_DIR"
 
 
 def install_interrupt_handlers() -> None:
     for signum in _SIGNALS:
         signal.signal(signum, _stop)
-
-
-if __name__ == "__main__":
-    install_interrupt_handlers()
-
-import importlib.util  # noqa: E402  (after the handlers: the rest may take a while)
 
 ADDON_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "addon")
 
@@ -75,6 +81,10 @@ def _argv() -> list:
     if "--" in sys.argv:
         return sys.argv[sys.argv.index("--") + 1:]
     return [] if inside_blender else sys.argv[1:]
+
+
+if __name__ == "__main__":  # before anything slow loads (the package, then bpy)
+    install_interrupt_handlers()
 
 
 def main() -> int:

@@ -61,8 +61,7 @@ def guard(inputs: Inputs, outputs: Iterable[OutputFile], *, force: bool = False)
                     f"{out.label} {out.path} would overwrite the input {label} {path}",
                     hint="write the result to another file; Figurine Forge never overwrites its inputs")
         if out.path.is_dir():
-            raise OutputError(f"{out.label} {out.path} is a folder",
-                              hint=f"give a file name, e.g. {out.path / ('result' + (out.path.suffix or '.json'))}")
+            raise OutputError(f"{out.label} {out.path} is a folder", hint="give a file name (in that folder if you like)")
         if out.path.exists() and not force and not out.replaceable:
             raise OutputError(f"{out.label} {out.path} already exists", hint="choose another name or add --force")
 
