@@ -471,6 +471,36 @@ def _interrupt_run(delay: float, signum: int = signal.SIGINT):
     return check
 
 
+MID_WRITE = """
+import os, signal, sys
+sys.path.insert(0, sys.argv[1])
+import figurine
+figurine.install_interrupt_handlers()
+figurine.load_package()
+from figurine_forge.core import atomic, jobstore
+jobstore.enable_locking()
+jobstore.Job.open(sys.argv[2])
+with atomic.atomic_path(os.path.join(sys.argv[2], "figurine.stl")) as tmp:
+    with open(tmp, "wb") as fh:
+        fh.write(b"half a mesh")
+        fh.flush()
+        os.kill(os.getpid(), signal.SIGTERM)
+        fh.write(b" and the rest")
+print("not stopped")
+"""
+
+
+def _interrupt_mid_write(ctx: Ctx, case: Case) -> None:
+    """A signal in the middle of writing a file (the handler of scripts/figurine.py): the
+    temporary file is removed, the target never appears, the job lock is released."""
+    job = ctx.tmp / "job"
+    proc = subprocess.run([sys.executable, "-c", MID_WRITE, str(REPO / "scripts"), str(job)],
+                          capture_output=True, text=True, timeout=120)
+    expect(proc, case)
+    assert "not stopped" not in proc.stdout
+    assert sorted(p.name for p in job.iterdir()) == ["job.json"], list(job.iterdir())
+
+
 def _interrupted_step_is_marked(ctx: Ctx, case: Case) -> None:
     """The run after an interrupted one says what happened to the step it left running."""
     _interrupt_run(3.0)(ctx, Case("", "", "", "", 5, "cancelled by Ctrl-C", _missing_mesh))
@@ -901,6 +931,8 @@ CASES: list[Case] = [
            _interrupt_run(d)) for d in (0.2, 0.8, 1.5, 3.0)],
     Case("run-sigterm", STOP, "SIGTERM 1 s into a run", "run ... (SIGTERM)", 5, "cancelled by SIGTERM",
          _interrupt_run(1.0, signal.SIGTERM)),
+    Case("signal-mid-write", STOP, "SIGTERM while a file is half written", "(any command)", 5,
+         "cancelled by SIGTERM; finished files are kept, nothing half-written", _interrupt_mid_write),
     Case("generate-ctrl-c-mid-poll", STOP, "Ctrl-C while a paid generation is polled, then resume",
          "generate --online ... (SIGINT); resume JOB --online", 5,
          "a generation already sent stays in the job: `figurine resume", _interrupt_generate),
