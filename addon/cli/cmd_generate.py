@@ -8,7 +8,7 @@ import contextlib
 import os
 
 from ..core.errors import EXIT_OK, BadInputError
-from .paths import guard_job_folder, require_images
+from .paths import guard_job_folder, require_images, view_options
 from .views import add_view_arguments, view_paths
 
 NAME = "generate"
@@ -49,7 +49,7 @@ def execute(args, out) -> int:
     provider = providers.get_provider(args.provider or providers.DEFAULT_PROVIDER, config)
     paths = view_paths(args)
     require_images(paths)  # the same messages as prepare, before the job folder exists
-    guard_job_folder({f'--{slot}': p for slot, p in paths.items()}, args.out)
+    guard_job_folder(view_options(paths), args.out)
     # Refuse what cannot work (views, options, network, key) before any slow or paid work.
     check_request(provider, paths, parse_options(args.option))
     if provider.remote:

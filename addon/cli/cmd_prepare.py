@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.errors import EXIT_OK
-from .paths import folder_outputs, guard
+from .paths import folder_outputs, guard, view_options
 from .views import add_view_arguments, view_paths
 
 NAME = "prepare"
@@ -29,7 +29,7 @@ def execute(args, out) -> int:
 
     paths = view_paths(args)
     names = [f"{slot}{kind}.png" for slot in paths for kind in ("", "_matte")] + ["prepare.json"]
-    guard({f'--{slot}': p for slot, p in paths.items()}, folder_outputs("--out", args.out, names), force=args.force)
+    guard(view_options(paths), folder_outputs("--out", args.out, names), force=args.force)
     out.progress("prepare", f"{len(paths)} view(s) at {args.size} px")
     viewset = prepare_view_set(paths, size=args.size, fix_facing=args.fix_facing)
     folder = Path(args.out)

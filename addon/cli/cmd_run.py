@@ -23,11 +23,11 @@ def add_arguments(p) -> None:
 
 def execute(args, out) -> int:
     from .blender_host import empty_scene
-    from .paths import guard_job_folder, require_images
+    from .paths import guard_job_folder, require_images, view_options
 
     paths = view_paths(args)
     require_images(paths)  # before the job folder exists: a bad image leaves nothing behind
-    guard_job_folder({f'--{slot}': p for slot, p in paths.items()}, args.out)
+    guard_job_folder(view_options(paths), args.out)
     with empty_scene():
         from ..blender.workflow import run_job
 

@@ -66,6 +66,11 @@ def guard(inputs: Inputs, outputs: Iterable[OutputFile], *, force: bool = False)
             raise OutputError(f"{out.label} {out.path} already exists", hint="choose another name or add --force")
 
 
+def view_options(paths: Mapping[str, PathLike]) -> dict[str, PathLike]:
+    """The view images labelled by their options (--front ...), for the messages above."""
+    return {f"--{slot}": path for slot, path in paths.items()}
+
+
 def file_output(label: str, path: PathLike | None) -> list[OutputFile]:
     return [OutputFile(label, Path(path).expanduser())] if path else []
 
