@@ -272,8 +272,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-
-
 def _require_empty(root: Path) -> None:
     if root.exists() and any(p.name not in (".DS_Store", LOCK) for p in root.iterdir()):
         raise OutputError(
@@ -293,9 +291,10 @@ def _make_folder(root: Path) -> None:
 
 
 # -- one writer per job folder -------------------------------------------------------------
-# Off by default: the CLI turns it on (one command = one process = one writer). A lock is
-# held until the process ends (atexit, or the CLI's signal handler), since jobs are opened
-# in many places that never close them.
+# Off by default: the CLI turns it on for the length of one command (one command, one writer).
+# A lock is held until :func:`release_locks` (the CLI calls it when the command returns, its
+# signal handler before exiting, atexit otherwise), since jobs are opened in many places
+# that never close them.
 _locking = False
 _held: dict[Path, Path] = {}  # job root -> its lock file, for this process
 _held_guard = threading.Lock()
