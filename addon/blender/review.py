@@ -25,7 +25,7 @@ from ..core.images.prepare import ViewSet, load_prepared
 from ..core.jobstore import Job, StepRun
 from ..core.meshdata import TriMesh
 from ..core.review import heatmap, report, silhouette
-from ..core.review.verdict import decide
+from ..core.review.verdict import decide, views_the_model_was_built_from
 from ..core.stl import read_stl
 from ..core.version import VERSION
 from . import clay, meshio, render
@@ -295,7 +295,7 @@ def iter_review(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZ
             yield "check", (done + 1) / total, f"print check ({preset})"
             check_cancel()
             check, maps = print_check(tm, preset)
-        verdict = decide(comparisons, check)
+        verdict = decide(comparisons, check, built_from=views_the_model_was_built_from(job.manifest))
 
         heat: dict = {"maps": [], "note": "No heat maps: the print check was not run for this review."}
         if maps is not None:

@@ -14,7 +14,7 @@ import argparse
 import importlib
 import sys
 
-from ..core.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, FigurineError
+from ..core.errors import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_INTERNAL, FigurineError
 from .output import Output
 
 COMMAND_MODULES = [
@@ -66,15 +66,27 @@ def main(argv: list[str]) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     out = Output(json_mode=args.json, quiet=args.quiet)
+    from ..core import jobstore
+
+    was_locking = jobstore.enable_locking()  # one command, one writer per job folder
     try:
-        code = modules[args.command].execute(args, out)
+        return _execute(modules[args.command], args, out)
+    finally:  # the command is over: its job folders are free (also when main runs in-process)
+        jobstore.release_locks()
+        jobstore.enable_locking(was_locking)
+
+
+def _execute(module, args, out: Output) -> int:
+    try:
+        code = module.execute(args, out)
     except FigurineError as exc:
         out.error(exc.one_line())
         out.finish({"ok": False, "error": exc.one_line(), "exit_code": exc.exit_code})
         return exc.exit_code
     except KeyboardInterrupt:
-        out.error("cancelled")
-        return 5
+        out.error("cancelled by Ctrl-C")
+        out.finish({"ok": False, "error": "cancelled", "exit_code": EXIT_CANCELLED})
+        return EXIT_CANCELLED
     except Exception as exc:  # a bug: say so plainly, keep the traceback on stderr
         import traceback
 

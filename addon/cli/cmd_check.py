@@ -41,6 +41,7 @@ def add_arguments(p) -> None:
     p.add_argument("--indices", action="store_true",
                    help="include each finding's element indices in the JSON (large on big meshes)")
     p.add_argument("--report", metavar="FILE", help="also write the JSON report to FILE")
+    p.add_argument("--force", action="store_true", help="replace the --report FILE if it exists")
 
 
 def _load(path: str, out):
@@ -69,6 +70,9 @@ def _load(path: str, out):
 
 def execute(args, out) -> int:
     from ..core import printcheck
+    from .paths import file_output, guard
+
+    guard({"mesh": args.mesh}, file_output("--report", args.report), force=args.force)
 
     overrides = {field: getattr(args, flag[2:].replace("-", "_")) for flag, field, _m, _t in OVERRIDES}
     settings = printcheck.preset(args.preset, **overrides)
@@ -79,6 +83,9 @@ def execute(args, out) -> int:
         raise BadInputError(f"{Path(args.mesh).name} has no triangles", hint="give a mesh with faces")
     if args.height:
         mesh = printcheck.scale_to_height(mesh, args.height)
+    elif (extent := float((mesh.vertices.max(axis=0) - mesh.vertices.min(axis=0)).max())) > 10000:  # no printer is 10 m
+        raise BadInputError(f"{Path(args.mesh).name} is {extent:.3g} mm across, "
+                            f"far beyond anything printable (another unit?)", hint="pass the printed height, e.g. --height 32")
     out.progress("check", f"{len(mesh.triangles)} triangles, preset {settings.preset}")
     analysis = printcheck.analyze(mesh, settings, polygon_of_triangle=poly)
     result = analysis.to_dict(include_indices=args.indices)

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..core.errors import EXIT_OK, BadInputError, OutputError
+from .paths import file_output, guard, same_file
 
 NAME = "edit"
 HELP = ("Edit a character image with Gemini using a preset (needs --online and GEMINI_API_KEY); the "
@@ -53,9 +52,11 @@ def execute(args, out) -> int:
     preset = presets.get_preset(args.preset, args.presets_dir)
     if preset.needs_image and not args.image:
         raise BadInputError(f"preset '{preset.name}' edits an image", hint="give the IMAGE to edit")
-    for target in (args.out, args.raw):
-        if target and Path(target).exists() and not args.force:
-            raise OutputError(f"{target} already exists", hint="choose another name or add --force")
+    inputs = [("IMAGE", args.image)] + [("--reference", r) for r in args.reference]
+    guard(inputs, file_output("--out", args.out) + file_output("--raw", args.raw),
+          force=args.force)
+    if args.raw and same_file(args.raw, args.out):
+        raise OutputError(f"--raw and --out are the same file {args.out}", hint="give two different names")
     prompt = preset.render(args.prompt)
     settings = gemini.GeminiSettings(model=args.model or gemini.DEFAULT_MODEL, aspect_ratio=args.aspect_ratio,
                                      image_size=args.image_size, timeout_s=args.timeout)

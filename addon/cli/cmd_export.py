@@ -30,6 +30,9 @@ def add_arguments(p) -> None:
 
 def execute(args, out) -> int:
     from .blender_host import empty_scene
+    from .paths import file_output, guard
+
+    guard({"mesh": args.mesh}, file_output("--out", args.out), force=args.force)
 
     # Refuse what can be refused before Blender starts.
     target, fmt = resolve_target(args.out, args.fmt)

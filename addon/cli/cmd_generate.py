@@ -6,9 +6,9 @@ from __future__ import annotations
 import contextlib
 
 import os
-from pathlib import Path
 
 from ..core.errors import EXIT_OK, BadInputError
+from .paths import guard_job_folder, require_images, view_options
 from .views import add_view_arguments, view_paths
 
 NAME = "generate"
@@ -48,9 +48,8 @@ def execute(args, out) -> int:
     config = providers.ProviderConfig.from_env(online=bool(args.online))
     provider = providers.get_provider(args.provider or providers.DEFAULT_PROVIDER, config)
     paths = view_paths(args)
-    for slot, path in paths.items():
-        if not Path(path).is_file():
-            raise BadInputError(f"{slot} view {path} does not exist", hint="check the file name")
+    require_images(paths)  # the same messages as prepare, before the job folder exists
+    guard_job_folder(view_options(paths), args.out)
     # Refuse what cannot work (views, options, network, key) before any slow or paid work.
     check_request(provider, paths, parse_options(args.option))
     if provider.remote:

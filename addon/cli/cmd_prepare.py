@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.errors import EXIT_OK
+from .paths import folder_outputs, guard, view_options
 from .views import add_view_arguments, view_paths
 
 NAME = "prepare"
@@ -19,6 +20,7 @@ def add_arguments(p) -> None:
     p.add_argument("--size", type=int, default=1024, metavar="PX", help="square output size (default 1024)")
     p.add_argument("--fix-facing", action="store_true",
                    help="mirror side views that face the wrong way instead of only warning")
+    p.add_argument("--force", action="store_true", help="replace the files of an earlier prepare in DIR")
 
 
 def execute(args, out) -> int:
@@ -26,6 +28,8 @@ def execute(args, out) -> int:
     from ..core.images.prepare import prepare_view_set
 
     paths = view_paths(args)
+    names = [f"{slot}{kind}.png" for slot in paths for kind in ("", "_matte")] + ["prepare.json"]
+    guard(view_options(paths), folder_outputs("--out", args.out, names), force=args.force)
     out.progress("prepare", f"{len(paths)} view(s) at {args.size} px")
     viewset = prepare_view_set(paths, size=args.size, fix_facing=args.fix_facing)
     folder = Path(args.out)

@@ -54,6 +54,9 @@ def execute(args, out) -> int:
     from pathlib import Path
 
     from ..core.repair.bases import parse_preset
+    from .paths import file_output, guard
+
+    guard({"mesh": args.mesh}, file_output("--out", args.out), force=args.force)
 
     # Refuse bad options before Blender starts or any file is read.
     spec = parse_preset(args.base, thickness=args.base_thickness, texture=args.base_texture) if args.base else None

@@ -23,15 +23,21 @@ def add_arguments(p) -> None:
 
 def execute(args, out) -> int:
     from .blender_host import empty_scene
+    from .paths import guard_job_folder, require_images, view_options
 
+    paths = view_paths(args)
+    require_images(paths)  # before the job folder exists: a bad image leaves nothing behind
+    guard_job_folder(view_options(paths), args.out)
     with empty_scene():
         from ..blender.workflow import run_job
 
-        result = run_job(view_paths(args),
+        result = run_job(paths,
                          args.out, height_mm=args.height, provider=args.provider, resolution=args.resolution,
                          image_size=args.size, preset=args.preset,
                          progress=lambda step, frac, msg: out.progress(step, msg, frac))
     report = result.report
+    for warning in report["warnings"]:  # the view set's problems, not only in report.json
+        out.warn(warning)
     summary = {
         "ok": True, "passed": result.passed, "job_dir": str(result.job_dir), "stl": str(result.stl_path),
         "report": str(result.report_path), "size_mm": report["mesh"]["size_mm"],

@@ -23,6 +23,7 @@ from .errors import OutputError
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 _FILE_MODE = 0o666 & ~_UMASK
+_pending: set[Path] = set()  # temporary files not yet renamed into place
 
 
 def _check_parent(path: Path) -> None:
@@ -53,12 +54,17 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
             f"{target} already exists", hint="choose another name or allow overwriting"
         )
     _check_parent(target)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
-    )
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+        )
+    except OSError as exc:  # /proc, a read-only mount, a full disk...
+        raise OutputError(f"Cannot create a file in {target.parent}: {exc.strerror or exc}",
+                          hint="choose an output location you can write to") from None
     os.fchmod(fd, _FILE_MODE)
     os.close(fd)
     tmp = Path(tmp_name)
+    _pending.add(tmp)
     try:
         yield tmp
         if not tmp.exists() or tmp.stat().st_size == 0:
@@ -69,10 +75,26 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
             raise OutputError(
                 f"{target} already exists", hint="choose another name or allow overwriting"
             )
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(f"Cannot write {target}: {exc.strerror or exc}",
+                              hint="choose an output location you can write to") from None
     finally:
+        _pending.discard(tmp)
         if tmp.exists():
             tmp.unlink()
+
+
+def discard_pending() -> None:
+    """Remove every temporary file still being written (the CLI's signal handler calls this
+    just before the process ends, so an interruption leaves no half-written file)."""
+    for tmp in list(_pending):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+    _pending.clear()
 
 
 def write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = True) -> Path:
@@ -91,6 +113,10 @@ def write_json(path: str | os.PathLike, obj, *, overwrite: bool = True) -> Path:
 
 
 def copy_file(src: str | os.PathLike, dst: str | os.PathLike, *, overwrite: bool = True) -> Path:
+    if Path(src).is_file() and Path(src).stat().st_size == 0:  # else "Nothing was written" blames the copy
+        from .errors import BadInputError
+
+        raise BadInputError(f"{Path(src).name} is empty (0 bytes)", hint="give the file with its content")
     with atomic_path(dst, overwrite=overwrite) as tmp:
         shutil.copyfile(src, tmp)
     return Path(dst)

@@ -184,6 +184,8 @@ def edit_image(image: str | os.PathLike | bytes | None, prompt: str, *,
     from google.genai import errors as genai_errors
     from google.genai import types
 
+    from .providers.http import call_with_deadline
+
     http_options = types.HttpOptions(
         base_url=_base_url(settings),
         timeout=int(settings.timeout_s * 1000),  # milliseconds
@@ -205,7 +207,10 @@ def edit_image(image: str | os.PathLike | bytes | None, prompt: str, *,
         while True:
             attempt += 1
             try:
-                response = client.models.generate_content(model=settings.model, contents=contents, config=config)
+                # The SDK's timeout is per read; the whole answer must arrive within timeout_s too.
+                response = call_with_deadline(
+                    lambda: client.models.generate_content(model=settings.model, contents=contents, config=config),
+                    time.monotonic() + settings.timeout_s, lambda: TimeoutError("the whole answer took too long"))
                 break
             except genai_errors.APIError as exc:
                 code = int(getattr(exc, "code", 0) or 0)

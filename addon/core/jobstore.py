@@ -17,12 +17,14 @@ the last consistent manifest. Secrets are refused by :func:`_assert_no_secret_ke
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as _dt
 import hashlib
 import json
 import os
 import re
+import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from .errors import BadInputError, CancelledError, FigurineError, OutputError
 
 JOB_FORMAT = 1
 MANIFEST = "job.json"
+LOCK = "job.lock"  # "<pid>\n" of the process writing the job; gone or stale once it ends
 _SECRET_WORDS = re.compile(r"(api[_-]?key|secret|password|token|authorization)", re.I)
 # Keys that legitimately contain "token" etc. but hold no secret.
 _ALLOWED_KEYS = {"task_id", "file_token_kind", "max_tokens"}
@@ -86,6 +89,12 @@ class Job:
         if root.exists() and not root.is_dir():
             raise OutputError(f"{root} is a file", hint="give a folder for the job")
         manifest_path = root / MANIFEST
+        first_open = False
+        if _locking and (manifest_path.exists() or create):
+            if not manifest_path.exists():
+                _require_empty(root)
+                _make_folder(root)
+            first_open = acquire_lock(root)  # before reading: another writer may be mid-change
         if manifest_path.exists():
             try:
                 manifest = json.loads(manifest_path.read_text("utf-8"))
@@ -99,22 +108,15 @@ class Job:
                     f"{manifest_path} was written by an unknown version of Figurine Forge",
                     hint="use a new job folder",
                 )
-            return cls(root, manifest)
+            job = cls(root, manifest)
+            if first_open:
+                job._recover_interrupted_steps()
+            return job
         if not create:
             raise BadInputError(f"{root} is not a job folder (no {MANIFEST})",
                                 hint="give the folder a previous run wrote")
-        if root.exists() and any(p.name != ".DS_Store" for p in root.iterdir()):
-            raise OutputError(
-                f"{root} exists and is not empty, and is not a job folder",
-                hint="choose a new or empty folder for the job",
-            )
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"Cannot create job folder {root}: {exc.strerror or exc}",
-                              hint="choose an output location you can write to") from None
-        if not os.access(root, os.W_OK):
-            raise OutputError(f"Cannot write to {root}", hint="choose an output location you can write to")
+        _require_empty(root)
+        _make_folder(root)
         from .version import VERSION
 
         manifest = {
@@ -130,6 +132,18 @@ class Job:
         job = cls(root, manifest)
         job.save()
         return job
+
+    def _recover_interrupted_steps(self) -> None:
+        """Steps left "running" by a process that no longer holds the job were interrupted
+        (Ctrl-C, SIGTERM, a crash): say so, so nobody waits for them."""
+        changed = False
+        for entry in self.steps:
+            if entry.get("status") == "running":
+                entry["status"] = "interrupted"
+                entry["error"] = "the process running this step stopped before it finished"
+                changed = True
+        if changed:
+            self.save()
 
     # -- manifest --------------------------------------------------------------------------
     def save(self) -> None:
@@ -258,3 +272,107 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _require_empty(root: Path) -> None:
+    if root.exists() and any(p.name not in (".DS_Store", LOCK) for p in root.iterdir()):
+        raise OutputError(
+            f"{root} exists and is not empty, and is not a job folder",
+            hint="choose a new or empty folder for the job",
+        )
+
+
+def _make_folder(root: Path) -> None:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"Cannot create job folder {root}: {exc.strerror or exc}",
+                          hint="choose an output location you can write to") from None
+    if not os.access(root, os.W_OK):
+        raise OutputError(f"Cannot write to {root}", hint="choose an output location you can write to")
+
+
+# -- one writer per job folder -------------------------------------------------------------
+# Off by default: the CLI turns it on for the length of one command (one command, one writer).
+# A lock is held until :func:`release_locks` (the CLI calls it when the command returns, its
+# signal handler before exiting, atexit otherwise), since jobs are opened in many places
+# that never close them.
+_locking = False
+_held: dict[Path, Path] = {}  # job root -> its lock file, for this process
+_held_guard = threading.Lock()
+
+
+def enable_locking(on: bool = True) -> bool:
+    """Turn job locking on or off for this process; returns the previous setting."""
+    global _locking
+    previous, _locking = _locking, on
+    return previous
+
+
+def _lock_owner(path: Path) -> int | None:
+    try:
+        text = path.read_text("ascii").strip()
+    except (OSError, UnicodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def acquire_lock(root: Path) -> bool:
+    """Make this process the job's only writer, or raise "in use by process N".
+
+    The lock file is published complete (written aside, then hard-linked into place, which
+    fails if a lock exists), so a reader never sees a lock without its pid. A lock whose
+    process is gone is stale and taken over. True when this call took the lock (False: this
+    process already held it)."""
+    key = Path(root).absolute()
+    with _held_guard:
+        if key in _held:
+            return False
+        path = key / LOCK
+        for _attempt in range(5):
+            fd, tmp = tempfile.mkstemp(prefix=".job.lock.", dir=key)
+            try:
+                os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+                os.close(fd)
+                try:
+                    os.link(tmp, path)
+                except FileExistsError:
+                    owner = _lock_owner(path)
+                    if owner == os.getpid():
+                        break
+                    if owner is not None and _alive(owner):
+                        raise OutputError(f"job folder {key} is in use by process {owner}",
+                                          hint="wait for that command to finish, or use another job folder") from None
+                    # Stale (its process ended without removing it): take it over.
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                    continue
+                break
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        else:
+            raise OutputError(f"cannot lock job folder {key}", hint="another process keeps taking it; try again")
+        _held[key] = path
+        if len(_held) == 1:
+            atexit.register(release_locks)
+        return True
+
+
+def release_locks() -> None:
+    """Remove this process's job locks (at exit, and from the CLI's signal handler)."""
+    for root, path in list(_held.items()):
+        if _lock_owner(path) == os.getpid():
+            with contextlib.suppress(OSError):
+                path.unlink()
+        _held.pop(root, None)

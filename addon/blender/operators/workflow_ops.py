@@ -48,7 +48,9 @@ class FIGURINE_OT_run_job(bpy.types.Operator):
             settings.last_export = str(result.stl_path)
             settings.last_report = str(result.report_path)
             verdict = "passes the print check" if result.passed else "fails the print check — see the report"
-            return ("INFO" if result.passed else "WARNING"), f"Wrote {result.stl_path}: {verdict}"
+            warnings = result.report.get("warnings") or []  # the views' problems, shown, not only filed
+            note = f" — check the views: {'; '.join(warnings)}" if warnings else ""
+            return ("INFO" if result.passed and not warnings else "WARNING"), f"Wrote {result.stl_path}: {verdict}{note}"
 
         run = tasks.start(context, tasks.Task("Make Figurine", work, finish), wait=self.wait)
         if run.state == "finished":  # ran synchronously: report now, as before

@@ -4,7 +4,9 @@
 Policy, in one place so no provider gets it subtly different:
 
 * connect/read timeouts per request, and an overall deadline per session (a polling session
-  gives up cleanly; the task id stays in the job folder for ``resume``);
+  gives up cleanly; the task id stays in the job folder for ``resume``). The deadline holds
+  across reads: a server that trickles its answer a byte at a time (each read on time) is
+  cut off when the session's time is up, not when it stops sending;
 * 429 waits for ``Retry-After`` (seconds or an HTTP date), else exponential backoff with
   jitter; 5xx and dropped connections are retried a bounded number of times;
 * 401/402/403 are final, with a message that says what to do (key, credits);
@@ -28,13 +30,14 @@ import ssl
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import httpx
 
 from ..errors import CancelledError, RemoteError
 from .base import Provider, ProviderConfig
 
+T = TypeVar("T")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _CHUNK = 256 * 1024
 
@@ -124,6 +127,7 @@ class HttpSession:
         self.deadline_s = deadline
         self.deadline_at = time.monotonic() + deadline
         self.what = what
+        self._abandoned = False
         base = httpx.URL(provider.base_url) if provider.base_url else None
         self._api_origin = (base.scheme, base.host, base.port) if base else None
         self._client = httpx.Client(
@@ -135,6 +139,10 @@ class HttpSession:
 
     # -- lifetime --------------------------------------------------------------------------
     def close(self) -> None:
+        if self._abandoned:
+            # A request thread may still be inside the client; closing would wait for it.
+            threading.Thread(target=self._client.close, daemon=True, name="figurine-http-close").start()
+            return
         self._client.close()
 
     def __enter__(self) -> "HttpSession":
@@ -206,6 +214,18 @@ class HttpSession:
             self.cancel.wait(seconds)
         self.check_cancel()
 
+    def _within_deadline(self, call, on_deadline):
+        try:
+            return call_with_deadline(call, self.deadline_at, on_deadline, cancel=self.cancel)
+        except (DeadlineError, AmbiguousSubmitError, CancelledError):
+            self._abandoned = True
+            raise
+
+    def _deadline_error(self) -> DeadlineError:
+        return DeadlineError(f"{self.label} gave no complete answer for {self.what} within "
+                             f"{_duration(self.deadline_s)}",
+                             hint="the service is too slow right now; try again later")
+
     def _backoff(self, attempt: int) -> float:
         cap = min(self.config.backoff_max, self.config.backoff_base * (2 ** attempt))
         return cap * random.uniform(0.5, 1.0)  # jitter: clients that failed together spread out
@@ -225,9 +245,13 @@ class HttpSession:
         while True:
             self.check_cancel()
             self.check_deadline()
+            timeout = self._timeout()
+            on_deadline = self._deadline_error if idempotent else functools.partial(
+                self._ambiguous, f"its answer did not arrive within {_duration(self.deadline_s)}")
             try:
-                response = self._client.request(method, url, json=json_body, files=files,
-                                                headers=headers, timeout=self._timeout())
+                response = self._within_deadline(
+                    lambda: self._client.request(method, url, json=json_body, files=files, headers=headers,
+                                                 timeout=timeout), on_deadline)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 # The request never reached the service: safe to retry even a submit.
                 ntransient += 1
@@ -328,7 +352,8 @@ class HttpSession:
             self.check_cancel()
             self.check_deadline()
             try:
-                return self._download_once(url, dest, headers, max_bytes)
+                return self._within_deadline(lambda: self._download_once(url, dest, headers, max_bytes),
+                                             self._download_deadline_error)
             except (httpx.TransportError, _RetryableStatus) as exc:
                 attempts += 1
                 if attempts > self.config.max_transient_retries:
@@ -336,6 +361,11 @@ class HttpSession:
                     raise RemoteError(f"downloading the result from {self.label} keeps failing ({what})",
                                       hint="run resume later to try the download again") from None
                 self.wait(self._backoff(attempts - 1))
+
+    def _download_deadline_error(self) -> DeadlineError:
+        return DeadlineError(f"downloading the result from {self.label} did not finish within "
+                             f"{_duration(self.deadline_s)}",
+                             hint="run resume later to try the download again")
 
     def _download_once(self, url: str, dest: Path, headers: dict, max_bytes: int) -> int:
         with self._client.stream("GET", url, headers=headers, follow_redirects=True,
@@ -362,9 +392,38 @@ class HttpSession:
                         raise RemoteError(f"the result from {self.label} is over the {_size(max_bytes)} limit",
                                           hint="ask for fewer faces, or raise the download limit")
                     fh.write(chunk)
-                    self.check_cancel()
-                    self.check_deadline()
+                    if self._abandoned:  # the caller gave up on this download
+                        raise CancelledError("abandoned")
             return total
+
+
+def call_with_deadline(call: Callable[[], T], deadline_at: float, on_deadline: Callable[[], BaseException], *,
+                       cancel: threading.Event | None = None) -> T:
+    """``call()`` in a helper thread; give up (raise ``on_deadline()``) when the monotonic
+    clock passes ``deadline_at``, or CancelledError when ``cancel`` is set, whatever the
+    socket underneath does. HTTP clients' timeouts apply to each read, so an answer trickled
+    a byte at a time never trips them; this bounds the whole exchange. The abandoned thread
+    is a daemon and ends with its connection."""
+    done = threading.Event()
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, daemon=True, name="figurine-remote-call").start()
+    while not done.wait(max(0.0, min(0.25, deadline_at - time.monotonic()))):
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("cancelled")
+        if time.monotonic() >= deadline_at:
+            raise on_deadline()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 class _RetryableStatus(Exception):

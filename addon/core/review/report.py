@@ -27,7 +27,7 @@ PLA_G_PER_CM3 = 1.24
 
 VIEW_TITLES = {"front": "Front", "back": "Back", "left": "Left", "right": "Right", "three_quarter": "3/4",
                "front_below": "Front, from below", "back_below": "Back, from below"}
-_VERDICT_COLOURS = {"keep": "#2e7d32", "fix": "#b26a00", "regenerate": "#c62828"}
+_VERDICT_COLOURS = {"keep": "#2e7d32", "fix": "#b26a00", "regenerate": "#c62828", "unverified": "#5c6bc0"}
 
 
 def material_estimate(volume_mm3: float) -> dict:

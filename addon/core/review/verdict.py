@@ -1,8 +1,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""From per-view comparisons (and the print check) to keep / regenerate / fix, in words."""
+"""From per-view comparisons (and the print check) to keep / fix / regenerate, in words.
+
+"keep" needs evidence that can see a wrong shape: at least one side view (the front and back
+see no depth) that the model was not built from. A local reconstruction carves its model out
+of the input silhouettes, so comparing it with those same silhouettes agrees by construction;
+such a review, or a single-view one, says "unverified" and what it could not check instead."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .silhouette import ViewComparison
@@ -20,12 +26,15 @@ ADVICE = {
     "keep": "The model matches its views; go ahead and print it.",
     "fix": "Close, but fix the points below in Blender (sculpt, repair, or re-check) before printing.",
     "regenerate": "The model does not match its views; generate it again (clearer or more views help).",
+    "unverified": "Nothing wrong was found, but this review could not check everything (see below); look at "
+                  "the clay renders from the side and at 3/4 before printing.",
 }
+SIDE_VIEWS = ("left", "right")
 
 
 @dataclass
 class Verdict:
-    decision: str  # "keep", "fix" or "regenerate"
+    decision: str  # "keep", "fix", "regenerate" or "unverified"
     score: float  # mean IoU over the compared views
     reasons: list[str] = field(default_factory=list)
     worst_view: str = ""
@@ -39,8 +48,12 @@ class Verdict:
                 "reasons": list(self.reasons), "advice": self.advice}
 
 
-def decide(comparisons: list[ViewComparison], check: dict | None = None) -> Verdict:
-    """The verdict over all compared views, with the findings that drove it first."""
+def decide(comparisons: list[ViewComparison], check: dict | None = None, *,
+           built_from: Iterable[str] = ()) -> Verdict:
+    """The verdict over all compared views, with the findings that drove it first.
+
+    ``built_from``: the views whose silhouettes the model was made from (a local
+    reconstruction's inputs); their agreement is no evidence (see the module's text)."""
     if not comparisons:
         raise ValueError("no views to judge")
     ious = {c.view: c.iou for c in comparisons}
@@ -62,13 +75,18 @@ def decide(comparisons: list[ViewComparison], check: dict | None = None) -> Verd
     if check is not None and check.get("passed") is False:
         fix.append("the print check failed: " + (", ".join(check_findings(check)) or "see the check summary"))
     decision = "regenerate" if regenerate else "fix" if fix else "keep"
+    unchecked = _unchecked(list(ious), set(built_from))
+    caveat = []
+    if decision == "keep" and unchecked:
+        decision = "unverified"
+        caveat = [unchecked]  # first: the panel and the CLI show the first reason
     agree = (f"silhouette agrees {score:.2f} over {len(ious)} view(s); worst: {worst} {ious[worst]:.2f}")
     notes = []
     if check is not None and check_warnings(check):
         # Findings the check does not fail on (overhangs need supports, sharp edges...): worth
         # knowing before printing, but no reason to change the model.
         notes.append("print check notes: " + ", ".join(check_warnings(check)))
-    return Verdict(decision, score, [*regenerate, *fix, agree, *notes], worst)
+    return Verdict(decision, score, [*caveat, *regenerate, *fix, agree, *notes], worst)
 
 
 def check_warnings(check: dict) -> list[str]:
@@ -108,3 +126,29 @@ def check_findings(check: dict) -> list[str]:
             if value > (1 if name == "loose_parts" else 0):
                 found.append(f"{value} {name.replace('_', ' ')}")
     return found
+
+
+def _unchecked(views: list[str], built_from: set[str]) -> str:
+    """What the compared views cannot show, in words ("" when they can judge the shape)."""
+    independent = [v for v in views if v not in built_from]
+    if views and not independent:
+        return (f"the model was built from these same silhouettes ({', '.join(views)}), so their agreement cannot "
+                f"show a wrong depth or shape between the views: check the clay renders by eye")
+    if not any(v in SIDE_VIEWS for v in independent):
+        return (f"only the {' and '.join(independent)} view{'s were' if len(independent) > 1 else ' was'} compared, "
+                f"so the depth (the side profile) could not be checked: add a side view, or check the clay "
+                f"renders from the side by eye")
+    return ""
+
+
+def views_the_model_was_built_from(manifest: dict) -> list[str]:
+    """The views a job's local reconstruction carved its ``figurine.stl`` from ([] if none)."""
+    steps = [s for s in manifest.get("steps", []) if isinstance(s, dict) and s.get("status") == "done"]
+    recon = [s for s in steps if s.get("name") == "reconstruct"]
+    if not recon:
+        return []
+    before = [s for s in steps if s.get("name") == "prepare" and s.get("index", 0) < recon[-1].get("index", 0)]
+    if not before:
+        return []
+    views = before[-1].get("params", {}).get("views", [])
+    return [str(v) for v in views] if isinstance(views, list) else []
