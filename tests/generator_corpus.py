@@ -186,7 +186,8 @@ def write_glb(mesh: TriMesh, path, *, texture_size: int = 64) -> Path:
     image.pixels.foreach_set(pixels.ravel())
     image.pack()
     mat = bpy.data.materials.new("corpus_material")
-    mat.use_nodes = True
+    if mat.node_tree is None:  # Blender before 5.0 creates materials without nodes
+        mat.use_nodes = True
     nodes = mat.node_tree.nodes
     tex = nodes.new("ShaderNodeTexImage")
     tex.image = image

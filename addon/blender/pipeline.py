@@ -48,10 +48,19 @@ _IMPORTERS = {
     "glb": lambda p: bpy.ops.import_scene.gltf(filepath=p),
     "gltf": lambda p: bpy.ops.import_scene.gltf(filepath=p),
     "obj": lambda p: bpy.ops.wm.obj_import(filepath=p),
-    "stl": lambda p: bpy.ops.wm.stl_import(filepath=p),
+    "stl": lambda p: _import_stl_with_core(p),
     "ply": lambda p: bpy.ops.wm.ply_import(filepath=p),
     "fbx": lambda p: bpy.ops.import_scene.fbx(filepath=p),
 }
+
+
+def _import_stl_with_core(path: str) -> set[str]:
+    """STL through the core's reader, the one ``check`` uses: Blender's importer reads a
+    non-number as 0 where the core refuses the file, and welds the same corners the same way."""
+    from ..core.stl import read_stl
+
+    meshio.trimesh_to_object(read_stl(path), Path(path).stem)
+    return {"FINISHED"}
 
 
 def import_mesh_file(path: str | os.PathLike, name: str | None = None) -> "bpy.types.Object":
@@ -206,7 +215,10 @@ def check_object(obj, height_mm: float | None = None, preset: str = "resin", **o
     current height in scene millimetres). Returns the core report."""
     from ..core import printcheck
 
-    tm = meshio.object_to_trimesh(_require_mesh(obj))
+    from ..core.mesh.load import weld_for_analysis
+
+    # Welded as the CLI's import welds: a textured import keeps its UV seams split in the object.
+    tm, _tol = weld_for_analysis(meshio.object_to_trimesh(_require_mesh(obj)))
     return printcheck.check_trimesh(tm, height_mm=height_mm, preset=preset, **overrides)
 
 

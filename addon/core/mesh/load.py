@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import BadInputError
 from ..meshdata import TriMesh
 from .units import UnitDecision, decide_units
-from .weld import tolerance_for, weld_arrays
+from .weld import tolerance_for, weld_arrays, weld_map
 
 WELD_RELATIVE = 1e-6  # weld grid: this share of the bounding-box diagonal
 
@@ -67,20 +67,34 @@ class LoadedMesh:
                 "warnings": list(self.warnings)}
 
 
+def analysis_weld_map(vertices: np.ndarray, n_triangles: int, relative: float = WELD_RELATIVE, *,
+                      exact_done: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
+    """How the analysis welds: ``(first, inverse, grid)`` as ``weld.weld_map`` gives them.
+
+    Exactly first (cheap: bit patterns); then, only when the result still has more vertices
+    than a closed surface of its triangles would (about half as many: V = F/2 + 2 - 2g), on a
+    grid of ``relative`` times the diagonal, for seams written with rounding noise (``grid``
+    is that spacing, 0 when not needed)."""
+    if exact_done:
+        first, inverse = np.arange(len(vertices)), np.arange(len(vertices))
+    else:
+        first, inverse = weld_map(vertices)
+    tol = 0.0
+    if len(first) > 0.51 * n_triangles + 8:
+        distinct = np.asarray(vertices)[first]
+        tol = tolerance_for(distinct, relative)
+        if tol > 0:
+            first2, inverse2 = weld_map(distinct, tol)
+            first, inverse = first[first2], inverse2[inverse]
+    return first, inverse, tol
+
+
 def weld_for_analysis(mesh: TriMesh, relative: float = WELD_RELATIVE, *,
                       exact_done: bool = False) -> tuple[TriMesh, float]:
-    """Vertices at one position merged: exactly first (cheap: bit patterns); then, only when
-    the result still has more vertices than a closed surface of its triangles would (about
-    half as many: V = F/2 + 2 - 2g), on a grid of ``relative`` times the diagonal, for seams
-    written with rounding noise. Triangle order and count are kept (a polygon map stays
-    valid). Returns the mesh and the grid spacing used (0 for exact only)."""
-    v, t = (mesh.vertices, mesh.triangles) if exact_done else weld_arrays(mesh.vertices, mesh.triangles)
-    tol = 0.0
-    if len(v) > 0.51 * len(t) + 8:
-        tol = tolerance_for(v, relative)
-        if tol > 0:
-            v, t = weld_arrays(v, t, tol)
-    return TriMesh(v, t), tol
+    """The mesh welded as every check and repair sees it (``analysis_weld_map``); triangle
+    order and count are kept, so a polygon map stays valid. Returns it and the grid used."""
+    first, inverse, tol = analysis_weld_map(mesh.vertices, len(mesh.triangles), relative, exact_done=exact_done)
+    return TriMesh(mesh.vertices[first], inverse[mesh.triangles]), tol
 
 
 @contextlib.contextmanager

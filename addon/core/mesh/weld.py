@@ -85,23 +85,31 @@ def _group_rows_exact(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return firsts[rank], inverse
 
 
-def weld_arrays(vertices: np.ndarray, triangles: np.ndarray,
-                tolerance: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """``(vertices float64, triangles int64)`` with coincident vertices merged. ``vertices``
-    may be float32 (as files store them): then only the distinct ones are converted.
+def weld_map(vertices: np.ndarray, tolerance: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, inverse)``: the index of each distinct position's first vertex (ascending) and,
+    for every vertex, the number of its distinct position (``vertices[first][inverse]`` is the
+    welded position of each vertex). ``vertices`` may be float32, as files store them.
 
     ``tolerance`` 0: identical positions only. Above 0: positions in the same cell of a grid
     of that spacing merge (used with a spacing tiny against the model, e.g. 1e-6 of its
     diagonal, for files whose seams were written with rounding noise)."""
     v = np.asarray(vertices)
     v = v.reshape(-1, 3) if v.dtype == np.float32 else np.asarray(v, dtype=np.float64).reshape(-1, 3)
-    t = np.asarray(triangles, dtype=np.int64).reshape(-1, 3)
     if tolerance > 0:
         cols = np.round(v / tolerance).astype(np.int64).view(np.uint64)
     else:
         cols = _coordinate_bits(v)
-    first, inverse = group_rows(cols)
-    return v[first].astype(np.float64), inverse[t]
+    return group_rows(cols)
+
+
+def weld_arrays(vertices: np.ndarray, triangles: np.ndarray,
+                tolerance: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """``(vertices float64, triangles int64)`` with coincident vertices merged (see
+    ``weld_map``); triangle order and count are kept. Float32 input: only the distinct
+    vertices are converted."""
+    v = np.asarray(vertices).reshape(-1, 3)
+    first, inverse = weld_map(v, tolerance)
+    return v[first].astype(np.float64), inverse[np.asarray(triangles, dtype=np.int64).reshape(-1, 3)]
 
 
 def tolerance_for(vertices: np.ndarray, relative: float = 1e-6) -> float:

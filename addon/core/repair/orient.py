@@ -99,6 +99,8 @@ def _cap_cover(mesh: TriMesh, axis: int, lo: np.ndarray, hi: np.ndarray) -> tupl
     section = float((hi[others[0]] - lo[others[0]]) * (hi[others[1]] - lo[others[1]]))
     low = across & (h.max(axis=1) <= lo[axis] + band)
     high = across & (h.min(axis=1) >= hi[axis] - band)
+    if section <= 0:  # flat across the axis (a single triangle): no cap to speak of
+        return 0.0, 0.0
     return float(area2[low].sum() / 2 / section), float(area2[high].sum() / 2 / section)
 
 
