@@ -14,6 +14,7 @@ the ratio. Figures, not assertions: the machine is shared.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -53,19 +54,29 @@ def main(argv=None) -> int:
     from figurine_forge.core.meshdata import TriMesh
     from figurine_forge.core.stl import _RECORD, write_stl
 
+    from figurine_forge.core.mesh.load import load_mesh
+
     v, t = suzanne(args.level)
     with tempfile.TemporaryDirectory() as tmp:
         path = write_stl(Path(tmp) / "suzanne.stl", TriMesh(v, t))
         records = np.frombuffer(path.read_bytes(), dtype=_RECORD, offset=84)
-    corners = records["corners"].astype(np.float64).reshape(-1, 3)
-    tris = np.arange(len(corners)).reshape(-1, 3)
-    print(f"Suzanne level {args.level}: {len(tris):,} triangles, {len(corners):,} corners")
-    old_s, (old_v, old_t) = best_of(args.repeat, unique_rows_weld, corners, tris)
-    new_s, (new_v, new_t) = best_of(args.repeat, weld_arrays, corners, tris)
-    same = len(old_v) == len(new_v) and np.array_equal(old_v[old_t], new_v[new_t])
-    print(f"  np.unique rows   {len(old_v):>9,} vertices  {old_s:7.3f} s (best of {args.repeat})")
-    print(f"  packed-key sort  {len(new_v):>9,} vertices  {new_s:7.3f} s (best of {args.repeat})")
-    print(f"  speed-up {old_s / new_s:.1f}x; same triangles corner for corner: {same}")
+        corners32 = np.ascontiguousarray(records["corners"]).reshape(-1, 3)
+        corners = corners32.astype(np.float64)
+        tris = np.arange(len(corners)).reshape(-1, 3)
+        print(f"Suzanne level {args.level}: {len(tris):,} triangles, {len(corners):,} corners; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        old_s, (old_v, old_t) = best_of(args.repeat, unique_rows_weld, corners, tris)
+        new_s, (new_v, new_t) = best_of(args.repeat, weld_arrays, corners, tris)
+        f32_s, (f32_v, f32_t) = best_of(args.repeat, weld_arrays, corners32, tris)
+        load_s, loaded = best_of(args.repeat, load_mesh, path)
+    same = (len(old_v) == len(new_v) == len(f32_v) == len(loaded.mesh.vertices)
+            and np.array_equal(old_v[old_t], new_v[new_t]) and np.array_equal(old_v[old_t], f32_v[f32_t]))
+    print(f"  np.unique float64 rows (before)   {len(old_v):>9,} vertices  {old_s:7.3f} s (best of {args.repeat})")
+    print(f"  packed-key sort, float64 input    {len(new_v):>9,} vertices  {new_s:7.3f} s")
+    print(f"  packed-key sort, float32 corners  {len(f32_v):>9,} vertices  {f32_s:7.3f} s (as read_stl welds)")
+    print(f"  core.mesh.load.load_mesh (read, weld, pose, units) {load_s:7.3f} s, pose {loaded.pose['action']}")
+    print(f"  speed-up {old_s / new_s:.1f}x (float64), {old_s / f32_s:.1f}x (float32); "
+          f"same triangles corner for corner: {same}")
     return 0 if same else 1
 
 

@@ -123,7 +123,7 @@ def finish_import(raw: TriMesh, *, fmt: str, source: Path, model_path: Path | No
     name = source.name
     if raw.is_empty:
         raise BadInputError(f"{name} has no triangles", hint="give a mesh with faces")
-    if not np.isfinite(raw.vertices[raw.triangles]).all():
+    if not np.isfinite(raw.vertices).all():
         raise BadInputError(f"{name} has invalid (NaN or infinite) coordinates",
                             hint="repair or re-export the model")
     welded, tol = weld_for_analysis(raw, exact_done=exact_welded)

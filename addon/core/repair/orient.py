@@ -74,7 +74,9 @@ def _quarter_turns_z(turns: int) -> np.ndarray:
 def _used_vertices(mesh: TriMesh) -> np.ndarray:
     if mesh.is_empty:
         raise BadInputError("the mesh has no faces", hint="select a mesh with geometry")
-    v = mesh.vertices[np.unique(mesh.triangles)]
+    used = np.zeros(len(mesh.vertices), bool)
+    used[mesh.triangles.reshape(-1)] = True  # a mask, not np.unique: no sort of 3 indices per triangle
+    v = mesh.vertices[used]
     if not np.isfinite(v).all():
         raise BadInputError("the mesh has invalid (NaN or infinite) coordinates", hint="repair or re-import the model")
     if float((v.max(axis=0) - v.min(axis=0)).max()) <= 0:
@@ -196,6 +198,14 @@ def decide_pose(mesh: TriMesh, mode: str = "auto", turn_quarters: int = 0) -> tu
         _used_vertices(mesh)
         return np.eye(4), {"mode": "keep", "action": "kept", "rotated": False,
                            "message": "kept the file's pose (orientation: keep)"}
+    if key == "auto" and not turn_quarters and len(mesh.triangles):
+        lo, hi = mesh.bounds()  # the common case, cheaply: upright, so nothing to compute
+        ext = hi - lo
+        if np.isfinite(ext).all() and ext.max() > 0 and not is_lying(ext):
+            rule = f"upright (height {ext[2]:.3g}, {ext[0]:.3g} x {ext[1]:.3g} across)"
+            return np.eye(4), {"mode": "auto", "action": "kept", "rotated": False, "rule": rule, "up_was": "+Z",
+                               "extent_before": [round(float(e), 5) for e in ext],
+                               "message": f"kept the file's pose: {rule}"}
     matrix, info = upright_transform(mesh, "AUTO" if key == "auto" else key, turn_quarters)
     info["mode"] = key
     if not info["rotated"]:
