@@ -113,3 +113,47 @@ def test_panel_import_and_check_judge_the_glb_as_the_cli_does(files, capsys):
     assert result.report["checks"] == cli_report["checks"]
     assert pipeline.check_object(obj, height_mm=32.0)["checks"] == cli_report["checks"]
     assert len(result.vertex_thickness) == len(obj.data.vertices)
+
+
+def test_a_zip_of_gltf_bin_and_texture_imports_like_the_glb(files, capsys, tmp_path):
+    import zipfile
+
+    import bpy
+
+    from figurine_forge.blender import meshio, pipeline
+
+    # The same member as a service delivers it: model.gltf + model.bin + a PNG texture, zipped.
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.ops.import_scene.gltf(filepath=str(files["figure"]["glb"]))
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    bpy.ops.export_scene.gltf(filepath=str(loose / "model.gltf"), export_format="GLTF_SEPARATE")
+    assert sorted(p.suffix for p in loose.iterdir()) == [".bin", ".gltf", ".png"]
+    bundle = tmp_path / "delivery.zip"
+    with zipfile.ZipFile(bundle, "w") as zf:
+        for p in loose.iterdir():
+            zf.write(p, f"result/{p.name}")
+    zipped = check(capsys, bundle, "--height", 32)
+    assert zipped["checks"] == check(capsys, files["figure"]["glb"], "--height", 32)["checks"]
+    assert zipped["import"]["format"] == "gltf"
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    obj = pipeline.import_mesh_file(bundle)
+    images = [im for im in bpy.data.images if im.source == "FILE"]
+    assert images and all(im.packed_file is not None for im in images)  # nothing points into the temp folder
+    assert len(meshio.object_to_trimesh(obj).triangles) == len(corpus.member_mesh("figure").triangles)
+
+
+@pytest.mark.parametrize("name,action", [("chibi", "kept"), ("quadruped", "kept"), ("lying", "stood up")])
+def test_repair_writes_the_pose_check_judges(files, tmp_path, name, action):
+    from helpers import last_json, run_cli
+
+    out = tmp_path / f"{name}.stl"
+    proc = run_cli("repair", files[name]["stl"], "--out", out, "--height", 32, "--voxel", 0.35, "--json")
+    assert proc.returncode in (0, 1), proc.stderr
+    result = last_json(proc.stdout)
+    orient_step = next(s for s in result["steps"] if s["step"] == "orient")
+    assert orient_step["action"] == action
+    written = read_stl(out)
+    expected = corpus.member_mesh("figure" if name == "lying" else name).size()
+    # Same pose as the checked one: the proportions of the upright member, 32 mm tall.
+    assert written.size() == pytest.approx(expected * 32.0 / expected[2], abs=0.5)

@@ -147,6 +147,7 @@ def _import_one(path: Path, fmt: str, name: str, *, label: str) -> "bpy.types.Ob
     for c in list(obj.users_collection):
         c.objects.unlink(obj)
     coll.objects.link(obj)
+    bpy.context.view_layer.update()  # objects linked from Python reach the view layer only now
     return obj
 
 

@@ -31,7 +31,7 @@ OVERRIDES = (
 
 
 def add_arguments(p) -> None:
-    p.add_argument("mesh", metavar="MESH", help="STL, GLB, GLTF, OBJ, PLY or FBX file")
+    p.add_argument("mesh", metavar="MESH", help="STL, GLB, GLTF, OBJ, PLY or FBX file, or a zip holding one")
     p.add_argument("--height", type=float, metavar="MM",
                    help="judge the mesh scaled to this height in mm (default: the file's units are mm)")
     p.add_argument("--preset", choices=("resin", "fdm", "custom"), default="resin",

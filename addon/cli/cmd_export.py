@@ -10,7 +10,7 @@ HELP = "Convert a mesh to a print file (format from the --out extension), option
 
 
 def add_arguments(p) -> None:
-    p.add_argument("mesh", metavar="MESH", help="GLB, GLTF, OBJ, STL, PLY or FBX file")
+    p.add_argument("mesh", metavar="MESH", help="GLB, GLTF, OBJ, STL, PLY or FBX file, or a zip holding one")
     p.add_argument("--out", required=True, metavar="FILE", help="output file: .stl, .obj, .ply, .3mf or .glb (millimetres)")
     p.add_argument("--height", type=float, metavar="MM", help="scale to this height in mm (lowest point on z=0)")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")

@@ -9,11 +9,11 @@ from bpy.props import BoolProperty, FloatProperty, StringProperty
 from .. import pipeline
 from .common import abspath, reports_errors
 
-IMPORT_FILTER = "*.glb;*.gltf;*.obj;*.stl;*.ply;*.fbx"
+IMPORT_FILTER = "*.glb;*.gltf;*.obj;*.stl;*.ply;*.fbx;*.zip"
 
 
 class FIGURINE_OT_import_mesh(bpy.types.Operator):
-    """Import a generated mesh (GLB, GLTF, OBJ, STL, PLY or FBX) as one object"""
+    """Import a generated mesh (GLB, GLTF, OBJ, STL, PLY, FBX, or a zip holding one with its textures) as one object"""
 
     bl_idname = "figurine.import_mesh"
     bl_label = "Import Mesh"
