@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, cast
+from typing import Callable, Collection, cast
 
 import bpy
 import numpy as np
@@ -44,7 +44,7 @@ def figurine_collection(scene=None) -> "bpy.types.Collection":
 
 
 # -- import ---------------------------------------------------------------------------------
-_IMPORTERS = {
+_IMPORTERS: dict[str, Callable[[str], Collection[str]]] = {
     "glb": lambda p: bpy.ops.import_scene.gltf(filepath=p),
     "gltf": lambda p: bpy.ops.import_scene.gltf(filepath=p),
     "obj": lambda p: bpy.ops.wm.obj_import(filepath=p),
