@@ -13,8 +13,10 @@ from pathlib import Path
 
 from ..errors import BadInputError, RemoteError
 
-MAX_UNPACKED_BYTES = 2 << 30  # 2 GB: far above any figure with its textures
-MAX_ENTRIES = 5000
+# The limits a generator's download gets (providers.base.ProviderConfig): far above a figure
+# with its textures, far below what a zip bomb unpacks to.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_ENTRIES = 200
 
 
 def extract_model(archive: Path, folder: Path) -> tuple[Path, str]:

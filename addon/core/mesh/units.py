@@ -51,7 +51,7 @@ def decide_units(fmt: str, largest_extent: float, *, name: str, height_given: bo
     warning = None
     if not height_given and not plausible_mm(size_mm):
         what = "small" if size_mm < FIGURINE_MIN_MM else "large"
-        shown = f"{size_mm / 1000.0:g} m" if size_mm >= FIGURINE_MAX_MM else f"{size_mm:.4g} mm"
+        shown = f"{size_mm / 1000.0:.4g} m" if size_mm >= FIGURINE_MAX_MM else f"{size_mm:.4g} mm"
         other = ""
         if unit == "mm" and plausible_mm(extent * 1000.0):
             other = f" (if the file is in metres, {extent * 1000.0:.4g} mm)"
