@@ -143,17 +143,19 @@ def test_a_zip_of_gltf_bin_and_texture_imports_like_the_glb(files, capsys, tmp_p
     assert len(meshio.object_to_trimesh(obj).triangles) == len(corpus.member_mesh("figure").triangles)
 
 
-@pytest.mark.parametrize("name,action", [("chibi", "kept"), ("quadruped", "kept"), ("lying", "stood up")])
-def test_repair_writes_the_pose_check_judges(files, tmp_path, name, action):
+@pytest.mark.parametrize("name,action,kind", [("chibi", "kept", "stl"), ("chibi", "kept", "glb"),
+                                              ("quadruped", "kept", "stl"), ("lying", "stood up", "glb")])
+def test_repair_writes_the_pose_check_judges(files, tmp_path, name, action, kind):
     from helpers import last_json, run_cli
 
     out = tmp_path / f"{name}.stl"
-    proc = run_cli("repair", files[name]["stl"], "--out", out, "--height", 32, "--voxel", 0.35, "--json")
+    proc = run_cli("repair", files[name][kind], "--out", out, "--height", 32, "--voxel", 0.35, "--json")
     assert proc.returncode in (0, 1), proc.stderr
     result = last_json(proc.stdout)
     orient_step = next(s for s in result["steps"] if s["step"] == "orient")
     assert orient_step["action"] == action
     written = read_stl(out)
+    assert result["final"]["parts"] == 1 and result["final"]["watertight"]  # the split GLB was welded first
     expected = corpus.member_mesh("figure" if name == "lying" else name).size()
     # Same pose as the checked one: the proportions of the upright member, 32 mm tall.
     assert written.size() == pytest.approx(expected * 32.0 / expected[2], abs=0.5)

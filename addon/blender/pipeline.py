@@ -85,11 +85,13 @@ def import_mesh_file(path: str | os.PathLike, name: str | None = None) -> "bpy.t
 
 
 def import_for_print(path: str | os.PathLike, *, height_mm: float | None = None, orient: str = "auto",
-                     to_mm: bool = True, name: str | None = None):
+                     to_mm: bool = True, weld: bool = False, name: str | None = None):
     """Import for checking, repairing or exporting: the object (seams kept) and the core's
     ``LoadedMesh`` (welded, posed, in mm) of the same file, with the pose (and, with
     ``to_mm``, the unit scale) baked into the object, so the object and the analysed mesh
-    agree. The CLI passes ``to_mm`` (its files are mm); the panel leaves units to the scene."""
+    agree. The CLI passes ``to_mm`` (its files are mm); the panel leaves units to the scene.
+    ``weld`` (print repair, which needs no UVs) replaces the object's mesh by the welded one,
+    materials kept; without it the object keeps every split vertex for the digital branch."""
     from ..core.mesh.load import finish_import
 
     obj = import_mesh_file(path, name)
@@ -101,7 +103,10 @@ def import_for_print(path: str | os.PathLike, *, height_mm: float | None = None,
         _remove_objects([obj])
         raise
     matrix = loaded.file_to_mm(with_units=to_mm)
-    if not np.allclose(matrix, np.eye(4)):
+    if weld:
+        scale = 1.0 if to_mm else 1.0 / loaded.units.to_mm
+        meshio.replace_object_mesh(obj, loaded.mesh if scale == 1.0 else loaded.mesh.transformed(scale))
+    elif not np.allclose(matrix, np.eye(4)):
         obj.data.transform(Matrix(matrix.tolist()))
         obj.data.update()
     if not to_mm and loaded.units.to_mm != 1.0:  # the object stays in file units: say what they are

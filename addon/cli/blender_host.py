@@ -41,13 +41,14 @@ def load_mesh(path, out, *, height_mm=None, orient: str = "auto"):
     return loaded
 
 
-def import_object(path, out, *, height_mm=None, orient: str = "auto"):
-    """Inside ``empty_scene()``: the file as one Blender object (UV seams and textures kept)
-    in the same pose and millimetres as ``load_mesh`` gives, and its ``LoadedMesh``."""
+def import_object(path, out, *, height_mm=None, orient: str = "auto", weld: bool = False):
+    """Inside ``empty_scene()``: the file as one Blender object in the same pose and
+    millimetres as ``load_mesh`` gives, and its ``LoadedMesh``. The object keeps its UV seams
+    and textures, unless ``weld`` (print repair) gives it the welded mesh."""
     from ..blender import pipeline
 
     out.progress("import", f"reading {path}")
-    obj, loaded = pipeline.import_for_print(path, height_mm=height_mm, orient=orient, to_mm=True)
+    obj, loaded = pipeline.import_for_print(path, height_mm=height_mm, orient=orient, to_mm=True, weld=weld)
     _say(loaded, out)
     return obj, loaded
 

@@ -76,7 +76,7 @@ def execute(args, out) -> int:
 
         # The one import check and export use too: welded analysis, the same pose, mm.
         obj, loaded = import_object(args.mesh, out, height_mm=args.height,
-                                    orient="keep" if args.no_orient else args.orient)
+                                    orient="keep" if args.no_orient else args.orient, weld=True)
         steps.append({"step": "orient", **loaded.pose})
         if args.height is not None:
             out.progress("scale", f"to {args.height:g} mm")
