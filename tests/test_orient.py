@@ -98,3 +98,24 @@ def test_keep_and_told_axes():
     assert np.allclose(np.sort(stood.vertices[:, 2]), np.sort(chibi.vertices[:, 2]) - chibi.bounds()[0][2])
     with pytest.raises(BadInputError, match="unknown orientation"):
         orient.decide_pose(lying, "sideways")
+
+
+def test_flat_things_meant_to_lie_keep_their_pose():
+    from printcheck_meshes import box
+
+    from figurine_forge.core.repair.bases import make_base, parse_preset
+
+    for flat in (box((0, 0, 0), (25.0, 25.0, 3.0)), make_base(parse_preset("oval60x35")),
+                 box((0, 0, 0), (40.0, 30.0, 2.0))):  # a plate, an oval base, a relief plaque
+        matrix, info = orient.decide_pose(flat)
+        assert info["action"] == "kept" and np.array_equal(matrix, np.eye(4)), info
+
+
+def test_a_lying_shape_with_no_top_or_bottom_is_kept_and_says_how_to_stand_it_up():
+    from printcheck_meshes import box
+
+    bar = box((0, 0, 0), (30.0, 8.0, 5.0))  # lying-like proportions, but both ends alike
+    assert orient.is_lying(bar.size())
+    matrix, info = orient.decide_pose(bar)
+    assert info["action"] == "kept" and np.array_equal(matrix, np.eye(4))
+    assert "neither end" in info["message"] and "--orient +X" in info["message"]

@@ -11,13 +11,16 @@ down" (the centre of mass) cannot tell a figure from one on a base. So:
    its proportions (chibi, on a base, quadruped, raised arms, bust). Never turned upside down
    on a guess: the user says ``--up -Z`` for that.
 2. *Lying down*: a model whose height is under a third of its longest horizontal extent
-   (a figure on its back is about a quarter) is stood up on that longest axis:
+   (a figure on its back is about a quarter, and never under a tenth: a plaque or a sword is
+   meant to lie) while that extent is at least 1.5 times the other horizontal one (a body
+   lies along one axis: a lying figure is about 2 times longer than wide; a plate or a base,
+   flat both ways, is meant to lie) is stood up on that longest axis:
    * the end with a flat cap (a base or plinth: a flat face across the section at the very end)
      goes down; otherwise
    * the end nearer the centre of mass goes up: head and torso outweigh the legs (0.55 of the
      height on the sample figure, 0.67 on a big-headed one); when the centre is within 2 % of
-     the middle the evidence is too weak and the axis' positive end goes up, and the message
-     says so;
+     the middle there is no evidence for either end (a symmetric bar, perhaps no figure at
+     all): the pose is kept and the message says how to stand it up;
    * the side that faced up (a figure lies on its back) becomes the front, facing -Y.
    A low animal (a lizard) also matches rule 2: the message says what was done and how to keep
    the file's pose (``--orient keep``).
@@ -38,6 +41,8 @@ from ..meshdata import TriMesh
 AXES = {"+X": (0, 1), "-X": (0, -1), "+Y": (1, 1), "-Y": (1, -1), "+Z": (2, 1), "-Z": (2, -1)}
 POSE_MODES = ("auto", "keep") + tuple(AXES)
 LYING_RATIO = 1.0 / 3.0  # height under this share of the longest horizontal extent: lying down
+ELONGATION = 1.5  # ... along an axis at least this much longer than the other horizontal one
+MIN_BODY_RATIO = 0.1  # ... but not paper-flat: a plaque or a sword lies as it is meant to
 CAP_SLICE = 0.01  # a cap lies within this share of the length from the end
 CAP_COVER = 0.2  # ... and covers at least this share of the bounding section
 CENTRE_MARGIN = 0.02  # centre of mass closer than this to the middle: no evidence for an end
@@ -85,8 +90,12 @@ def _used_vertices(mesh: TriMesh) -> np.ndarray:
 
 
 def is_lying(extent: np.ndarray) -> bool:
-    """Clearly lying down: its height is under a third of its longest horizontal extent."""
-    return bool(extent[2] < LYING_RATIO * max(extent[0], extent[1]))
+    """Clearly lying down: its height is under a third of its longest horizontal extent, and
+    that extent is clearly longer than the other one (a body lies along one axis; a plate, a
+    base, a coin or a relief is flat in both and is meant to lie)."""
+    long_side, short_side = max(extent[0], extent[1]), min(extent[0], extent[1])
+    return bool(MIN_BODY_RATIO * long_side <= extent[2] < LYING_RATIO * long_side
+                and long_side >= ELONGATION * short_side)
 
 
 def _cap_cover(mesh: TriMesh, axis: int, lo: np.ndarray, hi: np.ndarray) -> tuple[float, float]:
@@ -120,7 +129,7 @@ def _centre_share(mesh: TriMesh, axis: int, lo: np.ndarray, hi: np.ndarray) -> f
     return (centre - lo[axis]) / (hi[axis] - lo[axis])
 
 
-def _stand_up(mesh: TriMesh, v: np.ndarray) -> tuple[np.ndarray, dict]:
+def _stand_up(mesh: TriMesh, v: np.ndarray) -> tuple[np.ndarray | None, dict]:
     lo, hi = v.min(axis=0), v.max(axis=0)
     ext = hi - lo
     axis = int(np.argmax(ext[:2]))
@@ -135,9 +144,10 @@ def _stand_up(mesh: TriMesh, v: np.ndarray) -> tuple[np.ndarray, dict]:
         sign = 1 if share > 0.5 else -1
         why = (f"its heavier end ({'+' if sign > 0 else '-'}{name}, centre of mass at {share:.2f} of the length) "
                "goes up")
-    else:
-        sign = 1
-        why = f"head and feet could not be told apart, so +{name} went up (pass --up -{name} if it is upside down)"
+    else:  # no evidence for either end: perhaps no figure at all (a symmetric bar); keep it
+        return None, {"rule": f"looks lying down along {name} (height {ext[2]:.3g} against length {ext[axis]:.3g}) "
+                              f"but neither end looks like the top: kept the file's pose (pass --orient +{name} or "
+                              f"-{name} to stand it up)", **evidence}
     info = {"rule": f"lying down along {name} (height {ext[2]:.3g} against length {ext[axis]:.3g}): stood up; {why}",
             **evidence}
     return _stand_up_rotation(axis, sign), {**info, "_axis": axis, "_sign": sign}
@@ -158,10 +168,11 @@ def upright_transform(mesh: TriMesh, up: str = "AUTO", turn_quarters: int = 0) -
         info["rule"] = f"up axis given ({key})"
         info["action"] = "turned" if key != "+Z" else "kept"
     elif is_lying(ext):
-        rot, found = _stand_up(mesh, v)
-        axis, sign = found.pop("_axis"), found.pop("_sign")
-        info.update(found)
-        info["action"] = "stood up"
+        stand, details = _stand_up(mesh, v)
+        axis, sign = details.pop("_axis", 2), details.pop("_sign", 1)
+        rot = np.eye(3) if stand is None else stand
+        info.update(details)
+        info["action"] = "kept" if stand is None else "stood up"
     else:
         axis, sign, rot = 2, 1, np.eye(3)
         info["rule"] = f"upright (height {ext[2]:.3g}, {ext[0]:.3g} x {ext[1]:.3g} across)"
