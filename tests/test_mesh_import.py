@@ -159,3 +159,56 @@ def test_every_command_gives_exit_2_on_a_non_number_in_an_ascii_stl(tmp_path, ca
     err = capsys.readouterr().err
     assert "bad.stl" in err and "not a number" in err and "Traceback" not in err
     assert not (tmp_path / "out.stl").exists()
+
+
+# -- OBJ without Blender --------------------------------------------------------------------
+def test_obj_reader_matches_blenders_importer_on_polygons_references_and_negative_indices(tmp_path):
+    import bpy
+
+    from figurine_forge.blender import pipeline
+    from figurine_forge.core.mesh.obj import read_obj
+
+    # A closed box with quads written v/vt/vn, an ngon top split in two rows of the file, a
+    # triangle with negative (relative) indices, comments and an object name.
+    text = """# exported by a generator
+o figure
+v 0 0 0
+v 4 0 0
+v 4 3 0
+v 0 3 0
+vt 0 0
+vn 0 0 1
+f 1/1/1 4/1/1 3/1/1 2/1/1
+v 0 0 2
+v 4 0 2
+v 4 3 2
+v 0 3 2
+v 2 -1 2
+f 1//1 2//1 6//1 5//1
+f 2 3 7 6
+f 3 4 8 7
+f 4 1 5 8
+f 5 6 9 7 8 # a pentagon top
+f -5 -4 -1
+"""
+    path = tmp_path / "poly.obj"
+    path.write_text(text)
+    mesh, poly = read_obj(path)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    ref, ref_poly = pipeline.read_with_blender(path, "obj")
+    assert np.allclose(mesh.vertices, ref.vertices, atol=1e-5)  # the same Y-up -> Z-up turn as Blender's importer
+    assert len(mesh.triangles) == len(ref.triangles) == 2 + 2 * 4 + 3 + 1
+    assert np.bincount(poly).tolist() == np.bincount(ref_poly).tolist()  # triangles per polygon
+    assert sorted(map(tuple, np.sort(mesh.triangles[poly == 6], axis=1))) == [(4, 5, 8)]  # -5 -4 -1 -> 5 6 9
+
+
+@pytest.mark.parametrize("body,what", [("v 0 0 0\nv 1 0 0\nv 0 x 0\nf 1 2 3\n", "not a number"),
+                                       ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 4\n", "does not have"),
+                                       ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 -4\n", "does not have"),
+                                       ("v 0 0 0\nv 1 0 0\nv 0 1 0\n", "no faces")])
+def test_a_broken_obj_is_a_clear_error_without_blender(tmp_path, capsys, body, what):
+    path = tmp_path / "broken.obj"
+    path.write_text(body)
+    assert cli.main(["check", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert what in err and "broken.obj" in err and "Traceback" not in err
