@@ -194,7 +194,8 @@ def write_glb(mesh: TriMesh, path, *, texture_size: int = 64) -> Path:
     mat.node_tree.links.new(tex.outputs["Color"], nodes["Principled BSDF"].inputs["Base Color"])
     obj.data.materials.append(mat)
     view_layer = bpy.context.view_layer
-    previous = [o for o in view_layer.objects if o.select_get()]
+    view_layer.update()  # objects removed by earlier code leave stale entries until an update
+    previous = [o for o in view_layer.objects if o is not None and o.select_get()]
     active = view_layer.objects.active
     try:
         for o in previous:
