@@ -119,3 +119,4 @@ def test_a_lying_shape_with_no_top_or_bottom_is_kept_and_says_how_to_stand_it_up
     matrix, info = orient.decide_pose(bar)
     assert info["action"] == "kept" and np.array_equal(matrix, np.eye(4))
     assert "neither end" in info["message"] and "--orient +X" in info["message"]
+    assert info["message"].count("kept the file's pose") == 1

@@ -43,7 +43,7 @@ class LoadedMesh:
     mesh: TriMesh  # welded, in the decided pose, in millimetres
     polygon_of_triangle: np.ndarray | None
     source: Path  # what the user gave
-    model_path: Path  # the model file read (inside the unpacked folder for a zip)
+    model_path: Path  # the model file read (for a zip: its place in the unpacked folder, removed after loading)
     format: str
     units: UnitDecision
     pose_matrix: np.ndarray  # 4x4 on the file's (Z up) coordinates, before the unit scale
@@ -77,7 +77,7 @@ def analysis_weld_map(vertices: np.ndarray, n_triangles: int, relative: float = 
     grid of ``relative`` times the diagonal, for seams written with rounding noise (``grid``
     is that spacing, 0 when not needed)."""
     if exact_done:
-        first, inverse = np.arange(len(vertices)), np.arange(len(vertices))
+        first = inverse = np.arange(len(vertices))
     else:
         first, inverse = weld_map(vertices)
     tol = 0.0
@@ -95,6 +95,8 @@ def weld_for_analysis(mesh: TriMesh, relative: float = WELD_RELATIVE, *,
     """The mesh welded as every check and repair sees it (``analysis_weld_map``); triangle
     order and count are kept, so a polygon map stays valid. Returns it and the grid used."""
     first, inverse, tol = analysis_weld_map(mesh.vertices, len(mesh.triangles), relative, exact_done=exact_done)
+    if exact_done and tol == 0.0:
+        return mesh, tol  # nothing merged: no copy of a million-triangle mesh
     return TriMesh(mesh.vertices[first], inverse[mesh.triangles]), tol
 
 
@@ -133,7 +135,7 @@ def finish_import(raw: TriMesh, *, fmt: str, source: Path, model_path: Path | No
     units = decide_units(fmt, float(posed.size().max()), name=name, height_given=height_given)
     mesh = posed if units.to_mm == 1.0 else TriMesh(posed.vertices * units.to_mm, posed.triangles)
     warnings = [units.warning] if units.warning else []
-    if pose["rotated"]:
+    if pose["rotated"] or pose.get("unresolved"):  # stood up, or looks lying but kept: say so
         warnings.append(f"{name}: {pose['message']}")
     return LoadedMesh(mesh=mesh, polygon_of_triangle=polygon_of_triangle, source=source,
                       model_path=model_path or source, format=fmt, units=units, pose_matrix=matrix, pose=pose,

@@ -147,7 +147,7 @@ def _stand_up(mesh: TriMesh, v: np.ndarray) -> tuple[np.ndarray | None, dict]:
     else:  # no evidence for either end: perhaps no figure at all (a symmetric bar); keep it
         return None, {"rule": f"looks lying down along {name} (height {ext[2]:.3g} against length {ext[axis]:.3g}) "
                               f"but neither end looks like the top: kept the file's pose (pass --orient +{name} or "
-                              f"-{name} to stand it up)", **evidence}
+                              f"-{name} to stand it up)", "unresolved": True, **evidence}
     info = {"rule": f"lying down along {name} (height {ext[2]:.3g} against length {ext[axis]:.3g}): stood up; {why}",
             **evidence}
     return _stand_up_rotation(axis, sign), {**info, "_axis": axis, "_sign": sign}
@@ -220,7 +220,12 @@ def decide_pose(mesh: TriMesh, mode: str = "auto", turn_quarters: int = 0) -> tu
     matrix, info = upright_transform(mesh, "AUTO" if key == "auto" else key, turn_quarters)
     info["mode"] = key
     if not info["rotated"]:
-        info["message"] = f"kept the file's pose: {info['rule']}" if key == "auto" else "kept the file's pose"
+        if key != "auto":
+            info["message"] = "kept the file's pose"
+        elif info.get("unresolved"):
+            info["message"] = info["rule"]
+        else:
+            info["message"] = f"kept the file's pose: {info['rule']}"
         return np.eye(4), info
     if key == "auto":
         info["message"] = f"{info['rule']} (pass --orient keep to keep the file's pose)"
