@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """figurine check: print checks on a mesh file at its printed size.
 
-STL is read by the core (no Blender needed, and fast on big files); other formats go through
-Blender's importers. Exit 0 when the mesh passes, 1 when a check fails, 2 on bad input.
+The mesh is loaded as repair and export load it (``blender_host.load_mesh``: welded, in the
+same pose, in mm): STL and OBJ by the core (no Blender needed, and fast on big files), other
+formats through Blender's importers. Exit 0 when the mesh passes, 1 when a check fails, 2 on
+bad input.
 """
 
 from __future__ import annotations
