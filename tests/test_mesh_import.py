@@ -212,3 +212,35 @@ def test_a_broken_obj_is_a_clear_error_without_blender(tmp_path, capsys, body, w
     assert cli.main(["check", str(path), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert what in err and "broken.obj" in err and "Traceback" not in err
+
+
+# -- PLY without Blender --------------------------------------------------------------------
+@pytest.mark.parametrize("ascii_format", [False, True])
+def test_ply_reader_matches_blenders_importer(tmp_path, ascii_format):
+    import bpy
+
+    from figurine_forge.blender import meshio, pipeline
+    from figurine_forge.core.mesh.ply import read_ply
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    shape = join(uv_sphere(radius=3.0, segments=12, rings=6), cube(2.0, (4.0, 0.0, 1.0)))
+    obj = meshio.trimesh_to_object(shape, "shape")
+    bpy.context.view_layer.update()
+    obj.select_set(True)
+    path = tmp_path / "shape.ply"
+    assert bpy.ops.wm.ply_export(filepath=str(path), export_selected_objects=True, ascii_format=ascii_format,
+                                 export_triangulated_mesh=True) == {"FINISHED"}
+    mesh = read_ply(path)
+    assert mesh is not None  # triangles: read by the core
+    ref, _poly = pipeline.read_with_blender(path, "ply")
+    assert np.allclose(mesh.vertices, ref.vertices, atol=1e-5) and np.array_equal(mesh.triangles, ref.triangles)
+    assert load.load_mesh(path).mesh.triangles.shape == shape.triangles.shape  # no Blender reader needed
+    quads = tmp_path / "quads.ply"
+    quads.write_text("ply\nformat ascii 1.0\nelement vertex 4\nproperty float x\nproperty float y\n"
+                     "property float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n"
+                     "0 0 0\n1 0 0\n1 1 0\n0 1 0\n4 0 1 2 3\n")
+    assert read_ply(quads) is None  # polygons: left to Blender's importer
+    broken = tmp_path / "broken.ply"
+    broken.write_bytes(path.read_bytes()[:-40] if not ascii_format else path.read_bytes().replace(b"\n3 ", b"\n3 x ", 1))
+    with pytest.raises(BadInputError):
+        read_ply(broken)

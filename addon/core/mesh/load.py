@@ -3,10 +3,10 @@
 
 A model file (or a zip holding one with its textures) becomes a ``LoadedMesh``:
 
-1. *Read*: STL and OBJ by the core's numpy readers (``stl``, ``obj``); GLB/glTF, FBX and PLY by
-   Blender's importer, which the host passes in as ``read_with_blender`` (a narrow adapter:
-   the core never imports bpy). glTF's and OBJ's Y up becomes Z up as Blender's importers turn
-   it, so the CLI sees the pose the panel shows.
+1. *Read*: STL, OBJ and triangle PLY by the core's numpy readers (``stl``, ``obj``, ``ply``);
+   GLB/glTF, FBX and polygon PLY by Blender's importer, which the host passes in as
+   ``read_with_blender`` (a narrow adapter: the core never imports bpy). glTF's and OBJ's Y
+   up becomes Z up as Blender's importers turn it, so the CLI sees the pose the panel shows.
 2. *Weld*: vertices at the same position are merged (exactly, then on a grid of 1e-6 of the
    model's diagonal), so a generator GLB split at every UV seam is one closed surface again.
    The host's object keeps its seams: welding is for judging the shape, not for the textures.
@@ -142,10 +142,17 @@ def finish_import(raw: TriMesh, *, fmt: str, source: Path, model_path: Path | No
                       vertices_read=len(raw.vertices), weld_tolerance=tol, warnings=warnings)
 
 
+def _read_ply(model: Path) -> TriMesh | None:
+    from .ply import read_ply
+
+    return read_ply(model)
+
+
 def load_mesh(path: str | os.PathLike, *, height_mm: float | None = None, orient: str = "auto",
               read_with_blender: BlenderReader | None = None) -> LoadedMesh:
-    """Read a mesh file (or a zip holding one) for checking or measuring. STL and OBJ need
-    no Blender; other formats (GLB/glTF, FBX, PLY) are read through ``read_with_blender``."""
+    """Read a mesh file (or a zip holding one) for checking or measuring. STL, OBJ and
+    triangle PLY need no Blender; other formats (GLB/glTF, FBX, polygon PLY) are read through
+    ``read_with_blender``."""
     from ..stl import read_stl_corners
 
     source = Path(path).expanduser()
@@ -164,6 +171,8 @@ def load_mesh(path: str | os.PathLike, *, height_mm: float | None = None, orient
 
             raw, poly = read_obj(model)
             read = len(raw.vertices)
+        elif fmt == "ply" and (ply := _read_ply(model)) is not None:  # triangle PLYs (scans): the core
+            raw, read = ply, len(ply.vertices)
         elif read_with_blender is None:
             raise BadInputError(f"{source.name} is {fmt.upper()}, which needs Blender's importer here",
                                 hint="run the command with Blender's Python or convert the model to STL")
