@@ -49,8 +49,11 @@ def test_from_a_broken_file_to_a_3mf_on_a_base(scene, tmp_path):
     s.voxel_size_mm = 0.15  # coarser than the 32 mm default of 0.04 mm: a small test mesh
     s.base_type, s.base_size_mm = "round", 25.0
     assert bpy.ops.figurine.import_mesh(filepath=str(src)) == {"FINISHED"}
+    # The import stands the lying (Y up) figure up, as the CLI's import does; Orient keeps that.
+    size = np.ptp(np.array([v.co[:] for v in bpy.context.active_object.data.vertices]), axis=0)
+    assert size[2] == pytest.approx(10.0, abs=0.1) and size[2] == size.max()
     assert bpy.ops.figurine.orient() == {"FINISHED"}
-    assert json.loads(s.last_report)["up_was"] == "+Y"
+    assert json.loads(s.last_report)["up_was"] == "+Z"
     assert bpy.ops.figurine.scale_to_height(height_mm=32.0) == {"FINISHED"}
     assert bpy.ops.figurine.make_printable() == {"FINISHED"}
     fix = json.loads(s.last_report)

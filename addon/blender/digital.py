@@ -317,6 +317,9 @@ def export(obj, path: str | os.PathLike, *, fmt: str | None = None, max_triangle
     target, fmt = exportformats.resolve_target(path, fmt)
     budget = exportformats.check_triangle_budget(max_triangles)
     view_layer = bpy.context.view_layer
+    # A script's direct data edits (a removed UV layer, say) do not always tag the mesh, and the
+    # exporters read the evaluated copy: tag it so the file is what the object holds now.
+    obj.data.update_tag()
     view_layer.update()  # an object a script has just linked is not listed before this
     if obj.name not in view_layer.objects:
         raise BadInputError(f"'{obj.name}' is not in the current view layer", hint="link it to the scene")

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """figurine check: print checks on a mesh file at its printed size.
 
-STL is read by the core (no Blender needed, and fast on big files); other formats go through
-Blender's importers. Exit 0 when the mesh passes, 1 when a check fails, 2 on bad input.
+The mesh is loaded as repair and export load it (``blender_host.load_mesh``: welded, in the
+same pose, in mm): STL and OBJ by the core (no Blender needed, and fast on big files), other
+formats through Blender's importers. Exit 0 when the mesh passes, 1 when a check fails, 2 on
+bad input.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ OVERRIDES = (
 
 
 def add_arguments(p) -> None:
-    p.add_argument("mesh", metavar="MESH", help="STL, GLB, GLTF, OBJ, PLY or FBX file")
+    p.add_argument("mesh", metavar="MESH", help="STL, GLB, GLTF, OBJ, PLY or FBX file, or a zip holding one")
     p.add_argument("--height", type=float, metavar="MM",
                    help="judge the mesh scaled to this height in mm (default: the file's units are mm)")
     p.add_argument("--preset", choices=("resin", "fdm", "custom"), default="resin",
@@ -42,30 +44,17 @@ def add_arguments(p) -> None:
                    help="include each finding's element indices in the JSON (large on big meshes)")
     p.add_argument("--report", metavar="FILE", help="also write the JSON report to FILE")
     p.add_argument("--force", action="store_true", help="replace the --report FILE if it exists")
+    from .blender_host import ORIENT_HELP
+
+    p.add_argument("--orient", default="auto", metavar="POSE", help=ORIENT_HELP)
 
 
-def _load(path: str, out):
-    """The mesh as a TriMesh plus (when known) the polygon of each triangle."""
-    from ..core.meshformats import require_mesh_file
+def _load(path: str, out, height_mm: float | None, orient: str):
+    """The welded, posed mesh in mm and its import report (``blender_host.load_mesh``, the
+    same import repair and export use)."""
+    from .blender_host import load_mesh
 
-    fmt = require_mesh_file(path)
-    if fmt == "stl":
-        from ..core.stl import read_stl
-
-        out.progress("import", f"reading {path}")
-        try:
-            return read_stl(path), None
-        except (ValueError, OSError, UnicodeError) as exc:
-            raise BadInputError(f"{Path(path).name} could not be read as STL: {exc}",
-                                hint="re-export the model as STL") from None
-    from .blender_host import empty_scene
-
-    with empty_scene():
-        from ..blender import meshio, pipeline
-
-        out.progress("import", f"reading {path} with Blender's {fmt.upper()} importer")
-        obj = pipeline.import_mesh_file(path)
-        return meshio.object_triangles(obj)
+    return load_mesh(path, out, height_mm=height_mm, orient=orient)
 
 
 def execute(args, out) -> int:
@@ -78,9 +67,8 @@ def execute(args, out) -> int:
     settings = printcheck.preset(args.preset, **overrides)
     if args.height is not None and not (0 < args.height <= 10000):
         raise BadInputError(f"height {args.height} mm is out of range", hint="pass the printed height in mm, e.g. 32")
-    mesh, poly = _load(args.mesh, out)
-    if mesh.is_empty:
-        raise BadInputError(f"{Path(args.mesh).name} has no triangles", hint="give a mesh with faces")
+    loaded = _load(args.mesh, out, args.height, args.orient)
+    mesh, poly = loaded.mesh, loaded.polygon_of_triangle
     if args.height:
         mesh = printcheck.scale_to_height(mesh, args.height)
     elif (extent := float((mesh.vertices.max(axis=0) - mesh.vertices.min(axis=0)).max())) > 10000:  # no printer is 10 m
@@ -90,6 +78,7 @@ def execute(args, out) -> int:
     analysis = printcheck.analyze(mesh, settings, polygon_of_triangle=poly)
     result = analysis.to_dict(include_indices=args.indices)
     result["mesh"] = str(args.mesh)
+    result["import"] = loaded.report()
     if args.height:
         result["height_mm"] = float(args.height)
     if args.report:
@@ -121,4 +110,5 @@ def _human(r: dict) -> str:
         lines.append(f"  fails: {', '.join(r['failures'])}")
     if r["warnings"]:
         lines.append(f"  warnings: {', '.join(r['warnings'])}")
+    lines += [f"  note: {text}" for text in r.get("import", {}).get("warnings", [])]
     return "\n".join(lines)
