@@ -42,6 +42,13 @@ def column(h: dict) -> str:
     return f"{h['blender'].split()[0]} {kind}<br>Py {'.'.join(h['python'].split('.')[:2])}"
 
 
+def _error(detail: str) -> str:
+    """The part of an operator's error that says what went wrong (no wrapper prefixes)."""
+    for prefix in ("RuntimeError: ", "Error: ", "Figurine Forge internal error: "):
+        detail = detail.removeprefix(prefix)
+    return detail.split(" — ")[0][:70].replace("|", "/")
+
+
 def table(hosts: list[dict]) -> str:
     steps: list[str] = []
     for h in hosts:
@@ -52,7 +59,7 @@ def table(hosts: list[dict]) -> str:
         cells = []
         for h in hosts:
             s = next((s for s in h["steps"] if s["step"] == name), None)
-            cells.append("–" if s is None else (f"✓ {s['seconds']:.1f} s" if s["ok"] else f"✗ {s['detail'][:60]}"))
+            cells.append("–" if s is None else (f"✓ {s['seconds']:.1f} s" if s["ok"] else f"✗ {_error(s['detail'])}"))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append("| whole chain | " + " | ".join(f"{h['seconds']:.0f} s" for h in hosts) + " |")
     lines.append("| zip | " + " | ".join(f"{h['zip'].replace('figurine_forge-', '')} ({h['zip_mb']} MB)"

@@ -19,11 +19,14 @@ set -euo pipefail
 CHROOT=${FIGURINE_BLENDER_CHROOT:-/var/cache/figurine-forge/blender-trixie}
 MIRROR=${FIGURINE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 CLONE=$(cd "$(dirname "$0")/.." && pwd -P)
-# Blender, a virtual screen and a screenshot tool; Mesa for software GL; pytest for
-# pytest-blender, which runs tests/in_blender inside Blender's own Python.
-PACKAGES=(blender xvfb xauth imagemagick libgl1-mesa-dri python3-pytest ca-certificates)
+# Blender and numpy (official Blender builds bundle numpy; Debian's package only recommends
+# it), a virtual screen and a screenshot tool, Mesa for software GL (EGL: background renders),
+# pytest for pytest-blender (tests/in_blender inside Blender's own Python). No Pillow: the
+# add-on's zip brings its own.
+PACKAGES=(blender python3-numpy xvfb xauth imagemagick libgl1-mesa-dri libegl1 libegl-mesa0 python3-pytest ca-certificates)
 
-ready() { [[ -x $CHROOT/usr/bin/blender && -f $CHROOT/.figurine-ready ]]; }
+# Ready when Blender is there and the marker names this package list (a changed list installs again).
+ready() { [[ -x $CHROOT/usr/bin/blender && $(cat "$CHROOT/.figurine-ready" 2>/dev/null) == "${PACKAGES[*]}" ]]; }
 
 provision() {
   ready && return 0
@@ -43,7 +46,7 @@ provision() {
   fi
   chroot "$CHROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
     bash -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends ${PACKAGES[*]} >/dev/null"
-  touch "$CHROOT/.figurine-ready"
+  echo "${PACKAGES[*]}" > "$CHROOT/.figurine-ready"
   echo "real_blender: $CHROOT ready in $((SECONDS - start)) s" >&2
   exec 7>&-
 }
