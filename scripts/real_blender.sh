@@ -21,9 +21,11 @@ MIRROR=${FIGURINE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 CLONE=$(cd "$(dirname "$0")/.." && pwd -P)
 # Blender and numpy (official Blender builds bundle numpy; Debian's package only recommends
 # it), a virtual screen and a screenshot tool, Mesa for software GL (EGL: background renders),
-# pytest for pytest-blender (tests/in_blender inside Blender's own Python). No Pillow: the
-# add-on's zip brings its own.
-PACKAGES=(blender python3-numpy xvfb xauth imagemagick libgl1-mesa-dri libegl1 libegl-mesa0 python3-pytest ca-certificates)
+# pytest for pytest-blender (tests/in_blender inside Blender's own Python), and Pillow for the
+# headless CLI run from the source tree (`blender -b -P scripts/figurine.py`), which has no zip
+# and its wheels (the installed add-on's own wheels come first on sys.path).
+PACKAGES=(blender python3-numpy python3-pil xvfb xauth imagemagick libgl1-mesa-dri libegl1 libegl-mesa0
+          python3-pytest ca-certificates)
 
 # Ready when Blender is there and the marker names this package list (a changed list installs again).
 ready() { [[ -x $CHROOT/usr/bin/blender && $(cat "$CHROOT/.figurine-ready" 2>/dev/null) == "${PACKAGES[*]}" ]]; }
