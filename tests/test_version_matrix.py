@@ -4,15 +4,17 @@ the bpy-module venvs scripts/setup_matrix.sh makes (scripts/blender_matrix.txt),
 .venv (bpy 5.0.1), and the real Blender binary (tests/blender_env.py: by default Debian's 4.3).
 
 Each host installs the zip built for its own Python (scripts/build_extension.py --target) into
-a private user folder, so the bundled wheels are what is tested. Every step must pass in every
-host. Each host's step results go to test-output/compat/HOST.json;
-scripts/compat_table.py turns them into the table of docs/compatibility.md.
+a private user folder, so the bundled wheels are what is tested. The chain runs once per host;
+each (host, step) pair is one test, so a failure names the Blender version and the step. Each
+host's results go to test-output/compat/HOST.json; scripts/compat_table.py prints them (with
+the chain's time and the venv's install time) and turns them into docs/compatibility.md's table.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -56,6 +58,18 @@ def host_command(host: str) -> tuple[list[str], str]:
     return [str(python_exe)], this_target((int(major), int(minor)))
 
 
+def export_formats() -> list[str]:
+    text = (REPO / "addon" / "blender" / "pipeline.py").read_text("utf-8")
+    found = re.search(r"^EXPORT_FORMATS = \(([^)]*)\)", text, re.M)
+    assert found, "addon/blender/pipeline.py has no EXPORT_FORMATS"
+    return re.findall(r'"(\w+)"', found[1])
+
+
+# The chain's steps, in order (tests/in_blender/chain.py prints one result line per step).
+STEPS = ["install", "load views", "prepare", "generate local", "clay", "review", "scale", "check", "select finding",
+         "make printable", "add base", "hollow", "decimate", *[f"export {fmt}" for fmt in export_formats()]]
+
+
 @pytest.fixture(scope="module")
 def views(tmp_path_factory):
     out = tmp_path_factory.mktemp("matrix_views")
@@ -64,8 +78,20 @@ def views(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("host", HOSTS)
-def test_whole_chain_in_every_blender(host, views, tmp_path, output_dir):
+@pytest.fixture(scope="module")
+def chain_run(views, tmp_path_factory, output_dir):
+    """host -> that host's chain result (run once per host, on first use)."""
+    done: dict[str, dict] = {}
+
+    def run(host: str) -> dict:
+        if host not in done:
+            done[host] = _run_chain(host, views, tmp_path_factory.mktemp(f"chain_{host}"), output_dir)
+        return done[host]
+
+    return run
+
+
+def _run_chain(host: str, views: Path, tmp_path: Path, output_dir: Path) -> dict:
     command, target = host_command(host)
     zip_path = build_zip(target, out=tmp_path / "dist")
     user = tmp_path / "user"
@@ -78,17 +104,23 @@ def test_whole_chain_in_every_blender(host, views, tmp_path, output_dir):
     seconds = time.perf_counter() - start
     steps = [json.loads(ln[6:]) for ln in proc.stdout.splitlines() if ln.startswith("CHAIN ")]
     hosts = [json.loads(ln[11:]) for ln in proc.stdout.splitlines() if ln.startswith("CHAIN_HOST ")]
-    assert hosts, f"the chain did not finish in {host}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    record = {"host": host, **hosts[-1], "zip": zip_path.name, "zip_mb": round(zip_path.stat().st_size / 1e6, 1),
-              "seconds": round(seconds, 1), "steps": steps}
-    folder = output_dir / "compat"
-    folder.mkdir(exist_ok=True)
-    (folder / f"{host}.json").write_text(json.dumps(record, indent=1), "utf-8")
-    print(f"\nmatrix: {host} (Blender {record['blender']}, Python {record['python']}): chain {seconds:.1f} s, "
-          f"{sum(s['ok'] for s in steps)}/{len(steps)} steps ok, zip {zip_path.name} {record['zip_mb']} MB")
-    failed = [f"{s['step']}: {s['detail']}" for s in steps if not s["ok"]]
-    assert not failed, f"failed in {host} (Blender {record['blender']}):\n" + "\n".join(failed)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    expected = {"install", "load views", "prepare", "generate local", "clay", "review", "scale", "check",
-                "select finding", "make printable", "add base", "hollow", "decimate", "export stl", "export 3mf"}
-    assert expected <= {s["step"] for s in steps}
+    record = {"host": host, **(hosts[-1] if hosts else {"blender": "?", "python": "?", "binary": host == "blender-binary"}),
+              "finished": bool(hosts), "zip": zip_path.name, "zip_mb": round(zip_path.stat().st_size / 1e6, 1),
+              "seconds": round(seconds, 1), "steps": steps,
+              "output": "" if hosts else (proc.stdout[-3000:] + "\n" + proc.stderr[-3000:])}
+    if hosts:  # a run that died says nothing about the steps it did not reach
+        folder = output_dir / "compat"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{host}.json").write_text(json.dumps(record, indent=1), "utf-8")
+    return record
+
+
+@pytest.mark.parametrize("step", STEPS)
+@pytest.mark.parametrize("host", HOSTS)
+def test_chain_step_in_every_blender(host, step, chain_run):
+    record = chain_run(host)
+    where = f"{host} (Blender {record['blender']}, Python {record['python']})"
+    assert record["finished"], f"the chain did not finish in {where}:\n{record['output']}"
+    assert [s["step"] for s in record["steps"]] == STEPS  # every step ran, in the artist's order
+    result = next(s for s in record["steps"] if s["step"] == step)
+    assert result["ok"], f"{step} failed in {where}: {result['detail']}"
