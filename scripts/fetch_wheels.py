@@ -16,7 +16,8 @@ resolve one package to different versions (a platform whose newest release has n
 every target is resolved again held to the lowest of them: one version of each package in
 every zip. Then each pin is downloaded with ``--no-deps``. numpy is left out: Blender has its own.
 
-    scripts/fetch_wheels.py            # all targets; does nothing if build/wheels.json matches
+    scripts/fetch_wheels.py            # all targets; does nothing if build/wheels.json matches,
+                                       # copies ~/.cache/figurine-forge/wheels if that matches
     scripts/fetch_wheels.py --refresh  # resolve again (newer releases), keep what still fits
     scripts/fetch_wheels.py --clean    # start from an empty build/wheels
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -157,6 +159,38 @@ def up_to_date(record: Path, dest: Path, platforms: list[str]) -> bool:
             and all((dest / name).is_file() for names in data["targets"].values() for name in names))
 
 
+# A fresh clone (CI) has no build/: the last resolution is kept outside the clone too, so it is
+# copied instead of resolved again (eight pip resolutions take minutes). --refresh resolves anew.
+CACHE = Path(os.environ.get("FIGURINE_CACHE") or
+             Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "figurine-forge") / "wheels"
+
+
+def from_cache(record: Path, dest: Path, platforms: list[str]) -> bool:
+    """Copy the cached fetch into ``dest`` when it was for the same requirements and targets."""
+    if not up_to_date(CACHE / "wheels.json", CACHE, platforms):
+        return False
+    data = json.loads((CACHE / "wheels.json").read_text("utf-8"))
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in data["wheels"]:
+        if not (dest / name).is_file():
+            shutil.copy2(CACHE / name, dest / name)
+    atomic_module().write_json(record, data)
+    return True
+
+
+def to_cache(record: Path, dest: Path) -> None:
+    """Keep this fetch in CACHE for the next clone (best effort: a read-only cache is fine)."""
+    try:
+        data = json.loads(record.read_text("utf-8"))
+        CACHE.mkdir(parents=True, exist_ok=True)
+        for name in data["wheels"]:
+            if not (CACHE / name).is_file():
+                shutil.copy2(dest / name, CACHE / name)
+        atomic_module().write_json(CACHE / "wheels.json", data)
+    except OSError as exc:
+        print(f"fetch_wheels: could not keep the wheels in {CACHE} ({exc})", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dest", type=Path, default=DEST)
@@ -169,6 +203,9 @@ def main(argv=None) -> int:
     record = args.dest.parent / "wheels.json"
     if not (args.clean or args.refresh) and up_to_date(record, args.dest, platforms):
         print(f"fetch_wheels: {args.dest} is up to date ({record.name})", file=sys.stderr)
+        return 0
+    if not (args.clean or args.refresh) and from_cache(record, args.dest, platforms):
+        print(f"fetch_wheels: {args.dest} copied from {CACHE} (same requirements and targets)", file=sys.stderr)
         return 0
     if args.dest.exists():
         shutil.rmtree(args.dest) if args.clean else None
@@ -199,6 +236,7 @@ def main(argv=None) -> int:
                "targets": per_target, "wheels": wheels}
     # Atomic: a half-written record would make the build list wheels that are not there.
     atomic_module().write_json(record, fetched)
+    to_cache(record, args.dest)
     print(f"fetch_wheels: {len(wheels)} wheels, {size / 1e6:.1f} MB in {args.dest}", file=sys.stderr)
     return 0
 
