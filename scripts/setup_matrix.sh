@@ -12,7 +12,7 @@
 # Prints "NAME SECONDS" timings on stderr. Needs python3.11 and python3.13 (pyenv works too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CACHE=${FIGURINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/figurine-forge}
+CACHE=${FIGURINE_CACHE:-${XDG_CACHE_HOME:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache}/figurine-forge}
 mkdir -p "$CACHE/venvs"
 
 interpreter() {  # interpreter 3.13 -> a command that runs that Python, or nothing
