@@ -1,16 +1,20 @@
 # Figurine Forge — the two commands in the README are `make demo` and `make test`.
 PY := .venv/bin/python
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' blender_manifest.toml)
-ZIP := dist/figurine_forge-$(VERSION).zip
 DEMO := out/demo
 
-.PHONY: setup build demo test test-deps test-in-blender typecheck clean
+.PHONY: setup matrix build demo test test-deps test-in-blender typecheck clean
 
 setup:
 	@bash scripts/setup.sh
 
-# The zip bundles its third-party wheels (all listed platforms, Python 3.11 and 3.13);
-# fetch_wheels.py does nothing when build/wheels.json already matches.
+# One bpy venv per Blender version of the test matrix (scripts/blender_matrix.txt), in
+# ~/.cache/figurine-forge/venvs; a stamp per venv makes a second run a no-op.
+matrix:
+	@bash scripts/setup_matrix.sh >/dev/null
+
+# One zip per (Python, platform), each with only its own wheels; the build prints each zip's
+# size. fetch_wheels.py does nothing when build/wheels.json already matches.
 build: setup
 	@$(PY) scripts/fetch_wheels.py
 	@$(PY) scripts/build_extension.py
@@ -23,23 +27,24 @@ demo: setup
 	@echo "demo: $(DEMO)/job/figurine.stl and $(DEMO)/job/report.json"
 
 # Everything CI runs: the type check, the extension build, the whole test suite in the bpy
-# module, then the in-Blender part again inside Debian's real Blender 4.3.
-test: build typecheck test-deps
-	@$(PY) -m pytest tests
+# module (with the operator chain in every Blender of the matrix, tests/test_version_matrix.py),
+# then the in-Blender part again inside the real Blender binary. The real Blender is $BLENDER,
+# else `blender` on PATH, else Debian's 4.3 that scripts/real_blender.sh installs in a chroot.
+test: build typecheck test-deps matrix
+	@$(PY) -m pytest tests; rc=$$?; $(PY) scripts/compat_table.py --check; exit $$rc
 	@$(MAKE) --no-print-directory test-in-blender
 
 # Chromium for the report screenshot test (Debian package; skipped when present).
 test-deps:
 	@bash scripts/install_test_deps.sh
 
-# tests/in_blender inside Debian's real Blender 4.3 via pytest-blender (the main suite runs
+# tests/in_blender inside the real Blender binary via pytest-blender (the main suite runs
 # them in the bpy module), with Blender's user folders in a throw-away folder.
-REAL_BLENDER := ../shared/tools/real-blender
 test-in-blender: build
 	@tmp=$$(mktemp -d /tmp/figurine-in-blender.XXXXXX); \
 	for d in CONFIG SCRIPTS EXTENSIONS DATAFILES RESOURCES; do export BLENDER_USER_$$d=$$tmp/$$d; done; \
 	$(PY) -m pytest -o addopts="" --confcutdir=tests/in_blender -p pytest-blender \
-	    --blender-executable $(REAL_BLENDER) tests/in_blender; \
+	    --blender-executable "$$($(PY) tests/blender_env.py)" tests/in_blender; \
 	rc=$$?; rm -rf $$tmp; exit $$rc
 
 typecheck: setup

@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Build dist/figurine_forge-<version>.zip with Blender's own extension builder, then validate it.
+"""Build the extension zips with Blender's own extension builder, validate each, print its size.
 
-Stages blender_manifest.toml and the contents of addon/ into build/stage/ (the extension's
-package root), runs ``blender_ext.py build`` and ``blender_ext.py validate`` from the bpy
-module (or a Blender given with --blender-ext). Exit code non-zero if either fails.
+Stages blender_manifest.toml and the contents of addon/ into a folder under build/ (the
+extension's package root), runs ``blender_ext.py build`` and ``blender_ext.py validate`` from
+the bpy module (or a Blender given with --blender-ext). Exit code non-zero if either fails.
 
-Bundled wheels: when build/wheels/ holds wheels (scripts/fetch_wheels.py, run by `make
-build`), they are copied into the package and the staged manifest gets generated
-``wheels = [...]`` and ``platforms = [...]`` keys; blender_manifest.toml in the repository
-stays free of generated lists. Without wheels the package relies on the Python it runs in.
-``--split-platforms`` also writes one smaller zip per platform (Blender's own splitting).
+Bundled wheels: when build/wheels/ holds wheels (scripts/fetch_wheels.py, run by `make build`),
+one zip is built per target, a (Python, platform) pair: dist/figurine_forge-VERSION-py311-linux-x64.zip
+and so on. One zip cannot be right everywhere: Blender 4.2.0 installs every wheel the
+manifest lists whatever its Python (4.2.23, 4.3 and later skip the other Pythons' wheels), so a
+zip with Python 3.13 wheels breaks Pillow there. Each staged manifest gets generated
+``platforms`` and ``wheels`` keys and the Blender versions whose own Python that is
+(PYTHON_BLENDERS); blender_manifest.toml in the repository stays free of generated lists.
+Without wheels, one zip relies on the Python it runs in: dist/figurine_forge-VERSION.zip.
+
+Prints one line per zip on stdout (its path) and "build: NAME: SIZE MB, N wheels" on stderr.
+``--target py311-linux-x64`` builds only that zip (the tests build the one for their host).
 """
 
 from __future__ import annotations
@@ -76,43 +82,66 @@ def wheel_record() -> dict:
     return data
 
 
-def manifest_with_wheels(text: str, wheel_names: list[str], platforms: list[str]) -> str:
+# Blender versions whose Python each target's wheels are for: official builds 4.2-5.0 run
+# Python 3.11, 5.1 and later 3.13. Debian's Blender 4.3 runs 3.13 too, so the 3.13 zips start
+# at 4.3; the version matrix (docs/compatibility.md) proves each end it names. A Blender whose
+# Python differs refuses the zip at install (4.2.23+) instead of installing wrong wheels.
+PYTHON_BLENDERS = {"3.11": ("4.2.0", "5.1.0"), "3.13": ("4.3.0", None)}
+
+
+def manifest_for_target(text: str, wheel_names: list[str], platforms: list[str], python: str | None) -> str:
     """The repository's manifest plus generated ``platforms`` and ``wheels`` top-level keys
-    (inserted before the first table, where TOML top-level keys must be)."""
-    if re.search(r"^(wheels|platforms)\s*=", text, re.M):
-        raise SystemExit("build: blender_manifest.toml must not list wheels or platforms; the build generates them")
+    (inserted before the first table, where TOML top-level keys must be) and, for one Python,
+    the Blender versions that run it."""
+    if re.search(r"^(wheels|platforms|blender_version_max)\s*=", text, re.M):
+        raise SystemExit("build: blender_manifest.toml must not list wheels, platforms or blender_version_max; "
+                         "the build generates them")
     lines = ["platforms = [" + ", ".join(f'"{p}"' for p in platforms) + "]",
              "wheels = [", *[f'  "./wheels/{n}",' for n in wheel_names], "]", ""]
+    if python is not None:
+        low, high = PYTHON_BLENDERS[python]
+        text = re.sub(r'^blender_version_min\s*=.*$', f'blender_version_min = "{low}"', text, count=1, flags=re.M)
+        if high:
+            lines.insert(0, f'blender_version_max = "{high}"')
     at = re.search(r"^\[", text, re.M)
     cut = at.start() if at else len(text)
     return text[:cut] + "\n".join(lines) + "\n" + text[cut:]
 
 
-def stage(dest: Path) -> list[str]:
-    """Copy the package into ``dest``; returns the bundled wheels' file names."""
+def targets(record: dict) -> dict[str, tuple[str, str, list[str]]]:
+    """name -> (python, platform, wheel names) for every target in build/wheels.json."""
+    out = {}
+    for python in record["pythons"]:
+        for platform in record["platforms"]:
+            name = f"py{python.replace('.', '')}-{platform}"
+            out[name] = (python, platform, sorted(record["targets"][name]))
+    return out
+
+
+def stage(dest: Path, target: tuple[str, str, list[str]] | None) -> list[str]:
+    """Copy the package into ``dest`` with one target's wheels (or none); returns their names."""
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(REPO / "addon", dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
     manifest = (REPO / "blender_manifest.toml").read_text("utf-8")
     shutil.copy2(REPO / "LICENSE", dest / "LICENSE")
     wheel_names: list[str] = []
-    if WHEELS.is_dir() and any(WHEELS.glob("*.whl")):
-        record = wheel_record()
-        wheel_names = sorted(record["wheels"])
+    if target is not None:
+        python, platform, wheel_names = target
         (dest / "wheels").mkdir()
         for name in wheel_names:
             shutil.copy2(WHEELS / name, dest / "wheels" / name)
-        manifest = manifest_with_wheels(manifest, wheel_names, record["platforms"])
+        manifest = manifest_for_target(manifest, wheel_names, [platform], python)
     (dest / "blender_manifest.toml").write_text(manifest, "utf-8")
     return wheel_names
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--blender-ext", type=Path, help="path to blender_ext.py (default: from the bpy module)")
     parser.add_argument("--out", type=Path, default=REPO / "dist")
-    parser.add_argument("--split-platforms", action="store_true",
-                        help="also write one zip per bundled platform (smaller downloads)")
+    parser.add_argument("--target", action="append",
+                        help="only this (Python, platform) zip, e.g. py311-linux-x64 (default: every target)")
     args = parser.parse_args()
     version = manifest_version()
     if version != core_version():
@@ -120,43 +149,51 @@ def main() -> int:
               file=sys.stderr)
         return 1
     tool = args.blender_ext or find_blender_ext()
+    todo: dict[str, tuple[str, str, list[str]] | None]
+    if WHEELS.is_dir() and any(WHEELS.glob("*.whl")):
+        every = targets(wheel_record())
+        unknown = sorted(set(args.target or ()) - set(every))
+        if unknown:
+            print(f"build: unknown target(s) {', '.join(unknown)}; known: {', '.join(every)}", file=sys.stderr)
+            return 2
+        todo = {name: every[name] for name in (args.target or every)}
+    else:
+        todo = {"": None}
     # Several builds may run at once (parallel test sessions): each stages into its own
     # folder and builds a temporary zip that replaces the published one atomically, so no
     # build deletes another's staging and no reader sees a half-written zip.
     (REPO / "build").mkdir(exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="stage-", dir=REPO / "build"))
-    try:
-        return _build_and_check(args, tool, version, staging)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _build_and_check(args, tool: Path, version: str, staging: Path) -> int:
-    wheel_names = stage(staging)
     args.out.mkdir(parents=True, exist_ok=True)
-    zip_path = args.out / f"figurine_forge-{version}.zip"
-    tmp_zip = args.out / f".{staging.name}.zip"
+    for name, target in todo.items():
+        staging = Path(tempfile.mkdtemp(prefix="stage-", dir=REPO / "build"))
+        try:
+            zip_name = f"figurine_forge-{version}{'-' + name if name else ''}.zip"
+            rc = _build_and_check(tool, args.out / zip_name, staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        if rc:
+            return rc
+    return 0
+
+
+def _build_and_check(tool: Path, zip_path: Path, staging: Path, target) -> int:
+    wheel_names = stage(staging, target)
+    tmp_zip = zip_path.parent / f".{staging.name}.zip"
     build = subprocess.run([sys.executable, str(tool), "build", "--source-dir", str(staging),
-                            "--output-filepath", str(tmp_zip)], text=True)
+                            "--output-filepath", str(tmp_zip)], text=True, capture_output=True)
     if build.returncode != 0 or not tmp_zip.exists():
         tmp_zip.unlink(missing_ok=True)
-        print("build: Blender's extension builder failed", file=sys.stderr)
+        print(build.stdout + build.stderr + "build: Blender's extension builder failed", file=sys.stderr)
         return 1
-    check = subprocess.run([sys.executable, str(tool), "validate", str(tmp_zip)], text=True)
+    check = subprocess.run([sys.executable, str(tool), "validate", str(tmp_zip)], text=True, capture_output=True)
     if check.returncode != 0:
         tmp_zip.unlink(missing_ok=True)
-        print("build: Blender's validator rejected the package", file=sys.stderr)
+        print(check.stdout + check.stderr + "build: Blender's validator rejected the package", file=sys.stderr)
         return 1
     os.replace(tmp_zip, zip_path)
-    if args.split_platforms and wheel_names:
-        split = subprocess.run([sys.executable, str(tool), "build", "--source-dir", str(staging),
-                                "--output-dir", str(args.out), "--split-platforms"], text=True)
-        if split.returncode != 0:
-            print("build: Blender's extension builder failed to split by platform", file=sys.stderr)
-            return 1
     size = zip_path.stat().st_size
     print(f"build: {zip_path.name}: {size / 1e6:.1f} MB, {len(wheel_names)} bundled wheels", file=sys.stderr)
-    print(zip_path)
+    print(zip_path, flush=True)
     return 0
 
 

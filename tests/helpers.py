@@ -11,9 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from blender_env import real_blender_executable
+
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "figurine.py"
-REAL_BLENDER = REPO.parent / "shared" / "tools" / "real-blender"
+REAL_BLENDER = real_blender_executable()  # $BLENDER, `blender` on PATH or scripts/real_blender.sh
 
 
 def run_cli(*args, env=None, timeout=600, cwd=None) -> subprocess.CompletedProcess:

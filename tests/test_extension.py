@@ -56,6 +56,46 @@ def test_zip_passes_blenders_validator():
     assert not any("__pycache__" in n for n in names)
 
 
+def test_one_zip_per_python_and_platform_with_one_copy_of_each_package(tmp_path):
+    """Every zip `make build` writes holds only the wheels its own Python and platform can load,
+    one wheel per package, the same release of a package in every zip (no httpx beside httpx2),
+    and a manifest that sends it only to the Blender versions running that Python."""
+    import json
+    import tomllib
+
+    record = json.loads((REPO / "build" / "wheels.json").read_text("utf-8"))
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "build_extension.py"), "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    zips = [Path(line) for line in proc.stdout.split()]
+    assert len(zips) == len(record["pythons"]) * len(record["platforms"]) == 8
+    sizes = dict(line.split(": ", 2)[1:] for line in proc.stderr.splitlines() if line.startswith("build: "))
+    assert set(sizes) == {z.name for z in zips}  # the build printed every zip's size
+    releases: dict[str, set[str]] = {}
+    for path in zips:
+        python, platform = path.stem.split("-")[-3], "-".join(path.stem.split("-")[-2:])
+        with zipfile.ZipFile(path) as zf:
+            manifest = tomllib.loads(zf.read("blender_manifest.toml").decode())
+            wheels = [n.split("/", 1)[1] for n in zf.namelist() if n.startswith("wheels/") and n.endswith(".whl")]
+        assert manifest["platforms"] == [platform] and sorted(manifest["wheels"]) == sorted(f"./wheels/{w}" for w in wheels)
+        names = [w.split("-")[0].lower() for w in wheels]
+        assert len(names) == len(set(names)), f"{path.name} holds two wheels of one package"
+        assert {"httpx2", "pillow", "google_genai"} <= set(names) and not {"httpx", "httpcore", "numpy"} & set(names)
+        for wheel in wheels:
+            py_tag, abi_tag, plat_tag = wheel[:-4].split("-")[-3:]
+            assert py_tag.startswith("py3") or "cp" + python[2:] in py_tag.split(".") or abi_tag == "abi3", \
+                (path.name, wheel)
+            assert plat_tag == "any" or plat_tag.startswith({"linux-x64": "manylinux", "windows-x64": "win_amd64",
+                                                             "macos-arm64": "macosx", "macos-x64": "macosx"}[platform])
+            releases.setdefault(wheel.split("-")[0].lower(), set()).add(wheel.split("-")[1])
+        if python == "py311":  # Blender 4.2 to 5.0 run Python 3.11; 5.1 and later 3.13
+            assert (manifest["blender_version_min"], manifest["blender_version_max"]) == ("4.2.0", "5.1.0")
+        else:  # Debian's Blender 4.3 runs 3.13 too
+            assert manifest["blender_version_min"] == "4.3.0" and "blender_version_max" not in manifest
+    assert {name: vs for name, vs in releases.items() if len(vs) > 1} == {}
+    assert max(z.stat().st_size for z in zips) < 30e6  # was one 96.9 MB zip with every platform and Python
+
+
 def test_installed_and_enabled(addon):
     assert hasattr(bpy.types.Scene, "figurine")
     for op in ("run_job", "import_mesh", "clay", "scale_to_height", "export_mesh", "make_sample"):

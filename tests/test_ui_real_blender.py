@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The panel in a real Blender (Debian's 4.3, Python 3.13, through ../shared/tools/real-blender):
+"""The panel in a real Blender (tests/blender_env.py finds it: by default Debian's 4.3, Python 3.13,
+through scripts/real_blender.sh):
 the built zip installs from the command line with its bundled wheels and enables; the GUI
 (under Xvfb) draws the Figurine tab without a Python error; a long task leaves the UI
 responsive, shows progress and stops on cancel; undo removes what a task made.
@@ -11,14 +12,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from blender_env import build_zip
-from helpers import REAL_BLENDER, REPO, run_cli
+from blender_env import build_zip, real_blender_target, run_real_blender
+from helpers import REPO, run_cli
 
 pytestmark = pytest.mark.real_blender
 DRIVER = REPO / "tests" / "gui" / "driver.py"
@@ -28,9 +28,8 @@ PY_ERROR = re.compile(r"Traceback \(most recent call last\)|\b[A-Z][A-Za-z]*Erro
 
 
 def real_blender(*args, env=None, timeout=900):
-    assert REAL_BLENDER.is_file(), f"{REAL_BLENDER} is missing: CI runs with ../shared beside the clone"
-    return subprocess.run([str(REAL_BLENDER), *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO, env={**os.environ, **(env or {})})
+    gui = bool(args) and args[0] == "--xvfb"  # the GUI on a virtual screen
+    return run_real_blender(*args[gui:], env=env, timeout=timeout, gui=gui)
 
 
 def user_env(root: Path) -> dict:
@@ -39,8 +38,8 @@ def user_env(root: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def zip_path():
-    path = build_zip()
+def zip_path(tmp_path_factory):
+    path = build_zip(real_blender_target(), out=tmp_path_factory.mktemp("dist"))  # the zip for its Python
     wheels = (REPO / "build" / "wheels")
     assert wheels.is_dir() and any(wheels.glob("*.whl")), \
         "build/wheels is empty: run scripts/fetch_wheels.py (make build does) so the zip bundles its wheels"
@@ -119,8 +118,8 @@ def test_zip_installs_from_command_line_with_its_wheels(installed, tmp_path):
         import json, sys, bpy
         out = {{}}
         out["enabled"] = {ADDON!r} in bpy.context.preferences.addons
-        import httpx, PIL, google.genai, pydantic_core
-        out["from_wheels"] = [m.__file__ for m in (httpx, PIL, google.genai, pydantic_core)]
+        import httpx2, PIL, google.genai, pydantic_core
+        out["from_wheels"] = [m.__file__ for m in (httpx2, PIL, google.genai, pydantic_core)]
         prefs = bpy.context.preferences.addons[{ADDON!r}].preferences
         out["key_subtypes"] = {{p.identifier: p.subtype for p in prefs.bl_rna.properties
                                if p.identifier.startswith("key_") or p.identifier == "gemini_key"}}

@@ -7,7 +7,7 @@ folders, which tests/conftest.py (main suite) or the Makefile target (real Blend
 private temporary folder. The real Blender runs with --confcutdir=tests/in_blender so that
 tests/conftest.py, which re-points those folders for the bpy module, stays out of a Blender
 that has already started with its own. Debian's Python has no bpy module to run the build
-with, so the real Blender installs the zip `make build` left in dist/."""
+with, so the real Blender installs the zip `make build` left in dist/ for its Python."""
 
 from __future__ import annotations
 
@@ -35,8 +35,13 @@ def addon():
     assert os.environ.get("BLENDER_USER_EXTENSIONS"), \
         "Blender's user folders must point at a temporary folder (make test-in-blender does that)"
     if in_real_blender():
-        zips = sorted((REPO / "dist").glob("figurine_forge-*.zip"), key=lambda p: p.stat().st_mtime)
-        assert zips, "no dist/figurine_forge-*.zip: run `make build` first"
+        from blender_env import this_target
+
+        # The zip built for this Blender's own Python (dist/figurine_forge-V-py313-linux-x64.zip),
+        # or the one without wheels when the build had none.
+        by_age = sorted((REPO / "dist").glob("figurine_forge-*.zip"), key=lambda p: p.stat().st_mtime)
+        zips = [p for p in by_age if p.stem.endswith(this_target())] or [p for p in by_age if "-py" not in p.name]
+        assert zips, f"no dist/figurine_forge-*-{this_target()}.zip: run `make build` first"
         zip_path = zips[-1]
     else:
         from blender_env import build_zip

@@ -171,10 +171,12 @@ class FIGURINE_OT_prepare_view(bpy.types.Operator):
         target = next_version_path(settings, slot, "prepared")
 
         def work(ctl):  # worker thread: files and arrays only
-            from ...core.images.prepare import prepare_view_set
+            from ...core.images.load import load_rgba
+            from ...core.images.prepare import prepare_single
 
             ctl.progress(0.1, f"separating the {slot} view from its background")
-            viewset = prepare_view_set({slot: source}, size=size)
+            # One view on its own: a back or side view is prepared without the front beside it.
+            viewset = prepare_single(load_rgba(source), slot, size, name=os.path.basename(source))
             ctl.check_cancel()
             ctl.progress(0.9, "saving")
             return _write_png(viewset.views[slot].rgb, target), list(viewset.warnings)

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-import httpx
+import httpx2 as httpx  # the HTTP client google-genai uses: one HTTP stack in the zip
 
 from ..errors import CancelledError, RemoteError
 from .base import Provider, ProviderConfig
