@@ -114,7 +114,7 @@ def _sword() -> list[Part]:
     up = np.array([0.0, -0.35, 1.0]) / np.linalg.norm([0.0, -0.35, 1.0])
     rot = _align_z(up)
     parts += [
-        Part("blade", "box", tuple(hand + up * 0.52), (0.09, 0.025, 0.84), STEEL, rot),
+        Part("blade", "box", tuple(hand + up * 0.52), (0.10, 0.04, 0.84), STEEL, rot),
         Part("guard", "box", tuple(hand + up * 0.08), (0.30, 0.05, 0.05), GOLD, rot),
         Part("grip", "cylinder", tuple(hand - up * 0.04), (0.05, 0.05, 0.20), GOLD, rot),
     ]
