@@ -220,6 +220,7 @@ class _Silhouette:
     inscribed disc covering each pixel: an arm's half-width even where it joins the body)."""
 
     run_profile: np.ndarray
+    run_half: np.ndarray  # half-width of the row's run, grid steps
     depth: np.ndarray
     radius: np.ndarray
 
@@ -234,11 +235,34 @@ def _silhouette(images: list[_ViewImage], p: float, threshold: float) -> _Silhou
     run_profile = (np.clip(1.0 - np.clip(rel, 0.0, 1.0) ** p, 0.0, 1.0) ** (1.0 / p)).astype(np.float32)
     depth = np.mean([np.maximum(i.signed, 0.0) for i in images], axis=0).astype(np.float32)
     radius = _smooth_inside(local_thickness(depth), depth > 0, 2)
-    return _Silhouette(run_profile, depth, radius)
+    return _Silhouette(run_profile, half.astype(np.float32), depth, radius)
+
+
+def base_rows(mask: np.ndarray) -> np.ndarray:
+    """(Z,) True on the rows of a stand or base under the figure: a block at the bottom of
+    the silhouette, under a fifth of its height, clearly wider than what stands on it. Seen
+    from the front alone it is a thin bar, but bases are round or square, as deep as wide."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    out = np.zeros(mask.shape[0], bool)
+    if len(rows) < 8:
+        return out
+    cols = np.arange(mask.shape[1])
+    first = np.where(mask, cols, mask.shape[1]).min(axis=1)
+    last = np.where(mask, cols, -1).max(axis=1)
+    span = np.where(last >= first, last - first + 1, 0)
+    bottom, height = rows[0], rows[-1] - rows[0] + 1
+    wide = span >= 0.85 * span[bottom]
+    top = bottom
+    while top + 1 < mask.shape[0] and wide[top + 1]:
+        top += 1
+    above = min(top + 3, mask.shape[0] - 1)
+    if top - bottom + 1 < 0.2 * height and span[above] < 0.75 * span[bottom]:
+        out[bottom:top + 1] = True
+    return out
 
 
 def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, other: _Silhouette | None,
-              cap: float, p: float) -> np.ndarray:
+              cap: float, p: float, round_rows: np.ndarray | None = None) -> np.ndarray:
     """Rounding term along the last axis B of (Z, A, B) arrays, for the views that see the
     (Z, A) silhouette ``own``; ``other`` is the (Z, B) silhouette of the views across.
 
@@ -250,7 +274,8 @@ def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, 
     ``other`` shows a part of about the same thickness at that point (a base, a body along
     the view), the hull's run is that part's real depth and the cap is lifted. With no
     ``other``, parts are centred on B = 0 with the capped depth alone (a front-only figure:
-    depth from the local width, symmetric front to back)."""
+    depth from the local width, symmetric front to back), except on ``round_rows`` (a base),
+    which are as deep as their run is wide."""
     nz, na, nb = hull_inside.shape
     radius = own.radius
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -269,6 +294,9 @@ def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, 
     else:
         centre = np.float32((nb - 1) / 2.0)
         allowed = limit
+        if round_rows is not None and round_rows.any():
+            disc = (own.run_half * own.run_profile * round_rows[:, None])[:, :, None]
+            allowed = np.maximum(allowed, disc)
     out = allowed - np.abs(b[None, None, :] - centre)
     return np.where((radius > 0)[:, :, None], out, -3.0).astype(np.float32)
 
@@ -353,7 +381,8 @@ def build_field(viewset, settings: HullSettings) -> Grid:
         inside = h > 0
         soft = np.clip(h * 0.5 + 0.5, 0.0, 1.0)
         # Along Y from the front/back silhouettes; along X from the side silhouettes.
-        out = _rounding(inside, soft, fb_sil, lr_sil, settings.part_depth if sides else settings.depth_ratio, p)
+        out = _rounding(inside, soft, fb_sil, lr_sil, settings.part_depth if sides else settings.depth_ratio, p,
+                        None if sides else base_rows(fb_sil.depth > 0))
         if lr_sil is not None:
             along_x = _rounding(np.transpose(inside, (0, 2, 1)), np.transpose(soft, (0, 2, 1)), lr_sil, fb_sil,
                                 settings.part_depth, p)
