@@ -218,6 +218,56 @@ def run_time(size: int = 1024) -> None:
               f"shells {shells})")
 
 
+def real_sets(data: Path, images: Path | None, res: int) -> None:
+    """The shared real view sets (front, back and a side view that faces the viewer's left,
+    i.e. our *right* view), through the real preparation (matting the gray JPEGs too), the
+    reconstruction and the host's remesh: parts and time per set, and a picture of the inputs
+    above clay renders of the result when ``images`` is given."""
+    from PIL import Image
+
+    from figurine_forge.blender import meshio, pipeline, render
+    from figurine_forge.core.images.prepare import prepare_view_set
+    from figurine_forge.core.meshdata import shell_count
+    from figurine_forge.core.reconstruct import reconstruct_mesh
+
+    for folder in sorted(p for p in (data / "multiview").glob("*") if p.is_dir()):
+        for kind, ext in (("rgba", "png"), ("on_gray", "jpg")):
+            paths = {"front": folder / kind / f"front.{ext}", "back": folder / kind / f"back.{ext}",
+                     "right": folder / kind / f"left.{ext}"}
+            t0 = time.perf_counter()
+            viewset = prepare_view_set(paths, size=768)
+            raw = reconstruct_mesh(viewset, resolution=res)
+            clean = pipeline.finish_reconstruction(raw, res)
+            seconds = time.perf_counter() - t0
+            print(f"real {folder.name:8s} {kind:7s} shells raw {shell_count(raw)}  after remesh {shell_count(clean)}"
+                  f"  {len(clean.triangles)} triangles  {seconds:.1f} s", flush=True)
+            if images is None or kind != "on_gray":
+                continue
+            obj = meshio.trimesh_to_object(clean, f"real_{folder.name}")
+            with tempfile.TemporaryDirectory() as tmp:
+                shots = render.render_views([obj], tmp, views=("front", "right", "back", "three_quarter"), size=256,
+                                            color="SINGLE", prefix="clay_")
+                row_in = [Image.fromarray(viewset.views[s].rgb).resize((256, 256)) for s in ("front", "right", "back")]
+                row_out = []
+                for view in ("front", "right", "back", "three_quarter"):
+                    with Image.open(shots[view]) as im:
+                        tile = Image.new("RGB", (256, 256), (190, 190, 190))
+                        tile.paste(im.convert("RGBA"), (0, 0), im.convert("RGBA"))
+                        row_out.append(tile)
+            meshio_obj_mesh = obj.data
+            import bpy
+
+            bpy.data.objects.remove(obj)
+            bpy.data.meshes.remove(meshio_obj_mesh)
+            sheet = Image.new("RGB", (256 * 4, 512), (190, 190, 190))
+            for i, tile in enumerate(row_in):
+                sheet.paste(tile, (256 * i, 0))
+            for i, tile in enumerate(row_out):
+                sheet.paste(tile, (256 * i, 256))
+            images.mkdir(parents=True, exist_ok=True)
+            sheet.save(images / f"reconstruction_{folder.name}.png")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--res", type=int, default=160, help="reconstruction grid along the height")
@@ -229,6 +279,8 @@ def main(argv=None) -> int:
     parser.add_argument("--samples", type=int, default=5000, help="surface samples per distance direction")
     parser.add_argument("--run-time", action="store_true", help="also time `figurine run` on the sample at 1024 px")
     parser.add_argument("--json", default="", help="write the rows to this JSON file")
+    parser.add_argument("--real", action="store_true", help="only the shared real view sets (see real_sets)")
+    parser.add_argument("--images", default="", help="with --real: write the input/clay pictures here")
     args = parser.parse_args(argv)
     figurine.load_package()
     import bpy  # noqa: F401  (before bmesh, which the figures use)
@@ -236,6 +288,9 @@ def main(argv=None) -> int:
     from figurine_forge.blender import eval_figures
 
     data = Path(args.data)
+    if args.real:
+        real_sets(data, Path(args.images) if args.images else None, args.res)
+        return 0
     names = list(eval_figures.FIGURES) + [s for s in SCANS if (data / SCANS[s]).is_file()]
     if args.figures:
         names = [n for n in args.figures.split(",") if n]

@@ -37,6 +37,7 @@ class HullSettings:
     part_depth: float = 1.3  # with side views: cap on a part's half-depth / its local half-width
     threshold: float = 0.5  # matte level that counts as the character
     smoothing: int = 2  # passes of a [1 2 1] blur over the rounding term
+    height_smoothing: int = 4  # further passes along the height only
     tolerance: float = 0.012  # views may disagree by this fraction of the height
 
 
@@ -146,9 +147,9 @@ def _runs(mask: np.ndarray, soft: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centre, half
 
 
-def _blur(field: np.ndarray) -> np.ndarray:
-    """Separable [1, 2, 1] / 4 filter along each axis (edges repeat)."""
-    for axis in range(3):
+def _blur(field: np.ndarray, axes=(0, 1, 2)) -> np.ndarray:
+    """Separable [1, 2, 1] / 4 filter along each of ``axes`` (edges repeat)."""
+    for axis in axes:
         padded = np.pad(field, [(1, 1) if a == axis else (0, 0) for a in range(3)], mode="edge")
         lo = [slice(None)] * 3
         mid = [slice(None)] * 3
@@ -286,10 +287,9 @@ def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, 
         centre, half = _runs(hull_inside.reshape(-1, nb), hull_soft.reshape(-1, nb))
         centre = centre.reshape(nz, na, nb).astype(np.float32)
         slice_round = half.reshape(nz, na, nb).astype(np.float32) * own.run_profile[:, :, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.maximum(other.depth, 1.0)[:, None, :] / np.maximum(own.depth, 1.0)[:, :, None]
-            ratio = np.maximum(ratio, 1.0 / ratio)
-        trust = np.clip((1.6 - ratio) / 0.4, 0.0, 1.0).astype(np.float32)
+        # other / own thickness at the voxel's two projections
+        ratio = np.maximum(other.depth, 1.0)[:, None, :] / np.maximum(own.depth, 1.0)[:, :, None]
+        trust = np.clip((1.6 - np.maximum(ratio, 1.0 / ratio)) / 0.4, 0.0, 1.0).astype(np.float32)
         allowed = trust * slice_round + (1.0 - trust) * np.minimum(slice_round, limit)
     else:
         centre = np.float32((nb - 1) / 2.0)
@@ -390,6 +390,10 @@ def build_field(viewset, settings: HullSettings) -> Grid:
         out = np.transpose(np.clip(out, -1.5, 1.5), (1, 2, 0))  # -> (X, Y, Z)
         for _ in range(settings.smoothing):
             out = _blur(out)
+        # Along the height only, some more: the hull's runs, and so each slice's rounding,
+        # change from one row to the next; what is left of that would show as ridges.
+        for _ in range(settings.height_smoothing):
+            out = _blur(out, (2,))
         return np.transpose(out, (2, 0, 1))
 
     # The front and side views give a hull and its rounding; the diagonal views, when given,
