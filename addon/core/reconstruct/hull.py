@@ -263,7 +263,7 @@ def base_rows(mask: np.ndarray) -> np.ndarray:
 
 
 def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, other: _Silhouette | None,
-              cap: float, p: float, round_rows: np.ndarray | None = None) -> np.ndarray:
+              cap: float, p: float, round_rows: np.ndarray | None = None, defer: bool = False) -> np.ndarray:
     """Rounding term along the last axis B of (Z, A, B) arrays, for the views that see the
     (Z, A) silhouette ``own``; ``other`` is the (Z, B) silhouette of the views across.
 
@@ -276,7 +276,12 @@ def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, 
     the view), the hull's run is that part's real depth and the cap is lifted. With no
     ``other``, parts are centred on B = 0 with the capped depth alone (a front-only figure:
     depth from the local width, symmetric front to back), except on ``round_rows`` (a base),
-    which are as deep as their run is wide."""
+    which are as deep as their run is wide.
+
+    ``defer`` is set for the side views' rounding only: the front view decides what is a
+    limb. A part thin from the front (arm, leg, pigtail, sword) is rounded by its front
+    width; a part thin from the side but wide from the front (cape, wing, skirt, base) keeps
+    its front width as a sheet."""
     nz, na, nb = hull_inside.shape
     radius = own.radius
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -291,6 +296,14 @@ def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, 
         ratio = np.maximum(other.depth, 1.0)[:, None, :] / np.maximum(own.depth, 1.0)[:, :, None]
         trust = np.clip((1.6 - np.maximum(ratio, 1.0 / ratio)) / 0.4, 0.0, 1.0).astype(np.float32)
         allowed = trust * slice_round + (1.0 - trust) * np.minimum(slice_round, limit)
+        if defer:
+            # ``other`` sees a thin part here (an arm beside the body) that ``own`` sees merged
+            # with a thick one: its depth is for the rounding across to decide; taken from
+            # here, the arm would get the body's depth (a plate).
+            # Local thickness, not inside depth: near the body's outline its depth is small too.
+            thin = np.maximum(other.radius, 1.0)[:, None, :] / np.maximum(radius, 1.0)[:, :, None]
+            keep = np.clip((thin - 0.4) / 0.25, 0.0, 1.0)
+            allowed = allowed * keep - (1.0 - keep) * 3.0  # no slivers left where it defers
     else:
         centre = np.float32((nb - 1) / 2.0)
         allowed = limit
@@ -385,7 +398,7 @@ def build_field(viewset, settings: HullSettings) -> Grid:
                         None if sides else base_rows(fb_sil.depth > 0))
         if lr_sil is not None:
             along_x = _rounding(np.transpose(inside, (0, 2, 1)), np.transpose(soft, (0, 2, 1)), lr_sil, fb_sil,
-                                settings.part_depth, p)
+                                settings.part_depth, p, defer=True)
             out = np.maximum(out, np.transpose(along_x, (0, 2, 1)))
         out = np.transpose(np.clip(out, -1.5, 1.5), (1, 2, 0))  # -> (X, Y, Z)
         for _ in range(settings.smoothing):
