@@ -22,7 +22,8 @@ def colour_material() -> "bpy.types.Material":
     """A material whose base colour is the point colour attribute (the glTF exporter writes
     it as COLOR_0 because the material uses it)."""
     mat = bpy.data.materials.get("Figurine Colours") or bpy.data.materials.new("Figurine Colours")
-    mat.use_nodes = True
+    if mat.node_tree is None:  # Blender before 5.0 makes node trees on request only
+        mat.use_nodes = True
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
     bsdf = next((n for n in nodes if n.type == "BSDF_PRINCIPLED"), None) or nodes.new("ShaderNodeBsdfPrincipled")
     attr = next((n for n in nodes if n.type == "VERTEX_COLOR"), None) or nodes.new("ShaderNodeVertexColor")
