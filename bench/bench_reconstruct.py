@@ -14,7 +14,8 @@ from 1 view (front), 2 (front, left), 4 (front, back, left, right) and 8 (plus t
 - ``ridge``: slice-ridge figure. Both shapes are voxelised with 192 cells along the height;
   for every horizontal line of cells (along X and along Y, at every height) the solid's
   length on that line is taken, and the ridge figure is the mean |second difference| of that
-  length along the height, in cells, over lines solid on three consecutive heights. Stacked
+  length along the height, in cells, over lines solid on five consecutive heights (so the
+  top and bottom of a part, rounded or sharp, do not count: only its flanks). Stacked
   pancakes (each slice fitted on its own) raise it; a smooth surface keeps it near the
   truth's own value, printed beside it.
 - ``s``: reconstruction time in seconds (the grid only; no Blender remesh)
@@ -128,8 +129,8 @@ def ridge_figure(mesh, cells: int = 192) -> float:
     occ = voxelize(mesh, lo - spacing, spacing, shape)
     values = []
     for lengths in line_lengths(occ):
-        a, b, c = lengths[:, :-2], lengths[:, 1:-1], lengths[:, 2:]
-        solid = (a > 0) & (b > 0) & (c > 0)
+        a, b, c = lengths[:, 1:-3], lengths[:, 2:-2], lengths[:, 3:-1]
+        solid = (lengths[:, :-4] > 0) & (a > 0) & (b > 0) & (c > 0) & (lengths[:, 4:] > 0)
         values.append(np.abs(a - 2 * b + c)[solid])
     allv = np.concatenate(values)
     return float(allv.mean()) if len(allv) else 0.0

@@ -36,7 +36,7 @@ class HullSettings:
     depth_ratio: float = 0.8  # front only: a part's half-depth / its local half-width
     part_depth: float = 1.3  # with side views: cap on a part's half-depth / its local half-width
     threshold: float = 0.5  # matte level that counts as the character
-    smoothing: int = 2  # passes of a [1 2 1] blur over the rounding term
+    smoothing: int = 1  # passes of a [1 2 1] blur over the rounding term
     height_smoothing: int = 4  # further passes along the height only
     tolerance: float = 0.012  # views may disagree by this fraction of the height
 
@@ -371,6 +371,9 @@ def build_field(viewset, settings: HullSettings) -> Grid:
     def hull(diagonals: dict[str, _ViewImage]) -> np.ndarray:
         terms = []
         fb = _pair_term(img["front"].signed, img["back"].signed if "back" in img else None, tol)
+        # The front view is the user's own picture: every part it shows stays, whatever a
+        # (generated, so never quite consistent) back view draws there.
+        fb = np.maximum(fb, img["front"].signed)
         terms.append(fb[:, :, None])
         lr = _pair_term(img["left"].signed if "left" in img else None,
                         img["right"].signed if "right" in img else None, tol)
