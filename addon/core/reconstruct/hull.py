@@ -302,7 +302,7 @@ def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, 
             # here, the arm would get the body's depth (a plate).
             # Local thickness, not inside depth: near the body's outline its depth is small too.
             thin = np.maximum(other.radius, 1.0)[:, None, :] / np.maximum(radius, 1.0)[:, :, None]
-            keep = np.clip((thin - 0.4) / 0.25, 0.0, 1.0)
+            keep = np.clip((thin - 0.45) / 0.2, 0.0, 1.0)
             allowed = allowed * keep - (1.0 - keep) * 3.0  # no slivers left where it defers
     else:
         centre = np.float32((nb - 1) / 2.0)
