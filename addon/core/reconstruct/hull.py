@@ -293,8 +293,12 @@ def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, 
         centre = centre.reshape(nz, na, nb).astype(np.float32)
         slice_round = half.reshape(nz, na, nb).astype(np.float32) * own.run_profile[:, :, None]
         # other / own thickness at the voxel's two projections
-        ratio = np.maximum(other.depth, 1.0)[:, None, :] / np.maximum(own.depth, 1.0)[:, :, None]
+        # (local thickness: the parts' sizes, wherever in them the voxel lies)
+        ratio = np.maximum(other.radius, 1.0)[:, None, :] / np.maximum(radius, 1.0)[:, :, None]
         trust = np.clip((1.6 - np.maximum(ratio, 1.0 / ratio)) / 0.4, 0.0, 1.0).astype(np.float32)
+        if round_rows is not None:
+            # A base: the side view shows its very cross-section, whatever stands on it.
+            trust = np.maximum(trust, round_rows[:, None, None].astype(np.float32))
         allowed = trust * slice_round + (1.0 - trust) * np.minimum(slice_round, limit)
         if defer:
             # ``other`` sees a thin part here (an arm beside the body) that ``own`` sees merged
@@ -302,7 +306,7 @@ def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, 
             # here, the arm would get the body's depth (a plate).
             # Local thickness, not inside depth: near the body's outline its depth is small too.
             thin = np.maximum(other.radius, 1.0)[:, None, :] / np.maximum(radius, 1.0)[:, :, None]
-            keep = np.clip((thin - 0.45) / 0.2, 0.0, 1.0)
+            keep = np.clip((thin - 0.6) / 0.1, 0.0, 1.0)
             allowed = allowed * keep - (1.0 - keep) * 3.0  # no slivers left where it defers
     else:
         centre = np.float32((nb - 1) / 2.0)
@@ -393,15 +397,17 @@ def build_field(viewset, settings: HullSettings) -> Grid:
     fb_sil = _silhouette([img[s] for s in ("front", "back") if s in img], p, th)
     lr_sil = _silhouette([img[s] for s in sides], p, th) if sides else None
 
+    base = base_rows(fb_sil.depth > 0)
+
     def rounded(h: np.ndarray) -> np.ndarray:
         inside = h > 0
         soft = np.clip(h * 0.5 + 0.5, 0.0, 1.0)
         # Along Y from the front/back silhouettes; along X from the side silhouettes.
         out = _rounding(inside, soft, fb_sil, lr_sil, settings.part_depth if sides else settings.depth_ratio, p,
-                        None if sides else base_rows(fb_sil.depth > 0))
+                        base)
         if lr_sil is not None:
             along_x = _rounding(np.transpose(inside, (0, 2, 1)), np.transpose(soft, (0, 2, 1)), lr_sil, fb_sil,
-                                settings.part_depth, p, defer=True)
+                                settings.part_depth, p, base, defer=True)
             out = np.maximum(out, np.transpose(along_x, (0, 2, 1)))
         out = np.transpose(np.clip(out, -1.5, 1.5), (1, 2, 0))  # -> (X, Y, Z)
         for _ in range(settings.smoothing):

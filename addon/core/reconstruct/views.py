@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+from ..images import DIAGONAL_VIEW_SLOTS
+
 VIEW_ANGLES = {
     "front": 0.0,
     "back": 180.0,
@@ -22,7 +24,7 @@ VIEW_ANGLES = {
     "back_left": -135.0,
     "back_right": 135.0,
 }
-DIAGONAL_SLOTS = ("front_left", "front_right", "back_left", "back_right")
+DIAGONAL_SLOTS = DIAGONAL_VIEW_SLOTS
 
 
 def image_right(slot: str) -> tuple[float, float]:
