@@ -77,7 +77,7 @@ def render_scan(name: str, data: Path, folder: Path, size: int) -> None:
     mesh = read_obj(data / SCANS[name])
     obj = meshio.trimesh_to_object(mesh, f"bench_{name}")
     mat = bpy.data.materials.new(f"bench_{name}")
-    mat.diffuse_color = (0.62, 0.50, 0.38, 1.0)
+    mat.diffuse_color = (0.62, 0.50, 0.38, 1.0)  # type: ignore[assignment]
     obj.data.materials.append(mat)
     try:
         eval_figures.render_objects_views([obj], folder, tuple(VIEW_SETS[8]), size)
@@ -242,7 +242,7 @@ def real_sets(data: Path, images: Path | None, res: int) -> None:
             seconds = time.perf_counter() - t0
             print(f"real {folder.name:8s} {kind:7s} shells raw {shell_count(raw)}  after remesh {shell_count(clean)}"
                   f"  {len(clean.triangles)} triangles  {seconds:.1f} s", flush=True)
-            if images is None or kind != "on_gray":
+            if images is None or kind != "rgba":
                 continue
             obj = meshio.trimesh_to_object(clean, f"real_{folder.name}")
             with tempfile.TemporaryDirectory() as tmp:

@@ -46,7 +46,11 @@ class Part:
 def _align_z(direction) -> tuple[tuple[float, ...], ...]:
     """Rotation taking +Z onto ``direction``."""
     q = Vector((0.0, 0.0, 1.0)).rotation_difference(Vector(direction).normalized())
-    return tuple(tuple(row) for row in q.to_matrix())
+    return _rows(q.to_matrix())
+
+
+def _rows(m) -> tuple[tuple[float, ...], ...]:
+    return tuple((m[i][0], m[i][1], m[i][2]) for i in range(3))
 
 
 def limb(name: str, a, b, radius: float, colour, caps: bool = True) -> list[Part]:
@@ -132,7 +136,7 @@ def _pigtails() -> list[Part]:
 
 def _cape() -> list[Part]:
     parts = humanoid(HANGING, _mirror(HANGING), shirt=STEEL)
-    tilt = tuple(tuple(r) for r in Matrix.Rotation(math.radians(-14), 3, "X"))
+    tilt = _rows(Matrix.Rotation(math.radians(-14), 3, "X"))
     parts.append(Part("cape", "cone", (0.0, 0.27, 0.86), (1.00, 0.10, 1.14), CAPE, tilt, taper=0.62))
     return parts
 
