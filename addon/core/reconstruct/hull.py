@@ -147,23 +147,6 @@ def _runs(mask: np.ndarray, soft: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centre, half
 
 
-def _hull_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Centre and half-length (cells) of the run of True each cell lies in, along the last
-    axis of a 2D mask; 0 outside. The binary, cheaper cousin of :func:`_runs` for the hull's
-    millions of cells (the rounding built on it is blurred afterwards)."""
-    n = mask.shape[1]
-    idx = np.arange(n, dtype=np.int32)
-    edge_start = mask.copy()
-    edge_start[:, 1:] &= ~mask[:, :-1]
-    edge_end = mask.copy()
-    edge_end[:, :-1] &= ~mask[:, 1:]
-    start = np.maximum.accumulate(np.where(edge_start, idx, np.int32(-1)), axis=1)
-    end = np.minimum.accumulate(np.where(edge_end, idx, np.int32(n))[:, ::-1], axis=1)[:, ::-1]
-    centre = np.where(mask, (start + end) * np.float32(0.5), np.float32(0.0))
-    half = np.where(mask, (end - start + 1) * np.float32(0.5), np.float32(0.0))
-    return centre, half
-
-
 def _blur(field: np.ndarray, axes=(0, 1, 2)) -> np.ndarray:
     """Separable [1, 2, 1] / 4 filter along each of ``axes`` (edges repeat)."""
     for axis in axes:
@@ -279,7 +262,7 @@ def base_rows(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rounding(hull_inside: np.ndarray, own: _Silhouette, other: _Silhouette | None,
+def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, other: _Silhouette | None,
               cap: float, p: float, round_rows: np.ndarray | None = None, defer: bool = False) -> np.ndarray:
     """Rounding term along the last axis B of (Z, A, B) arrays, for the views that see the
     (Z, A) silhouette ``own``; ``other`` is the (Z, B) silhouette of the views across.
@@ -306,7 +289,7 @@ def _rounding(hull_inside: np.ndarray, own: _Silhouette, other: _Silhouette | No
     limit = (cap * radius * inflate)[:, :, None]
     b = np.arange(nb, dtype=np.float32)
     if other is not None:
-        centre, half = _hull_runs(hull_inside.reshape(-1, nb))
+        centre, half = _runs(hull_inside.reshape(-1, nb), hull_soft.reshape(-1, nb))
         centre = centre.reshape(nz, na, nb).astype(np.float32)
         slice_round = half.reshape(nz, na, nb).astype(np.float32) * own.run_profile[:, :, None]
         # other / own thickness at the voxel's two projections
@@ -419,11 +402,12 @@ def build_field(viewset, settings: HullSettings) -> Grid:
 
     def rounded(h: np.ndarray) -> np.ndarray:
         inside = h > 0
+        soft = np.clip(h * 0.5 + 0.5, 0.0, 1.0)
         # Along Y from the front/back silhouettes; along X from the side silhouettes.
-        out = _rounding(inside, fb_sil, lr_sil, settings.part_depth if sides else settings.depth_ratio, p,
+        out = _rounding(inside, soft, fb_sil, lr_sil, settings.part_depth if sides else settings.depth_ratio, p,
                         base)
         if lr_sil is not None:
-            along_x = _rounding(np.transpose(inside, (0, 2, 1)), lr_sil, fb_sil,
+            along_x = _rounding(np.transpose(inside, (0, 2, 1)), np.transpose(soft, (0, 2, 1)), lr_sil, fb_sil,
                                 settings.part_depth, p, base, defer=True)
             out = np.maximum(out, np.transpose(along_x, (0, 2, 1)))
         out = np.transpose(np.clip(out, -1.5, 1.5), (1, 2, 0))  # -> (X, Y, Z)
