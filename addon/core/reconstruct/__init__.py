@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The local provider's reconstruction: a rounded visual hull from the views' silhouettes.
+"""The local provider's reconstruction: a visual hull rounded part by part from the views'
+silhouettes (front required; back, sides and the four 45-degree diagonals optional).
 
 ``reconstruct_mesh(viewset)`` returns a closed triangle mesh in normalised units: the
 figure's height is 1.0 with its feet on z = 0, centred on x = y = 0, facing -Y. The host

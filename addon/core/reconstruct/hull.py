@@ -1,19 +1,23 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A visual hull with a rounded cross-section prior, as a signed field on a voxel grid.
+"""A visual hull by consensus, rounded part by part, as a signed field on a voxel grid.
 
-Intersecting extruded silhouettes alone gives boxy slabs: every horizontal slice of a limb
-becomes a rectangle. People and pets are round, so each slice is shaped as a superellipse
-inscribed in the silhouettes: at height z, a point (x, y) is inside when
+Intersecting extruded silhouettes alone gives boxy slabs, and shaping each horizontal slice
+as one superellipse inscribed in the silhouettes' runs gives saucers and fins wherever arms
+or hair stick out (the run spans them and the body). Here:
 
-    |x - cx|^p / rx^p + |y - cy|^p / ry^p <= 1
-
-where (cx, rx) is the centre and half-width of the run of the front silhouette row that
-contains x, and (cy, ry) the same for the side silhouette row that contains y. Several runs
-in a row (two legs, an arm apart from the body) each get their own ellipse. With no side
-view, the depth of a part is a fixed fraction of its width, centred on y = 0.
+- the hull is a consensus: opposite views (front/back, left/right, each diagonal pair) may
+  disagree by a tolerance, and the front view keeps every part it shows;
+- each slice is still rounded like a superellipse inscribed in the hull, but a part may be no
+  deeper than about its own width in the view that sees it (the radius of the largest disc
+  inscribed in the silhouette there), unless the view across shows a part of the same size
+  at that point (then the hull's depth is the part's real depth); see :func:`_rounding`;
+- the rounding is smoothed along the height (no stacked-pancake ridges);
+- diagonal views, when given, are aligned to the rounded shape and carve it;
+- with the front view alone, each part's depth follows its own width, centred front to back,
+  and a base under the figure is as deep as it is wide.
 
 The field is positive inside and roughly a distance in voxels near the surface, so the
-surface extractor places vertices with sub-voxel accuracy.
+surface extractor places vertices with sub-voxel accuracy. See docs/reconstruction.md.
 """
 
 from __future__ import annotations
