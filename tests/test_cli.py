@@ -58,8 +58,10 @@ def test_run_progress_and_job_manifest(demo_job):
     for step in ("prepare", "reconstruct", "scale", "check", "export"):
         assert f"[{step}]" in proc.stderr
     manifest = json.loads((job / "job.json").read_text())
-    assert [s["name"] for s in manifest["steps"]] == ["prepare", "reconstruct", "scale", "check", "export"]
+    assert [s["name"] for s in manifest["steps"]] == ["prepare", "reconstruct", "scale", "check", "export",
+                                                      "export_glb"]
     assert all(s["status"] == "done" for s in manifest["steps"])
+    assert (job / "figurine.glb").read_bytes()[:4] == b"glTF"  # the coloured figure beside the STL
     assert manifest["steps"][1]["params"] == {"provider": "local", "resolution": 160}
     for view in VIEWS:
         assert (job / manifest["inputs"][view][0]["path"]).is_file()

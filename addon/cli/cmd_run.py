@@ -35,11 +35,16 @@ def execute(args, out) -> int:
                          args.out, height_mm=args.height, provider=args.provider, resolution=args.resolution,
                          image_size=args.size, preset=args.preset,
                          progress=lambda step, frac, msg: out.progress(step, msg, frac))
+        import bpy
+
+        from ..blender.vertex_colours import export_job_glb
+
+        glb = export_job_glb(result.job_dir, bpy.data.objects[result.object_name])
     report = result.report
     for warning in report["warnings"]:  # the view set's problems, not only in report.json
         out.warn(warning)
     summary = {
-        "ok": True, "passed": result.passed, "job_dir": str(result.job_dir), "stl": str(result.stl_path),
+        "ok": True, "passed": result.passed, "job_dir": str(result.job_dir), "stl": str(result.stl_path), "glb": str(glb),
         "report": str(result.report_path), "size_mm": report["mesh"]["size_mm"],
         "triangles": report["mesh"]["triangles"], "shells": report["mesh"]["shells"],
         "non_manifold_edges": report["mesh"]["non_manifold_edges"], "warnings": report["warnings"],

@@ -3,3 +3,6 @@
 
 STUDIO_GRAY = (190, 190, 190)  # #BEBEBE, the workflow's neutral backdrop
 VIEW_SLOTS = ("front", "back", "left", "right")
+# Optional new directions halfway between (45 degrees), used by the local reconstruction.
+DIAGONAL_VIEW_SLOTS = ("front_left", "front_right", "back_left", "back_right")
+ALL_VIEW_SLOTS = VIEW_SLOTS + DIAGONAL_VIEW_SLOTS

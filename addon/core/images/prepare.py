@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import atomic
 from ..errors import BadInputError
-from . import VIEW_SLOTS, framing, validate
+from . import ALL_VIEW_SLOTS, framing, validate
 from .load import load_rgba
 from .matte import MatteResult, extract
 
@@ -91,7 +91,7 @@ def load_prepared(folder: str | os.PathLike) -> ViewSet:
 
     folder = Path(folder)
     views = {}
-    for slot in VIEW_SLOTS:
+    for slot in ALL_VIEW_SLOTS:
         rgb_path, matte_path = folder / f"{slot}.png", folder / f"{slot}_matte.png"
         if rgb_path.exists() and matte_path.exists():
             with Image.open(rgb_path) as img:
@@ -131,8 +131,8 @@ def prepare_single(rgba: np.ndarray, slot: str, size: int = DEFAULT_SIZE, *, fix
                    name: str = "") -> ViewSet:
     """Prepare one view on its own (an AI result): matte, gray, framing and the checks that
     need no other view (cut off, facing). The set is framed together again later."""
-    if slot not in VIEW_SLOTS:
-        raise BadInputError(f"unknown view slot '{slot}'", hint=f"use {', '.join(VIEW_SLOTS)}")
+    if slot not in ALL_VIEW_SLOTS:
+        raise BadInputError(f"unknown view slot '{slot}'", hint=f"use {', '.join(ALL_VIEW_SLOTS)}")
     _check_slots({"front": None}, size)
     return _prepare({slot: rgba}, size, fix_facing, {slot: name} if name else None, require_front=False)
 
@@ -140,7 +140,7 @@ def prepare_single(rgba: np.ndarray, slot: str, size: int = DEFAULT_SIZE, *, fix
 def _prepare(rgbas: dict[str, np.ndarray], size: int, fix_facing: bool, names: dict[str, str] | None,
              require_front: bool = True) -> ViewSet:
     mattes = {}
-    for slot in VIEW_SLOTS:
+    for slot in ALL_VIEW_SLOTS:
         if slot in rgbas:
             try:
                 mattes[slot] = extract(rgbas[slot])
@@ -166,7 +166,7 @@ def prepare_view_set(paths: Mapping[str, str | os.PathLike | None], size: int = 
     given = {slot: p for slot, p in paths.items() if p}
     _check_slots(given, size)
     side = working_side(size)
-    rgbas = {slot: load_rgba(given[slot], max_side=side) for slot in VIEW_SLOTS if slot in given}
+    rgbas = {slot: load_rgba(given[slot], max_side=side) for slot in ALL_VIEW_SLOTS if slot in given}
     return prepare_arrays(rgbas, size, fix_facing=fix_facing,
                           names={slot: Path(p).name for slot, p in given.items()})
 
@@ -179,9 +179,9 @@ def working_side(size: int) -> int:
 
 
 def _check_slots(given: dict, size: int) -> None:
-    unknown = set(given) - set(VIEW_SLOTS)
+    unknown = set(given) - set(ALL_VIEW_SLOTS)
     if unknown:
-        raise BadInputError(f"unknown view slot(s) {sorted(unknown)}", hint=f"use {', '.join(VIEW_SLOTS)}")
+        raise BadInputError(f"unknown view slot(s) {sorted(unknown)}", hint=f"use {', '.join(ALL_VIEW_SLOTS)}")
     if "front" not in given:
         raise BadInputError("the front view is missing", hint="give a front view image (--front FILE)")
     if not 64 <= size <= 8192:
@@ -201,7 +201,7 @@ def prepare_into_job(job, paths: Mapping[str, str | os.PathLike | None], size: i
         if not _Path(path).is_file():
             raise BadInputError(f"{slot} view {path} does not exist", hint="check the file name")
     _check_slots(given, size)
-    inputs = {slot: job.add_input(slot, given[slot]) for slot in VIEW_SLOTS if slot in given}
+    inputs = {slot: job.add_input(slot, given[slot]) for slot in ALL_VIEW_SLOTS if slot in given}
     with job.step("prepare", {"size": size, "views": list(inputs)}) as step:
         viewset = prepare_view_set(inputs, size=size)
         files = viewset.save(step.folder)

@@ -22,7 +22,7 @@ class LocalProvider(Provider):
     remote = False
     capabilities = Capabilities(
         views_required=("front",),
-        views_optional=("back", "left", "right"),
+        views_optional=("back", "left", "right", "front_left", "front_right", "back_left", "back_right"),
         output_formats=("stl",),
         options=(
             OptionSpec("resolution", "int", 160, "grid cells along the figure's height (higher = finer, slower)",

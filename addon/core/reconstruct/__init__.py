@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The local provider's reconstruction: a rounded visual hull from the views' silhouettes.
+"""The local provider's reconstruction: a visual hull rounded part by part from the views'
+silhouettes (front required; back, sides and the four 45-degree diagonals optional).
 
 ``reconstruct_mesh(viewset)`` returns a closed triangle mesh in normalised units: the
 figure's height is 1.0 with its feet on z = 0, centred on x = y = 0, facing -Y. The host
@@ -11,11 +12,14 @@ from .surface_nets import surface_nets
 
 __all__ = ["HullSettings", "build_field", "surface_nets", "reconstruct_mesh"]
 
+SPECK_FRACTION = 0.002  # parts under this fraction of the largest part's volume are dropped
+
 
 def reconstruct_mesh(viewset, resolution: int = 160, settings: "HullSettings | None" = None,
                      progress=None, cancel=None):
     """Silhouettes → signed field on a grid → surface. See :mod:`.hull` for the model."""
     from ..errors import CancelledError
+    from ..meshclean import drop_small_parts
     from ..meshdata import TriMesh
 
     settings = settings or HullSettings(resolution=resolution)
@@ -34,6 +38,8 @@ def reconstruct_mesh(viewset, resolution: int = 160, settings: "HullSettings | N
     check_cancel()
     # Grid indices → normalised figure coordinates.
     verts = grid.origin + verts * grid.spacing
+    # Specks a few voxels big where views graze each other are no part of the figure.
+    mesh, _specks = drop_small_parts(TriMesh(verts, tris), SPECK_FRACTION)
     if progress:
-        progress(1.0, f"{len(tris)} triangles")
-    return TriMesh(verts, tris)
+        progress(1.0, f"{len(mesh.triangles)} triangles")
+    return mesh

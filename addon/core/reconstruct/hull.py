@@ -1,19 +1,23 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A visual hull with a rounded cross-section prior, as a signed field on a voxel grid.
+"""A visual hull by consensus, rounded part by part, as a signed field on a voxel grid.
 
-Intersecting extruded silhouettes alone gives boxy slabs: every horizontal slice of a limb
-becomes a rectangle. People and pets are round, so each slice is shaped as a superellipse
-inscribed in the silhouettes: at height z, a point (x, y) is inside when
+Intersecting extruded silhouettes alone gives boxy slabs, and shaping each horizontal slice
+as one superellipse inscribed in the silhouettes' runs gives saucers and fins wherever arms
+or hair stick out (the run spans them and the body). Here:
 
-    |x - cx|^p / rx^p + |y - cy|^p / ry^p <= 1
-
-where (cx, rx) is the centre and half-width of the run of the front silhouette row that
-contains x, and (cy, ry) the same for the side silhouette row that contains y. Several runs
-in a row (two legs, an arm apart from the body) each get their own ellipse. With no side
-view, the depth of a part is a fixed fraction of its width, centred on y = 0.
+- the hull is a consensus: opposite views (front/back, left/right, each diagonal pair) may
+  disagree by a tolerance, and the front view keeps every part it shows;
+- each slice is still rounded like a superellipse inscribed in the hull, but a part may be no
+  deeper than about its own width in the view that sees it (the radius of the largest disc
+  inscribed in the silhouette there), unless the view across shows a part of the same size
+  at that point (then the hull's depth is the part's real depth); see :func:`_rounding`;
+- the rounding is smoothed along the height (no stacked-pancake ridges);
+- diagonal views, when given, are aligned to the rounded shape and carve it;
+- with the front view alone, each part's depth follows its own width, centred front to back,
+  and a base under the figure is as deep as it is wide.
 
 The field is positive inside and roughly a distance in voxels near the surface, so the
-surface extractor places vertices with sub-voxel accuracy.
+surface extractor places vertices with sub-voxel accuracy. See docs/reconstruction.md.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import BadInputError
+from .distance import box_blur, local_thickness, signed_distance
+from .views import DIAGONAL_SLOTS, VIEW_ANGLES, image_right
 
 PAD = 2  # voxels of empty space around the figure so the surface closes
 
@@ -30,10 +36,13 @@ PAD = 2  # voxels of empty space around the figure so the surface closes
 @dataclass
 class HullSettings:
     resolution: int = 160  # voxels along the figure's height
-    roundness: float = 2.0  # superellipse exponent p of a cross-section (2 = ellipse)
-    depth_ratio: float = 0.75  # depth / width of a part when no side view exists
+    roundness: float = 2.0  # superellipse exponent p of a part's cross-section (2 = ellipse)
+    depth_ratio: float = 0.8  # front only: a part's half-depth / its local half-width
+    part_depth: float = 1.3  # with side views: cap on a part's half-depth / its local half-width
     threshold: float = 0.5  # matte level that counts as the character
-    smoothing: int = 2  # passes of a [1 2 1] blur over the field
+    smoothing: int = 1  # passes of a [1 2 1] blur over the rounding term
+    height_smoothing: int = 4  # further passes along the height only
+    tolerance: float = 0.012  # views may disagree by this fraction of the height
 
 
 @dataclass
@@ -142,9 +151,9 @@ def _runs(mask: np.ndarray, soft: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centre, half
 
 
-def _blur(field: np.ndarray) -> np.ndarray:
-    """Separable [1, 2, 1] / 4 filter along each axis (edges repeat)."""
-    for axis in range(3):
+def _blur(field: np.ndarray, axes=(0, 1, 2)) -> np.ndarray:
+    """Separable [1, 2, 1] / 4 filter along each of ``axes`` (edges repeat)."""
+    for axis in axes:
         padded = np.pad(field, [(1, 1) if a == axis else (0, 0) for a in range(3)], mode="edge")
         lo = [slice(None)] * 3
         mid = [slice(None)] * 3
@@ -154,16 +163,194 @@ def _blur(field: np.ndarray) -> np.ndarray:
     return field
 
 
-def _combine(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+def _shape_profile(s: np.ndarray, p: float) -> np.ndarray:
+    """Half-depth of a rounded part across its width: s = depth in the silhouette / local
+    radius (0 at the outline, 1 on the part's axis) -> 0..1; p = 2 is a circle."""
+    s = np.clip(s, 0.0, 1.0)
+    return (1.0 - (1.0 - s) ** p) ** (1.0 / p)
+
+
+def _smooth_inside(values: np.ndarray, inside: np.ndarray, radius: int) -> np.ndarray:
+    """Mean of ``values`` over the inside pixels of a (2r+1)^2 box (normalised convolution)."""
+    w = inside.astype(np.float32)
+    num, den = values * w, w
+    for axis in (0, 1):
+        num, den = box_blur(num, radius, axis), box_blur(den, radius, axis)
+    return np.where(inside, num / np.maximum(den, 1e-6), 0.0).astype(np.float32)
+
+
+@dataclass
+class _ViewImage:
+    """A view's silhouette resampled on the grid: rows = heights, columns = image-right
+    positions ``u`` one grid step apart."""
+
+    slot: str
+    soft: np.ndarray  # (Z, U) matte
+    signed: np.ndarray  # (Z, U) signed distance to the outline in grid steps, > 0 inside
+    us: np.ndarray  # (U,) image-right coordinate of each column, normalised units
+
+
+def _view_image(slot: str, prof: _Profile, zs: np.ndarray, us: np.ndarray, shift: float = 0.0,
+                threshold: float = 0.5) -> _ViewImage:
+    soft = prof.sample(zs, us + shift)
+    signed, _ = signed_distance(soft, threshold)
+    return _ViewImage(slot, soft, signed, us)
+
+
+def _lookup(img: np.ndarray, us: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``img`` (Z, U) read at positions ``u`` (any shape), linear along U -> (Z, *u.shape)."""
+    pos = np.clip((u - us[0]) / (us[1] - us[0]), 0.0, len(us) - 1.001)
+    i0 = np.floor(pos).astype(np.int64)
+    w = (pos - i0).astype(np.float32)
+    return img[:, i0] * (1.0 - w) + img[:, i0 + 1] * w
+
+
+def _pair_term(a: np.ndarray | None, b: np.ndarray | None, tolerance: float) -> np.ndarray | None:
+    """Two opposite views see the same outline mirrored. Where they disagree by up to
+    2 x tolerance the part is kept (the larger value); beyond that the mean plus the tolerance:
+    a consensus, not a strict intersection, so a limb drawn a little apart survives."""
     if a is None:
         return b
     if b is None:
         return a
-    return np.minimum(a, b)
+    mean, half_gap = (a + b) * 0.5, np.abs(a - b) * 0.5
+    return mean + np.minimum(half_gap, tolerance)
+
+
+@dataclass
+class _Silhouette:
+    """What rounding needs of a pair of opposite views (front/back or left/right), on the
+    grid as (Z, U) arrays: the run profile (0..1 across the row's run of the silhouette, a
+    superellipse), the inside distance and the local thickness (the radius of the largest
+    inscribed disc covering each pixel: an arm's half-width even where it joins the body)."""
+
+    run_profile: np.ndarray
+    run_half: np.ndarray  # half-width of the row's run, grid steps
+    depth: np.ndarray
+    radius: np.ndarray
+
+
+def _silhouette(images: list[_ViewImage], p: float, threshold: float) -> _Silhouette:
+    soft = np.mean([i.soft for i in images], axis=0)
+    mask = soft > threshold
+    centre, half = _runs(mask, soft)
+    u = np.arange(mask.shape[1], dtype=np.float64)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(half > 0, np.abs(u - centre) / np.where(half > 0, half, 1.0), 2.0)
+    run_profile = (np.clip(1.0 - np.clip(rel, 0.0, 1.0) ** p, 0.0, 1.0) ** (1.0 / p)).astype(np.float32)
+    depth = np.mean([np.maximum(i.signed, 0.0) for i in images], axis=0).astype(np.float32)
+    radius = _smooth_inside(local_thickness(depth), depth > 0, 2)
+    return _Silhouette(run_profile, half.astype(np.float32), depth, radius)
+
+
+def base_rows(mask: np.ndarray) -> np.ndarray:
+    """(Z,) True on the rows of a stand or base under the figure: a block at the bottom of
+    the silhouette, under a fifth of its height, clearly wider than what stands on it. Seen
+    from the front alone it is a thin bar, but bases are round or square, as deep as wide."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    out = np.zeros(mask.shape[0], bool)
+    if len(rows) < 8:
+        return out
+    cols = np.arange(mask.shape[1])
+    first = np.where(mask, cols, mask.shape[1]).min(axis=1)
+    last = np.where(mask, cols, -1).max(axis=1)
+    span = np.where(last >= first, last - first + 1, 0)
+    bottom, height = rows[0], rows[-1] - rows[0] + 1
+    wide = span >= 0.85 * span[bottom]
+    top = bottom
+    while top + 1 < mask.shape[0] and wide[top + 1]:
+        top += 1
+    above = min(top + 3, mask.shape[0] - 1)
+    if top - bottom + 1 < 0.2 * height and span[above] < 0.75 * span[bottom]:
+        out[bottom:top + 1] = True
+    return out
+
+
+def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, other: _Silhouette | None,
+              cap: float, p: float, round_rows: np.ndarray | None = None, defer: bool = False) -> np.ndarray:
+    """Rounding term along the last axis B of (Z, A, B) arrays, for the views that see the
+    (Z, A) silhouette ``own``; ``other`` is the (Z, B) silhouette of the views across.
+
+    Each slice is rounded like a superellipse inscribed in the hull: along B, the hull's run
+    times the run profile of ``own`` across A. That alone gives a saucer wherever arms or hair
+    stick out (the run spans arms and body); so a part may also reach no further along B than
+    cap * its own local radius R in ``own``, rounded by its inside depth D (profile(D / R)):
+    an arm held out gets an arm's depth, not the torso's behind it in the side view. Where
+    ``other`` shows a part of about the same thickness at that point (a base, a body along
+    the view), the hull's run is that part's real depth and the cap is lifted. With no
+    ``other``, parts are centred on B = 0 with the capped depth alone (a front-only figure:
+    depth from the local width, symmetric front to back), except on ``round_rows`` (a base),
+    which are as deep as their run is wide.
+
+    ``defer`` is set for the side views' rounding only: the front view decides what is a
+    limb. A part thin from the front (arm, leg, pigtail, sword) is rounded by its front
+    width; a part thin from the side but wide from the front (cape, wing, skirt, base) keeps
+    its front width as a sheet."""
+    nz, na, nb = hull_inside.shape
+    radius = own.radius
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inflate = _shape_profile(np.where(radius > 0, own.depth / radius, 0.0), p)
+    limit = (cap * radius * inflate)[:, :, None]
+    b = np.arange(nb, dtype=np.float32)
+    if other is not None:
+        centre, half = _runs(hull_inside.reshape(-1, nb), hull_soft.reshape(-1, nb))
+        centre = centre.reshape(nz, na, nb).astype(np.float32)
+        slice_round = half.reshape(nz, na, nb).astype(np.float32) * own.run_profile[:, :, None]
+        # other / own thickness at the voxel's two projections
+        # (local thickness: the parts' sizes, wherever in them the voxel lies)
+        ratio = np.maximum(other.radius, 1.0)[:, None, :] / np.maximum(radius, 1.0)[:, :, None]
+        trust = np.clip((1.6 - np.maximum(ratio, 1.0 / ratio)) / 0.4, 0.0, 1.0).astype(np.float32)
+        if round_rows is not None:
+            # A base: the side view shows its very cross-section, whatever stands on it.
+            trust = np.maximum(trust, round_rows[:, None, None].astype(np.float32))
+        allowed = trust * slice_round + (1.0 - trust) * np.minimum(slice_round, limit)
+        if defer:
+            # ``other`` sees a thin part here (an arm beside the body) that ``own`` sees merged
+            # with a thick one: its depth is for the rounding across to decide; taken from
+            # here, the arm would get the body's depth (a plate).
+            # Local thickness, not inside depth: near the body's outline its depth is small too.
+            thin = np.maximum(other.radius, 1.0)[:, None, :] / np.maximum(radius, 1.0)[:, :, None]
+            keep = np.clip((thin - 0.6) / 0.1, 0.0, 1.0)
+            allowed = allowed * keep - (1.0 - keep) * 3.0  # no slivers left where it defers
+    else:
+        centre = np.full((1, 1, 1), (nb - 1) / 2.0, np.float32)
+        allowed = limit
+        if round_rows is not None and round_rows.any():
+            disc = (own.run_half * own.run_profile * round_rows[:, None])[:, :, None]
+            allowed = np.maximum(allowed, disc)
+    out = allowed - np.abs(b[None, None, :] - centre)
+    return np.where((radius > 0)[:, :, None], out, -3.0).astype(np.float32)
+
+
+def _align_shift(prof: _Profile, zs: np.ndarray, us: np.ndarray, predicted: np.ndarray, threshold: float,
+                 spacing: float) -> float:
+    """Horizontal offset (normalised units) that best lays a view over the silhouette the
+    other views predict for it (IoU). Prepared views are each centred on their own bounding
+    box, which for a diagonal is not where the front and side views put the figure."""
+    best, best_iou = 0.0, -1.0
+    for step in (1.0, 0.25):
+        centre = best
+        for k in range(-8, 9) if step == 1.0 else range(-3, 4):
+            shift = centre + k * step * spacing
+            mask = prof.sample(zs, us + shift) > threshold
+            union = np.count_nonzero(mask | predicted)
+            iou = np.count_nonzero(mask & predicted) / union if union else 0.0
+            if iou > best_iou + 1e-9 or (abs(iou - best_iou) <= 1e-9 and abs(shift) < abs(best)):
+                best, best_iou = shift, iou
+    return best
+
+
+def _project(inside: np.ndarray, u: np.ndarray, us: np.ndarray) -> np.ndarray:
+    """Silhouette (Z, U) of an occupancy (Z, X, Y) seen along the view whose image-right
+    coordinate of each (X, Y) column is ``u``."""
+    nz = inside.shape[0]
+    col = np.clip(np.rint((u - us[0]) / (us[1] - us[0])).astype(np.int64), 0, len(us) - 1)
+    keys = (np.arange(nz)[:, None, None] * len(us) + col[None, :, :])[inside]
+    return (np.bincount(keys, minlength=nz * len(us)) > 0).reshape(nz, len(us))
 
 
 def build_field(viewset, settings: HullSettings) -> Grid:
-    views = viewset.views
+    views = {s: v for s, v in viewset.views.items() if s in VIEW_ANGLES}
     if "front" not in views:
         raise BadInputError("the front view is missing", hint="give a front view image")
     res = int(settings.resolution)
@@ -171,64 +358,93 @@ def build_field(viewset, settings: HullSettings) -> Grid:
         raise BadInputError(f"resolution {res} is out of range", hint="use 16 to 1024 voxels")
     spacing = 1.0 / res
     th = settings.threshold
+    p = settings.roundness
+    tol = settings.tolerance * res
     prof = {slot: _profile(slot, v.matte, res, th) for slot, v in views.items()}
 
     width = max(prof[s].half_width for s in ("front", "back") if s in prof)
     sides = [s for s in ("left", "right") if s in prof]
-    depth = max(prof[s].half_width for s in sides) if sides else width * settings.depth_ratio
-    xs = np.arange(-width - PAD * spacing, width + (PAD + 1) * spacing, spacing)
-    ys = np.arange(-depth - PAD * spacing, depth + (PAD + 1) * spacing, spacing)
+    depth = max(prof[s].half_width for s in sides) if sides else width
+    pad = PAD + 1
+    xs = np.arange(-width - pad * spacing, width + (pad + 1) * spacing, spacing)
+    ys = np.arange(-depth - pad * spacing, depth + (pad + 1) * spacing, spacing)
     zs = np.arange(-PAD * spacing, 1.0 + (PAD + 1) * spacing, spacing)
+    nz, nx, ny = len(zs), len(xs), len(ys)
 
-    # Silhouettes as (Z, X) and (Z, Y) images; back and side views are mirrored into place
-    # (see docs/architecture.md for which way each camera looks).
-    front = prof["front"].sample(zs, xs)
-    back = prof["back"].sample(zs, -xs) if "back" in prof else None
-    left = prof["left"].sample(zs, -ys) if "left" in prof else None
-    right = prof["right"].sample(zs, ys) if "right" in prof else None
-    sil_x: np.ndarray = front if back is None else np.minimum(front, back)  # (Z, X)
-    sil_y = _combine(left, right)  # (Z, Y) or None
+    # Principal views, resampled so that columns run along +X (front, back) or +Y (sides).
+    axis_of = {"front": (xs, 1.0), "back": (xs, -1.0), "left": (ys, -1.0), "right": (ys, 1.0)}
+    img = {s: _view_image(s, prof[s], zs, sign * grid, threshold=th)
+           for s, (grid, sign) in axis_of.items() if s in prof}
 
-    mask_x: np.ndarray = np.asarray(sil_x > th)
-    run_cx, run_rx = _runs(mask_x, sil_x)
-    cx = xs[0] + run_cx * spacing
-    rx = run_rx * spacing
-    p = settings.roundness
-    # Distances along each axis relative to the part's half-extent, |.|^p, as (Z, X, Y).
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ex = np.where(rx > 0, np.abs(xs[None, :] - cx) / np.where(rx > 0, rx, 1), np.inf) ** p
-        if sil_y is not None:
-            mask_y: np.ndarray = np.asarray(sil_y > th)
-            run_cy, run_ry = _runs(mask_y, sil_y)
-            cy = ys[0] + run_cy * spacing
-            ry = run_ry * spacing
-            ey = np.where(ry > 0, np.abs(ys[None, :] - cy) / np.where(ry > 0, ry, 1), np.inf) ** p
-            ellipse = ex[:, :, None] + ey[:, None, :]
-            radius = np.minimum(rx[:, :, None], ry[:, None, :])
-        else:
-            ry = rx * settings.depth_ratio
-            ey = (np.abs(ys[None, None, :]) / np.where(ry > 0, ry, 1)[:, :, None]) ** p
-            ellipse = ex[:, :, None] + np.where((rx > 0)[:, :, None], ey, np.inf)
-            radius = ry[:, :, None]
-        # 1 - E falls from 1 at the centre to 0 at the rim with slope ~p/r: divide by it to
-        # get an approximate distance in voxels, comparable with the silhouette terms.
-        prior = (1.0 - ellipse) * radius / (p * spacing)
-    prior = np.nan_to_num(prior, nan=-3.0, neginf=-3.0, posinf=3.0)
+    def hull(diagonals: dict[str, _ViewImage]) -> np.ndarray:
+        terms = []
+        front_sd = img["front"].signed
+        pair = _pair_term(front_sd, img["back"].signed if "back" in img else None, tol)
+        # The front view is the user's own picture: every part it shows stays, whatever a
+        # (generated, so never quite consistent) back view draws there.
+        fb = front_sd if pair is None else np.maximum(pair, front_sd)
+        terms.append(fb[:, :, None])
+        lr = _pair_term(img["left"].signed if "left" in img else None,
+                        img["right"].signed if "right" in img else None, tol)
+        if lr is not None:
+            terms.append(lr[:, None, :])
+        for a, b in (("front_left", "back_right"), ("front_right", "back_left")):
+            da = _lookup(diagonals[a].signed, diagonals[a].us, diag_u[a]) if a in diagonals else None
+            db = _lookup(diagonals[b].signed, diagonals[b].us, diag_u[b]) if b in diagonals else None
+            pair = _pair_term(da, db, tol)
+            if pair is not None:
+                terms.append(pair)
+        field = terms[0]
+        for t in terms[1:]:
+            field = np.minimum(field, t)
+        return np.broadcast_to(field, (nz, nx, ny)).astype(np.float32)
 
-    # Each slice's prior is shaped independently, so it steps from slice to slice where a
-    # silhouette's runs change: a light blur removes that terracing. Only the prior is
-    # blurred; the silhouette terms stay sharp, so the outline the views show is kept exactly
-    # (a blur of the whole field would round it inwards on every convex part). Clipped
-    # symmetrically first: the prior falls steeply outside a part, and an asymmetric step
-    # would move its surface inwards under the blur.
-    prior = np.transpose(np.clip(prior, -1.0, 1.0).astype(np.float32), (1, 2, 0))  # → (X, Y, Z)
-    for _ in range(settings.smoothing):
-        prior = _blur(prior)
-    # Silhouette terms: the matte ramps over about a voxel, so (m - 0.5) * 2 is a distance.
-    field = np.minimum(prior, np.transpose((sil_x - th) * 2.0)[:, None, :])
-    if sil_y is not None:
-        field = np.minimum(field, np.transpose((sil_y - th) * 2.0)[None, :, :])
-    field = np.clip(field, -1.0, 1.0).astype(np.float32)
+    fb_sil = _silhouette([img[s] for s in ("front", "back") if s in img], p, th)
+    lr_sil = _silhouette([img[s] for s in sides], p, th) if sides else None
+
+    base = base_rows(fb_sil.depth > 0)
+
+    def rounded(h: np.ndarray) -> np.ndarray:
+        inside = h > 0
+        soft = np.clip(h * 0.5 + 0.5, 0.0, 1.0)
+        # Along Y from the front/back silhouettes; along X from the side silhouettes.
+        out = _rounding(inside, soft, fb_sil, lr_sil, settings.part_depth if sides else settings.depth_ratio, p,
+                        base)
+        if lr_sil is not None:
+            along_x = _rounding(np.transpose(inside, (0, 2, 1)), np.transpose(soft, (0, 2, 1)), lr_sil, fb_sil,
+                                settings.part_depth, p, base, defer=True)
+            out = np.maximum(out, np.transpose(along_x, (0, 2, 1)))
+        out = np.transpose(np.clip(out, -1.5, 1.5), (1, 2, 0))  # -> (X, Y, Z)
+        for _ in range(settings.smoothing):
+            out = _blur(out)
+        # Along the height only, some more: the hull's runs, and so each slice's rounding,
+        # change from one row to the next; what is left of that would show as ridges.
+        for _ in range(settings.height_smoothing):
+            out = _blur(out, (2,))
+        return np.transpose(out, (2, 0, 1))
+
+    # The front and side views give a hull and its rounding; the diagonal views, when given,
+    # then carve that rounded shape where they see empty space (they are new directions: the
+    # back and the other side only mirror the front and the first side). They do not feed
+    # the rounding: a hull already cut by diagonals is rounder than a front/side box, and
+    # rounding it again would shrink every part.
+    h = hull({})
+    field = np.minimum(rounded(h), h)
+    diag_slots = [s for s in DIAGONAL_SLOTS if s in prof]
+    diag_u: dict[str, np.ndarray] = {}
+    diagonals: dict[str, _ViewImage] = {}
+    if diag_slots:
+        first = field > 0
+        for s in diag_slots:
+            c, sn = image_right(s)
+            diag_u[s] = (xs[:, None] * c + ys[None, :] * sn).astype(np.float32)
+            reach = float(np.abs(diag_u[s]).max())
+            us = np.arange(-reach - pad * spacing, reach + (pad + 1) * spacing, spacing)
+            shift = _align_shift(prof[s], zs, us, _project(first, diag_u[s], us), th, spacing)
+            diagonals[s] = _view_image(s, prof[s], zs, us, shift, th)
+        field = np.minimum(field, hull(diagonals))
+
+    field = np.transpose(np.clip(field, -1.0, 1.0), (1, 2, 0)).astype(np.float32)  # -> (X, Y, Z)
     # The outer layer must be outside for a closed surface.
     field[[0, -1], :, :] = -1.0
     field[:, [0, -1], :] = -1.0
