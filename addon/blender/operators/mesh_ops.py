@@ -8,6 +8,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, St
 
 from ...core import exportformats
 from .. import pipeline
+from ..placement import show_new_figure
 from .common import abspath, reports_errors
 
 IMPORT_FILTER = "*.glb;*.gltf;*.obj;*.stl;*.ply;*.fbx"
@@ -30,10 +31,8 @@ class FIGURINE_OT_import_mesh(bpy.types.Operator):
     @reports_errors
     def execute(self, context):
         obj = pipeline.import_mesh_file(abspath(self.filepath))
-        for o in context.view_layer.objects:
-            o.select_set(False)
-        obj.select_set(True)
-        context.view_layer.objects.active = obj
+        context.view_layer.update()
+        show_new_figure(obj, context)  # selected, beside what is visible, framed in the GUI
         self.report({"INFO"}, f"Imported '{obj.name}' ({len(obj.data.polygons)} faces)")
         return {"FINISHED"}
 
@@ -68,7 +67,9 @@ class FIGURINE_OT_scale_to_height(bpy.types.Operator):
         height = self.height_mm or context.scene.figurine.height_mm
         result = pipeline.scale_to_height(context.active_object, height, context.scene)
         x, y, z = result["size_mm"]
-        self.report({"INFO"}, f"Figure is now {x:.1f} × {y:.1f} × {z:.1f} mm")
+        units = (" Scene units are now millimetres (1 unit = 1 mm); Ctrl+Z undoes both."
+                 if result.get("scene_units_set_to_mm") else "")
+        self.report({"INFO"}, f"Figure is now {x:.1f} × {y:.1f} × {z:.1f} mm.{units}")
         return {"FINISHED"}
 
 
