@@ -78,9 +78,11 @@ def frame_in_viewports(obj, context=None) -> int:
             if region is None:
                 continue
             with context.temp_override(window=window, area=area, region=region):
-                if bpy.ops.view3d.view_selected.poll():
+                try:
                     bpy.ops.view3d.view_selected()
-                    framed += 1
+                except RuntimeError:  # the viewport refused (e.g. a locked camera view): leave it
+                    continue
+                framed += 1
     return framed
 
 
