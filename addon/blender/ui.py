@@ -38,7 +38,7 @@ def line_width(indent: int = 1) -> float:
     margins, its icon and ``indent`` levels of boxes or sub-panels."""
     region = getattr(bpy.context, "region", None)
     width = region.width if region is not None and region.width > 1 else 300
-    return width - (34 + 12 * indent) * ui_scale()
+    return width - (50 + 12 * indent) * ui_scale()
 
 
 def elide(text: str, width: float | None = None) -> str:
@@ -620,7 +620,6 @@ class FIGURINE_PT_print_repair(bpy.types.Panel):
     bl_label = "Repair & Base"
     bl_idname = "FIGURINE_PT_print_repair"
     bl_parent_id = "FIGURINE_PT_print_tab"
-    bl_options = {"DEFAULT_CLOSED"}
 
     @classmethod
     def poll(cls, context):
