@@ -34,11 +34,12 @@ def text_width(text: str) -> float:
 
 
 def line_width(indent: int = 1) -> float:
-    """Pixels a label has in the sidebar at its current width: the region less the panel's
-    margins, its icon and ``indent`` levels of boxes or sub-panels."""
+    """Pixels a label's text has in the sidebar at its current width: the region less the
+    category tabs and the panel's margins (56 px), its icon (30 px) and ``indent`` levels of
+    boxes or sub-panels."""
     region = getattr(bpy.context, "region", None)
     width = region.width if region is not None and region.width > 1 else 300
-    return width - (50 + 12 * indent) * ui_scale()
+    return width - (80 + 12 * indent) * ui_scale()
 
 
 def elide(text: str, width: float | None = None) -> str:
@@ -56,7 +57,7 @@ def elide(text: str, width: float | None = None) -> str:
     return text[:head] + "…" + text[len(text) - (lo - head):]
 
 
-def note(layout, text: str, icon: str = "INFO", indent: int = 1) -> None:
+def note(layout, text: str, icon: str = "INFO", indent: int = 2) -> None:
     """A "what to do next" line; long text wraps over several labels (measured, not guessed)."""
     col = layout.column(align=True)
     width = line_width(indent)
@@ -132,10 +133,11 @@ def draw_online_hint(layout) -> bool:
     if getattr(bpy.app, "online_access", True):
         return True
     box = layout.box()
-    note(box, "Online access is off, so Blender blocks the online services.", "ERROR")
-    note(box, "Enable it in Edit → Preferences → System → Network → Allow Online Access.", "BLANK1")
+    # This box often sits in another box: wrap for two levels of borders.
+    note(box, "Online access is off, so Blender blocks the online services.", "ERROR", indent=4)
+    note(box, "Enable it in Edit → Preferences → System → Network → Allow Online Access.", "BLANK1", indent=4)
     if getattr(bpy.app, "online_access_override", False):
-        note(box, "Blender was started with --offline-mode: restart it without that option.", "BLANK1")
+        note(box, "Blender was started with --offline-mode: restart it without that option.", "BLANK1", indent=4)
     else:
         box.operator("screen.userpref_show", text="Open Preferences", icon="PREFERENCES").section = "SYSTEM"
     return False
