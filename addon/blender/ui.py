@@ -252,17 +252,16 @@ class FIGURINE_PT_character(bpy.types.Panel):
 
     def draw_ai_edit(self, context, layout, slot, view):
         """Preset (or "Your Prompt") and the prompt field; the button once Gemini can be asked."""
-        row = layout.row(align=True)
-        row.prop(view, "ai_preset", text="")
+        layout.prop(view, "ai_preset", text="")  # a line of its own: preset names are long
         blocker = ai_blocker(context)
-        if not blocker:
-            op = row.operator("figurine.ai_edit_view", text="AI Edit", icon="SHADERFX")
-            op.slot, op.preset = slot, view.ai_preset
         custom = view.ai_preset == "CUSTOM"
         row = layout.row(align=True)
         row.prop(view, "prompt", text="", icon="TEXT")
         if custom and view.prompt.strip():
             row.operator("figurine.save_ai_preset", text="", icon="ADD").slot = slot
+        if not blocker:
+            op = layout.operator("figurine.ai_edit_view", text="AI Edit", icon="SHADERFX")
+            op.slot, op.preset = slot, view.ai_preset
         if blocker:
             note(layout, blocker, "LOCKED")
         elif custom and not view.prompt.strip():

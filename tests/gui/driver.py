@@ -217,7 +217,9 @@ class Recorder:
                 self.items.pop()
                 self.items.append(row)
                 return self._real.prop(data, prop, text=text, **kw) if text is not None else self._real.prop(data, prop, **kw)
-            shown = items.get(value, "") if isinstance(value, str) else ""
+            # Dynamic enums (items from a function) list no items in bl_rna: ask the layout.
+            shown = items.get(value) or bpy.types.UILayout.enum_item_name(data, prop, value) \
+                if isinstance(value, str) and value else ""
             self.items.append(Item("field", (f"{name}: " if name else "") + shown, icon, extra=UNIT * ui_scale()))
         elif rna.type == "BOOLEAN":
             self.items.append(Item("field", name, True))
@@ -640,11 +642,13 @@ def docs_steps():
         s.provider = "local"
         for opt in s.provider_options:
             if opt.name == "resolution":
-                opt.int_value = 128  # slow enough to catch the progress bar on screen
+                opt.int_value = 160  # slow enough to catch the progress bar on screen
         with override():
             bpy.ops.figurine.generate()
     yield generate
-    yield ("wait", lambda: (t.current() is not None and (t.current().fraction or 0) > 0.05) or not t.busy(), 120)
+    yield ("wait", lambda: (t.current() is not None and (t.current().fraction or 0) > 0.02) or not t.busy(), 120)
+
+    yield redraw_all  # one draw with the bar where it is now
 
     def generating():  # at once, while the bar moves: the panels' last draws are this state's
         result["shot_while_busy"] = t.busy()
@@ -695,8 +699,9 @@ def docs_steps():
             bpy.ops.figurine.export_mesh(filepath=s.export_target(), overwrite=True)
         result["exported"] = s.last_export
         set_category()
-        scroll_sidebar(8)
     yield exporting
+    yield redraw_all  # the Figurine tab's height is known after a draw: scrolling stops there
+    yield lambda: scroll_sidebar(20)
     yield from state("step5-export")
 
 
