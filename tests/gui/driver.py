@@ -646,12 +646,14 @@ def docs_steps():
         with override():
             bpy.ops.figurine.generate()
     yield generate
-    yield ("wait", lambda: (t.current() is not None and (t.current().fraction or 0) > 0.02) or not t.busy(), 120)
+    # The local generator reports most of its progress near the end; shoot while it starts.
 
     yield redraw_all  # one draw with the bar where it is now
 
     def generating():  # at once, while the bar moves: the panels' last draws are this state's
         result["shot_while_busy"] = t.busy()
+        run = t.current()
+        result["shot_progress"] = [run.fraction, run.text] if run is not None else None
         cut_labels("step2-generate")
         screenshot("step2-generate")
     yield generating
