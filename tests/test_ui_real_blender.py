@@ -157,6 +157,11 @@ def test_gui_draws_the_figurine_tab(installed, blend, sample, tmp_path, output_d
     assert result["check_state"] == "finished", result["check_text"]
     assert re.fullmatch(r"'Sphere' (passes the resin print check|fails: .+)", result["check_text"])
     assert result["check_colours"]
+    # No label cut at the sidebar's default width with the four views and the AI controls open.
+    assert result["sidebar_width"]["panel"] == result["ui_width"]
+    assert result["cut"]["panel"] == [], result["cut"]["panel"]
+    assert result["canary_cut"]["panel"], "the label measure does not see a text twice the sidebar's width"
+    print("tightest labels:", json.dumps(result["tightest"]["panel"]))
     full = output_dir / "ui_panel_full.png"
     full.write_bytes(Path(result["shots"]["panel"]["path"]).read_bytes())
     side = crop(result["shots"]["panel"], output_dir / "ui_panel_sidebar.png")
@@ -201,23 +206,44 @@ def test_long_task_keeps_the_ui_responsive_and_cancels(installed, blend, sample,
     crop(result["shots"]["responsive_running"], output_dir / "ui_task_running.png")
 
 
+GUIDE_STATES = ("step0-start", "step1-character", "step2-generate", "step3-review", "step4-print", "step5-export")
+
+
 def test_user_guide_screenshots(installed, blend, sample, tmp_path, output_dir):
-    """The workflow step by step in the GUI; the sidebar crops go to test-output/guide/ and,
-    with FIGURINE_UPDATE_DOCS=1, to docs/images/ for docs/user-guide.md."""
+    """Each panel state in the GUI at the default sidebar width: no label cut (measured with
+    blf), the new figure beside the start-up cube; the screenshots go to test-output/guide/
+    and, with FIGURINE_UPDATE_DOCS=1, to docs/images/ for docs/user-guide.md."""
     result, log = run_gui(installed, blend, "docs", tmp_path, sample)
+    guide = output_dir / "guide"
+    guide.mkdir(parents=True, exist_ok=True)
+    # Everything to test-output/ first, so a failure can be looked at.
+    (guide / "result.json").write_text(json.dumps(result, indent=1))
+    # The whole screen while generating: the status bar shows the task's progress too.
+    (guide / "full-step2-generate.png").write_bytes(Path(result["shots"]["step2-generate"]["path"]).read_bytes())
+    for name in GUIDE_STATES:
+        png = crop(result["shots"][name], guide / f"guide-{name}.png")
+        assert png.stat().st_size < 250_000, f"{png} is {png.stat().st_size} bytes"
     assert result["generate_state"] == "finished", result["generate_text"]
+    assert result["shot_while_busy"], "the generating screenshot came after the task ended"
     assert Path(result["exported"]).is_file() and result["exported"].endswith("hero.stl")
     errors = [ln for ln in log.splitlines() if PY_ERROR.search(ln)]
     assert not errors, "\n".join(errors[:20])
-    targets = [output_dir / "guide"]
-    # The whole screen while generating: the status bar shows the task's progress too.
-    (output_dir / "guide").mkdir(parents=True, exist_ok=True)
-    (output_dir / "guide" / "full-step2-generate.png").write_bytes(
-        Path(result["shots"]["step2-generate"]["path"]).read_bytes())
-    if os.environ.get("FIGURINE_UPDATE_DOCS") == "1":
-        targets.append(REPO / "docs" / "images")
-    for name in ("step0-start", "step1-character", "step2-generate", "step3-review", "step4-print-export"):
-        for folder in targets:
-            folder.mkdir(parents=True, exist_ok=True)
-            png = crop(result["shots"][name], folder / f"guide-{name}.png")
-            assert png.stat().st_size < 200_000, f"{png} is {png.stat().st_size} bytes"
+    # Every state measured its panels, and none has a cut label.
+    drawn = result["panels_measured"]
+    assert "FIGURINE_PT_character" in drawn["step1-character"] and "FIGURINE_PT_export" in drawn["step5-export"]
+    assert {"FIGURINE_PT_print_checks", "FIGURINE_PT_print_material"} <= set(drawn["step4-print"])
+    cut = {name: result["cut"][name] for name in GUIDE_STATES if result["cut"][name]}
+    assert not cut, json.dumps(cut, indent=1)
+    assert all(result["canary_cut"][name] for name in GUIDE_STATES)
+    for name in GUIDE_STATES:
+        print(name, "tightest labels:", json.dumps(result["tightest"][name]))
+    # The generated figure is beside the start-up cube, not inside it, and selected.
+    fig, cube = result["figure_box"], result["cube_box"]
+    assert cube is not None and result["figure_selected"]
+    assert fig[0][0] > cube[1][0], (fig, cube)
+    assert result["check"] == ["FINISHED"] and result["overlay"] == ["FINISHED"]
+    assert result["scene_unit"] == "MILLIMETERS"
+    if os.environ.get("FIGURINE_UPDATE_DOCS") == "1":  # only screenshots that passed go into the guide
+        images = REPO / "docs" / "images"
+        for name in GUIDE_STATES:
+            crop(result["shots"][name], images / f"guide-{name}.png")

@@ -37,6 +37,29 @@ FINDINGS = (
 )
 
 
+# The report's check each finding belongs to (its pass/fail verdict), where the names differ.
+CHECK_OF_FINDING = {"fragile_faces": "fragile_protrusions", "floating_part_faces": "floating_parts",
+                    "tiny_part_faces": "tiny_parts"}
+# What a finding means for the print, where the name alone does not say it.
+FINDING_ADVICE = {"overhang_faces": "needs supports", "thin_faces": "may break or not print",
+                  "fragile_faces": "may snap off", "sharp_edges": "knife edges"}
+
+
+def verdict(result: "ObjectFindings", finding: str) -> str:
+    """"fail", "warn" (reported, does not fail this printer) or "ok" for one finding row."""
+    check = CHECK_OF_FINDING.get(finding, finding)
+    if check in result.report.get("failures", ()):
+        return "fail"
+    if check in result.report.get("warnings", ()):
+        return "warn"
+    return "ok"
+
+
+def element_count(result: "ObjectFindings", finding: str) -> int:
+    elements = result.faces.get(finding) if finding in result.faces else result.edges.get(finding)
+    return 0 if elements is None else int(len(elements))
+
+
 @dataclass
 class ObjectFindings:
     report: dict

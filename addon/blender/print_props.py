@@ -9,7 +9,7 @@ class is registered, so the registration module needs no extra call.
 from __future__ import annotations
 
 import bpy
-from bpy.props import EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
 REPAIR_MODE_ITEMS = [
     ("AUTO", "Auto", "Local fixes when they make the mesh clean, otherwise a voxel remesh"),
@@ -58,6 +58,13 @@ class FigurinePrintSettings(bpy.types.PropertyGroup):
                                      description="Diameter of the drain holes in mm (0 = none)")
     decimate_target: IntProperty(name="Triangles", default=50_000, min=100, max=50_000_000,
                                  description="Target triangle count for digital use")
+    min_wall_mm: FloatProperty(name="Min Wall (mm)", default=0.0, min=0.0, max=100.0, precision=2,
+                               description="Thinnest wall that passes Check All, in mm (0: the printer's own)")
+    thickness_overlay: BoolProperty(name="Thickness Colours", default=False,
+                                    description="The viewport shows the wall thickness map of the last check "
+                                                "(red: too thin, green: thick enough)")
+    overlay_previous_colour: StringProperty(default="", options={"HIDDEN"},
+                                            description="The viewport colour mode before the overlay was shown")
     last_report: StringProperty(name="Last Result", default="",
                                 description="What the last print-preparation step changed (JSON)")
 

@@ -23,6 +23,7 @@ MODULES = (
     "operators.generate_ops",
     "operators.review_ops",
     "operators.check_ops",
+    "operators.print_view_ops",
     "operators.print_ops",
     "ui",
 )

@@ -17,28 +17,80 @@ from ..core.images import VIEW_SLOTS
 from . import prefs, props, tasks
 
 CATEGORY = "Figurine"
+PRINT_CATEGORY = "Figurine Print"  # the print tools: a tab of their own, like the 3D Print Toolbox
 
 
-def _chars_per_line() -> int:
-    # Labels do not wrap by themselves: estimate what fits the sidebar's current width.
+def ui_scale() -> float:
+    return float(bpy.context.preferences.system.ui_scale or 1.0)
+
+
+def text_width(text: str) -> float:
+    """Pixels the UI font needs for ``text`` (the widget font at the current UI scale)."""
+    import blf
+
+    style = bpy.context.preferences.ui_styles[0].widget
+    blf.size(0, style.points * ui_scale())
+    return float(blf.dimensions(0, text)[0])
+
+
+def line_width(indent: int = 1) -> float:
+    """Pixels a label's text has in the sidebar at its current width: the region less the
+    category tabs and the panel's margins (56 px), its icon (30 px) and ``indent`` levels of
+    boxes or sub-panels."""
     region = getattr(bpy.context, "region", None)
     width = region.width if region is not None and region.width > 1 else 300
-    scale = bpy.context.preferences.system.ui_scale or 1.0
-    return max(20, int((width - 50 * scale) / (6.5 * scale)))
+    return width - (80 + 12 * indent) * ui_scale()
 
 
-def note(layout, text: str, icon: str = "INFO") -> None:
-    """A "what to do next" line; long text wraps over several labels."""
+def elide(text: str, width: float | None = None) -> str:
+    """``text`` shortened in the middle ("start…end") until it fits ``width`` pixels."""
+    width = line_width() if width is None else width
+    if text_width(text) <= width:
+        return text
+    lo, hi = 1, len(text)
+    while lo < hi:  # the longest middle cut that fits, by bisection on the kept length
+        mid = (lo + hi + 1) // 2
+        head = (mid + 1) // 2
+        cand = text[:head] + "…" + text[len(text) - (mid - head):]
+        lo, hi = (mid, hi) if text_width(cand) <= width else (lo, mid - 1)
+    head = (lo + 1) // 2
+    return text[:head] + "…" + text[len(text) - (lo - head):]
+
+
+def note(layout, text: str, icon: str = "INFO", indent: int = 2) -> None:
+    """A "what to do next" line; long text wraps over several labels (measured, not guessed)."""
     col = layout.column(align=True)
-    words, line, first = text.split(), "", True
-    limit = _chars_per_line()
-    for word in words:
-        if len(line) + len(word) >= limit and line:
+    width = line_width(indent)
+    line, first = "", True
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and text_width(candidate) > width:
             col.label(text=line, icon=icon if first else "BLANK1")
             line, first = "", False
-        line = f"{line} {word}".strip()
+            candidate = word
+        line = candidate if text_width(candidate) <= width else elide(candidate, width)
     if line:
         col.label(text=line, icon=icon if first else "BLANK1")
+
+
+OPTION_LABELS = {"enable_pbr": "PBR Textures", "should_texture": "Texture", "face_count": "Faces",
+                 "guidance_scale": "Guidance"}
+
+
+def option_label(name: str) -> str:
+    """A provider option's name as a short label ("enable_pbr" -> "PBR Textures")."""
+    return OPTION_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def scene_unit_text(scene) -> str:
+    us = scene.unit_settings
+    if us.system == "NONE":
+        return "Scene units: none (1 unit)"
+    unit = us.length_unit.lower().replace("adaptive", "adaptive")
+    scale = us.scale_length
+    if us.system == "METRIC" and us.length_unit == "MILLIMETERS" and abs(scale - 0.001) < 1e-9:
+        return "Scene units: mm (1 unit = 1 mm)"
+    return f"Scene units: {unit}" + (f" × {scale:g}" if abs(scale - 1.0) > 1e-9 else "")
 
 
 # -- thumbnails -----------------------------------------------------------------------------
@@ -61,9 +113,12 @@ def draw_task(layout) -> None:
     run = tasks.current()
     if run is not None and run.active:
         box = layout.box()
+        box.label(text=elide(run.task.label, line_width(2)), icon="SORTTIME")
         row = box.row(align=True)
-        row.progress(factor=run.fraction or 0.0, type="BAR", text=f"{run.task.label}: {run.text}")
+        row.progress(factor=run.fraction or 0.0, type="BAR", text=f"{round(100 * (run.fraction or 0.0))} %")
         row.operator("figurine.cancel_task", text="", icon="CANCEL")
+        if run.text:
+            note(box, run.text, "BLANK1", indent=2)
         return
     done = tasks.last()
     if done is not None and done.result_text:
@@ -78,10 +133,11 @@ def draw_online_hint(layout) -> bool:
     if getattr(bpy.app, "online_access", True):
         return True
     box = layout.box()
-    note(box, "Online access is off, so Blender blocks the online services.", "ERROR")
-    note(box, "Enable it in Edit → Preferences → System → Network → Allow Online Access.", "BLANK1")
+    # This box often sits in another box: wrap for two levels of borders.
+    note(box, "Online access is off, so Blender blocks the online services.", "ERROR", indent=4)
+    note(box, "Enable it in Edit → Preferences → System → Network → Allow Online Access.", "BLANK1", indent=4)
     if getattr(bpy.app, "online_access_override", False):
-        note(box, "Blender was started with --offline-mode: restart it without that option.", "BLANK1")
+        note(box, "Blender was started with --offline-mode: restart it without that option.", "BLANK1", indent=4)
     else:
         box.operator("screen.userpref_show", text="Open Preferences", icon="PREFERENCES").section = "SYSTEM"
     return False
@@ -112,7 +168,9 @@ class FIGURINE_PT_main(bpy.types.Panel):
     def draw(self, context):
         layout = self.layout
         s = context.scene.figurine
-        layout.prop(s, "job_dir")
+        col = layout.column(align=True)
+        col.label(text="Job Folder", icon="FILE_FOLDER")
+        col.prop(s, "job_dir", text="")
         if not s.job_dir:
             note(layout, "Choose a job folder: every step of this figurine is kept there.")
         draw_task(layout)
@@ -160,12 +218,13 @@ class FIGURINE_PT_character(bpy.types.Panel):
         head.label(text=slot.title() + ("" if slot != "front" else " (required)"))
         head.prop(view, "expanded", text="", icon="TRIA_DOWN" if view.expanded else "TRIA_LEFT", emboss=False)
         if path:
-            info.label(text=os.path.basename(path), icon="FILE_IMAGE" if os.path.isfile(path) else "ERROR")
+            info.label(text=elide(os.path.basename(path), 0.6 * line_width(2)),
+                       icon="FILE_IMAGE" if os.path.isfile(path) else "ERROR")
         else:
             info.label(text={"left": "faces the viewer's right", "right": "faces the viewer's left"}.get(slot, "empty"))
         buttons = info.row(align=True)
         buttons.operator("figurine.load_view", text="File", icon="FILEBROWSER").slot = slot
-        buttons.operator("figurine.view_from_image", text="Image", icon="IMAGE_DATA").slot = slot
+        buttons.operator("figurine.view_from_image", text="", icon="IMAGE_DATA").slot = slot
         if path:
             buttons.operator("figurine.clear_view", text="", icon="X").slot = slot
         if view.expanded:
@@ -193,17 +252,16 @@ class FIGURINE_PT_character(bpy.types.Panel):
 
     def draw_ai_edit(self, context, layout, slot, view):
         """Preset (or "Your Prompt") and the prompt field; the button once Gemini can be asked."""
-        row = layout.row(align=True)
-        row.prop(view, "ai_preset", text="")
+        layout.prop(view, "ai_preset", text="")  # a line of its own: preset names are long
         blocker = ai_blocker(context)
-        if not blocker:
-            op = row.operator("figurine.ai_edit_view", text="AI Edit", icon="SHADERFX")
-            op.slot, op.preset = slot, view.ai_preset
         custom = view.ai_preset == "CUSTOM"
         row = layout.row(align=True)
         row.prop(view, "prompt", text="", icon="TEXT")
         if custom and view.prompt.strip():
             row.operator("figurine.save_ai_preset", text="", icon="ADD").slot = slot
+        if not blocker:
+            op = layout.operator("figurine.ai_edit_view", text="AI Edit", icon="SHADERFX")
+            op.slot, op.preset = slot, view.ai_preset
         if blocker:
             note(layout, blocker, "LOCKED")
         elif custom and not view.prompt.strip():
@@ -250,17 +308,17 @@ class FIGURINE_PT_character(bpy.types.Panel):
             note(layout, "All four views are set. Next: Generate.", "CHECKMARK")
             return
         box = layout.box()
-        box.label(text=f"Missing: {', '.join(missing)}", icon="QUESTION")
+        note(box, f"Missing: {', '.join(missing)}", "QUESTION", indent=2)
         blocker = ai_blocker(context)
         if not s.job_dir:
             note(box, "Set the job folder to generate the missing views with AI.")
         elif blocker:
             note(box, f"AI view generation. {blocker}", "LOCKED")
         else:
-            box.operator("figurine.generate_missing_views", icon="SHADERFX")
+            box.operator("figurine.generate_missing_views", text="AI: Make Missing Views", icon="SHADERFX")
         if any(slot in missing and other in have for slot, other in (("left", "right"), ("right", "left"))):
             if s.job_dir:
-                box.operator("figurine.fill_missing_sides", icon="MOD_MIRROR")
+                box.operator("figurine.fill_missing_sides", text="Mirror Missing Side", icon="MOD_MIRROR")
             else:
                 note(box, "Set the job folder to make the missing side by mirroring.")
         note(box, "Or generate now: the front view alone is enough for most generators.", "BLANK1")
@@ -286,13 +344,14 @@ class FIGURINE_PT_generate(bpy.types.Panel):
         else:
             col = layout.column(align=True)
             for opt in s.provider_options:
-                col.prop(opt, opt.value_prop, text=opt.name.replace("_", " ").title())
+                col.prop(opt, opt.value_prop, text=option_label(opt.name))
         self.draw_cost(layout, s, desc)
         ready = self.draw_requirements(context, layout, s, desc)
         busy = tasks.busy()
         if ready and desc.get("has_balance") and not busy:
             row = layout.row(align=True)
-            row.label(text=s.account_balance or "Credits: not asked yet", icon="FUND")
+            row.label(text=elide(s.account_balance or "Credits: not asked yet", line_width() - 30 * ui_scale()),
+                      icon="FUND")
             row.operator("figurine.check_balance", text="", icon="FILE_REFRESH")
         if busy:
             draw_task(layout)
@@ -301,10 +360,11 @@ class FIGURINE_PT_generate(bpy.types.Panel):
             row.scale_y = 1.4
             row.operator("figurine.generate", icon="PLAY")
             if s.provider == "local":
-                layout.operator("figurine.run_job", text="Make Whole Figurine (offline)", icon="MOD_BUILD")
+                layout.operator("figurine.run_job", text="Make Whole Figurine", icon="MOD_BUILD")
+                note(layout, "Generate, scale, check and write an STL in one go.", "BLANK1")
         self.draw_resume(context, layout, s, busy)
         if s.last_generated and not busy:
-            layout.label(text=f"Last model: {os.path.basename(s.last_generated)}", icon="MESH_DATA")
+            layout.label(text=elide(f"Last: {os.path.basename(s.last_generated)}"), icon="MESH_DATA")
 
     def draw_cost(self, layout, s, desc):
         try:
@@ -349,7 +409,7 @@ class FIGURINE_PT_generate(bpy.types.Panel):
         note(box, f"A {task.get('provider')} job (task {task.get('task_id')}) is unfinished: "
                   f"{task.get('last_error') or task.get('remote_status') or task.get('state')}.", "RECOVER_LAST")
         if not busy:
-            box.operator("figurine.resume_generate", text="Resume (no new charge)", icon="FILE_REFRESH")
+            box.operator("figurine.resume_generate", text="Resume (no charge)", icon="FILE_REFRESH")
 
 
 class FIGURINE_PT_review(bpy.types.Panel):
@@ -367,7 +427,7 @@ class FIGURINE_PT_review(bpy.types.Panel):
             note(layout, "Next: generate a model, or select one (or import a mesh).")
             layout.operator("figurine.import_mesh", icon="IMPORT")
             return
-        layout.label(text=obj.name, icon="OBJECT_DATA")
+        layout.label(text=elide(obj.name), icon="OBJECT_DATA")
         row = layout.row(align=True)
         is_clay = bool(obj.data.materials) and obj.data.materials[0] is not None \
             and obj.data.materials[0].name.startswith("Figurine Clay")
@@ -378,7 +438,26 @@ class FIGURINE_PT_review(bpy.types.Panel):
         row.operator("figurine.open_review_report", text="", icon="URL")
 
 
+def draw_height(layout, context) -> None:
+    """Target height and printer, the scene's unit, and Scale to Height (which sets mm)."""
+    s = context.scene.figurine
+    col = layout.column(align=True)
+    col.prop(s, "height_mm", text="Height (mm)")
+    col.prop(s, "preset", text="")
+    layout.label(text=scene_unit_text(context.scene), icon="DRIVER_DISTANCE")
+
+
+def figure_size_mm(context, obj) -> tuple[float, float, float]:
+    """The object's size in millimetres in the scene's units."""
+    us = context.scene.unit_settings
+    per_unit_mm = 1000.0 * (us.scale_length if us.system != "NONE" else 1.0)
+    return tuple(float(d) * per_unit_mm for d in obj.dimensions)  # type: ignore[return-value]
+
+
 class FIGURINE_PT_print(bpy.types.Panel):
+    """Step 4 in the workflow tab: the height and the check, in short; the full print tools
+    (thresholds, per-check Select, overlay, material, repairs) are the Figurine Print tab."""
+
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = CATEGORY
@@ -388,57 +467,188 @@ class FIGURINE_PT_print(bpy.types.Panel):
 
     def draw(self, context):
         layout = self.layout
-        s = context.scene.figurine
-        col = layout.column(align=True)
-        col.prop(s, "height_mm")
-        col.prop(s, "preset")
+        draw_height(layout, context)
         obj = active_mesh(context)
         if obj is None:
-            note(layout, "Next: select the figure (a mesh) to scale, check and repair it.")
+            note(layout, "Next: select the figure (a mesh) to scale and check it.")
             return
-        layout.operator("figurine.scale_to_height", icon="FULLSCREEN_ENTER")
-        layout.operator("figurine.check_print", icon="VIEWZOOM")
-        self.draw_findings(layout, obj)
-        ps = getattr(context.scene, "figurine_print", None)
-        if ps is not None:
-            col = layout.column(align=True)
-            col.label(text="Base")
-            row = col.row(align=True)
-            row.prop(ps, "base_type", text="")
-            row.prop(ps, "base_size_mm")
-            col.prop(ps, "base_thickness_mm")
-            col.prop(ps, "hollow_wall_mm")
         row = layout.row(align=True)
-        for idname, text, icon in (("figurine.make_printable", "Make Printable", "MODIFIER"),
-                                   ("figurine.add_base", "Add Base", "MESH_CYLINDER"),
-                                   ("figurine.hollow", "Hollow", "MOD_SOLIDIFY")):
-            row.operator(idname, text=text, icon=icon)
-        row = layout.row(align=True)
-        row.operator("figurine.orient", icon="ORIENTATION_GLOBAL")
-        row.operator("figurine.decimate", icon="MOD_DECIM")
-        if ps is not None and ps.last_report:
-            note(layout, ps.last_report, "INFO")
+        row.operator("figurine.scale_to_height", text="Scale", icon="FULLSCREEN_ENTER")
+        row.operator("figurine.check_print", text="Check", icon="VIEWZOOM")
+        from . import findings
 
-    def draw_findings(self, layout, obj):
-        """The last check's findings for this object: click one to select its geometry."""
-        try:
-            from . import findings
-        except ImportError:
+        result = findings.get(obj.name)
+        if result is not None:
+            failures = result.report.get("failures", [])
+            note(layout, "Passes the check." if not failures else f"Fails: {len(failures)} problem(s).",
+                 "CHECKMARK" if not failures else "ERROR")
+        note(layout, "Details, Select, colours and repairs: the Figurine Print tab.", "BLANK1")
+
+
+class FIGURINE_PT_print_tab(bpy.types.Panel):
+    """The print tools in a tab of their own, like the 3D Print Toolbox: nothing to scroll past."""
+
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = PRINT_CATEGORY
+    bl_label = "Print Check"
+    bl_idname = "FIGURINE_PT_print_tab"
+
+    def draw(self, context):
+        layout = self.layout
+        draw_height(layout, context)
+        obj = active_mesh(context)
+        if obj is None:
+            note(layout, "Next: select the figure (a mesh) to check it.")
             return
+        x, y, z = figure_size_mm(context, obj)
+        layout.label(text=elide(obj.name), icon="OBJECT_DATA")
+        layout.label(text=f"{x:.1f} × {y:.1f} × {z:.1f} mm", icon="CON_SIZELIMIT")
+        layout.operator("figurine.scale_to_height", icon="FULLSCREEN_ENTER")
+        note(layout, f"Scales to {context.scene.figurine.height_mm:g} mm tall, feet at 0; scene in mm.",
+             "BLANK1")
+        run = tasks.current()
+        if run is not None and run.active:
+            draw_task(layout)  # the check's progress shows here, where it was started
+
+
+class FIGURINE_PT_print_checks(bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = PRINT_CATEGORY
+    bl_label = "Checks"
+    bl_idname = "FIGURINE_PT_print_checks"
+    bl_parent_id = "FIGURINE_PT_print_tab"
+
+    @classmethod
+    def poll(cls, context):
+        return active_mesh(context) is not None
+
+    def draw(self, context):
+        layout = self.layout
+        obj = active_mesh(context)
+        ps = getattr(context.scene, "figurine_print", None)
+        self.draw_thresholds(layout, context, ps)
+        row = layout.row(align=True)
+        row.scale_y = 1.3
+        op = row.operator("figurine.check_print", text="Check All", icon="VIEWZOOM")
+        if ps is not None:
+            op.min_wall_mm = ps.min_wall_mm
+        from . import findings
+
         result = findings.get(obj.name)
         if result is None:
-            note(layout, "Press Check Print to list what would fail.", "BLANK1")
+            note(layout, "Check All lists what would fail; Select shows it.", "BLANK1")
             return
+        self.draw_results(layout, obj, result, findings)
+        row = layout.row(align=True)
+        overlay_on = ps is not None and ps.thickness_overlay
+        if findings.THICKNESS_ATTRIBUTE in obj.data.color_attributes:
+            row.operator("figurine.thickness_overlay", text="Hide Colours" if overlay_on else "Show Colours",
+                         icon="HIDE_ON" if overlay_on else "COLOR", depress=overlay_on).show = not overlay_on
+        row.operator("figurine.clear_findings", text="Clear", icon="X")
+
+    def draw_thresholds(self, layout, context, ps):
+        from ..core import printcheck
+
+        preset = printcheck.PRESETS.get(context.scene.figurine.preset, printcheck.PRESETS["resin"])
+        col = layout.column(align=True)
+        if ps is not None:
+            col.prop(ps, "min_wall_mm", text=f"Min Wall (0: {preset.min_wall_mm:g} mm)")
+        col.label(text=f"Fragile under {preset.fragile_thickness_mm:g} mm", icon="BLANK1")
+        col.label(text=f"Overhang past {preset.overhang_angle_deg:g}°", icon="BLANK1")
+        col.label(text=f"Parts under {preset.min_part_mm:g} mm", icon="BLANK1")
+
+    def draw_results(self, layout, obj, result, findings):
+        failures = result.report.get("failures", [])
         box = layout.box()
-        box.label(text="Passes the check" if result.report.get("passed") else "Findings (click to select)",
-                  icon="CHECKMARK" if result.report.get("passed") else "ERROR")
+        box.label(text="Passes" if not failures else f"Fails: {len(failures)} problem(s)",
+                  icon="CHECKMARK" if not failures else "ERROR")
         col = box.column(align=True)
         for key, label in findings.FINDINGS:
-            elements = result.faces.get(key) if key in result.faces else result.edges.get(key)
-            count = 0 if elements is None else len(elements)
+            count = findings.element_count(result, key)
+            verdict = findings.verdict(result, key)
+            advice = findings.FINDING_ADVICE.get(key)
+            row = col.row(align=True)
+            icon = {"fail": "ERROR", "warn": "INFO"}.get(verdict, "CHECKMARK") if count else "CHECKMARK"
+            row.label(text=f"{label}: {count}", icon=icon)
             if count:
-                op = col.operator("figurine.select_finding", text=f"{label}: {count}", icon="RESTRICT_SELECT_OFF")
+                op = row.operator("figurine.select_finding", text="", icon="RESTRICT_SELECT_OFF")
                 op.finding, op.object_name = key, obj.name
+                if advice:
+                    col.label(text=f"→ {advice}", icon="BLANK1")
+        if not result.report.get("stable", True):
+            col.label(text="Tips over: widen the base", icon="ERROR")
+
+
+class FIGURINE_PT_print_material(bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = PRINT_CATEGORY
+    bl_label = "Size & Material"
+    bl_idname = "FIGURINE_PT_print_material"
+    bl_parent_id = "FIGURINE_PT_print_tab"
+
+    @classmethod
+    def poll(cls, context):
+        return active_mesh(context) is not None
+
+    def draw(self, context):
+        from . import findings
+
+        layout = self.layout
+        result = findings.get(active_mesh(context).name)
+        if result is None:
+            note(layout, "Check All measures volume and material.", "BLANK1")
+            return
+        r = result.report
+        col = layout.column(align=True)
+        x, y, z = r.get("size_mm", (0.0, 0.0, 0.0))
+        col.label(text=f"Printed: {x:.1f} × {y:.1f} × {z:.1f} mm", icon="CON_SIZELIMIT")
+        col.label(text=f"Volume: {r.get('volume_ml', 0.0):.2f} ml", icon="MESH_CUBE")
+        material = r.get("material", {})
+        col.label(text=f"Resin: {material.get('resin_ml', 0.0):.2f} ml ({material.get('weight_g', 0.0):.1f} g)",
+                  icon="MATFLUID")
+        col.label(text=f"Filament: {material.get('filament_m', 0.0):.2f} m", icon="CURVE_PATH")
+        if not r.get("volume_reliable", True):
+            note(layout, "Not closed: the volume is a guess until Make Printable.", "ERROR")
+
+
+class FIGURINE_PT_print_repair(bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = PRINT_CATEGORY
+    bl_label = "Repair & Base"
+    bl_idname = "FIGURINE_PT_print_repair"
+    bl_parent_id = "FIGURINE_PT_print_tab"
+
+    @classmethod
+    def poll(cls, context):
+        return active_mesh(context) is not None
+
+    def draw(self, context):
+        layout = self.layout
+        ps = getattr(context.scene, "figurine_print", None)
+        col = layout.column(align=True)
+        col.operator("figurine.orient", text="Orient Upright", icon="ORIENTATION_GLOBAL")
+        col.operator("figurine.make_printable", text="Make Printable", icon="MODIFIER")
+        note(layout, "Closes holes, fixes normals; a voxel remesh if needed.", "BLANK1")
+        if ps is not None:
+            col = layout.column(align=True)
+            row = col.row(align=True)
+            row.prop(ps, "base_type", text="")
+            row.prop(ps, "base_size_mm", text="Ø mm")
+            col.prop(ps, "base_thickness_mm", text="Base (mm)")
+        layout.operator("figurine.add_base", text="Add Base", icon="MESH_CYLINDER")
+        if ps is not None:
+            layout.prop(ps, "hollow_wall_mm", text="Wall (mm)")
+        layout.operator("figurine.hollow", text="Hollow", icon="MOD_SOLIDIFY")
+        note(layout, "Hollow saves resin; drain holes are cut.", "BLANK1")
+        if ps is not None:
+            layout.prop(ps, "decimate_target", text="Tris")
+        layout.operator("figurine.decimate", text="Decimate", icon="MOD_DECIM")
+        if ps is not None and ps.last_report:
+            note(layout, ps.last_report, "INFO")
 
 
 class FIGURINE_PT_export(bpy.types.Panel):
@@ -454,9 +664,11 @@ class FIGURINE_PT_export(bpy.types.Panel):
         s = context.scene.figurine
         col = layout.column(align=True)
         col.row(align=True).prop(s, "export_format", expand=True)
-        col.prop(s, "export_max_triangles")
-        col.prop(s, "export_dir")
-        col.prop(s, "export_name")
+        col.prop(s, "export_max_triangles", text="Max Tris (0: all)")
+        col = layout.column(align=True)
+        col.label(text="Folder (empty: job folder)")
+        col.prop(s, "export_dir", text="")
+        col.prop(s, "export_name", text="Name")
         target = s.export_target()
         obj = active_mesh(context)
         if obj is None:
@@ -464,17 +676,18 @@ class FIGURINE_PT_export(bpy.types.Panel):
         elif not target:
             note(layout, "Next: choose a folder (or a job folder) and a file name.")
         else:
-            layout.label(text=f"→ {os.path.basename(target)}" + (" (replaces it)" if os.path.exists(target) else ""),
+            layout.label(text=elide(f"→ {os.path.basename(target)}" + (" (replaces)" if os.path.exists(target) else "")),
                          icon="FILE")
             op = layout.operator("figurine.export_mesh", icon="EXPORT")
             op.filepath, op.overwrite = target, True
             op.format, op.max_triangles = s.export_format, s.export_max_triangles
         if s.last_export:
-            layout.label(text=f"Last file: {s.last_export}", icon="CHECKMARK")
+            layout.label(text=elide(f"Wrote {os.path.basename(s.last_export)}"), icon="CHECKMARK")
 
 
 classes = (FIGURINE_UL_versions, FIGURINE_PT_main, FIGURINE_PT_character, FIGURINE_PT_generate,
-           FIGURINE_PT_review, FIGURINE_PT_print, FIGURINE_PT_export)
+           FIGURINE_PT_review, FIGURINE_PT_print, FIGURINE_PT_export,
+           FIGURINE_PT_print_tab, FIGURINE_PT_print_checks, FIGURINE_PT_print_material, FIGURINE_PT_print_repair)
 
 
 def register() -> None:

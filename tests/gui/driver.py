@@ -87,17 +87,264 @@ def screenshot(name: str, crop: str = "sidebar") -> None:
 
 # -- panel drawing is observed through draw functions appended to our panels ---------------
 DRAWN: dict[str, int] = {}
+PANELS = ("FIGURINE_PT_main", "FIGURINE_PT_character", "FIGURINE_PT_generate", "FIGURINE_PT_review",
+          "FIGURINE_PT_print", "FIGURINE_PT_export", "FIGURINE_PT_print_tab", "FIGURINE_PT_print_checks",
+          "FIGURINE_PT_print_material", "FIGURINE_PT_print_repair")
 
 
 def watch_panels():
-    for name in ("FIGURINE_PT_main", "FIGURINE_PT_character", "FIGURINE_PT_generate", "FIGURINE_PT_review",
-                 "FIGURINE_PT_print", "FIGURINE_PT_export"):
-        cls = getattr(bpy.types, name)
+    for name in PANELS:
+        cls = getattr(bpy.types, name, None)
+        if cls is None:
+            continue
+        record_layout(cls, name)
 
         def counter(self, context, _name=name):
             DRAWN[_name] = DRAWN.get(_name, 0) + 1
 
         cls.append(counter)
+
+
+# -- labels cut at the sidebar's width ---------------------------------------------------------
+# Each panel's draw is run against a recording layout that forwards every call to Blender's
+# and notes what text each button, label and field shows. After a draw, the texts are
+# measured with blf in the UI font at the UI scale and laid out the way Blender's layout does:
+# a column gives each item the whole width, a row shares it between its items (in proportion
+# to what they need, so a row fits when the sum fits), a split by its factor, a box less its
+# border. A text wider than its share is what Blender cuts with "…".
+LAYOUTS: dict[str, "Recorder"] = {}  # panel -> the layout of its last draw
+UNIT = 20  # Blender's UI unit in pixels at scale 1: an icon, an icon-only button
+PADDING = 10  # text margins inside a button or label
+# The sidebar region's width includes the tab strip on its right (the categories) and the
+# panels' margins: measured on the 4.3 screenshots, a panel's content starts 17 px in and ends
+# 39 px before the region's right edge.
+PANEL_MARGIN = 56
+BOX_MARGIN = 12
+ROW_GAP = 4  # between the items of a row that is not aligned
+
+
+def ui_scale() -> float:
+    return float(bpy.context.preferences.system.ui_scale or 1.0)
+
+
+def text_px(text: str) -> float:
+    import blf
+
+    blf.size(0, bpy.context.preferences.ui_styles[0].widget.points * ui_scale())
+    return float(blf.dimensions(0, text)[0])
+
+
+def operator_label(idname: str) -> str:
+    group, name = idname.split(".", 1)
+    try:
+        return getattr(getattr(bpy.ops, group), name).get_rna_type().name
+    except (AttributeError, KeyError):
+        return idname
+
+
+class Item:
+    """One drawn text: what it says, whether an icon goes with it, and the pixels it needs."""
+
+    def __init__(self, kind: str, text: str, icon: bool, extra: float = 0.0):
+        self.kind, self.text, self.icon = kind, text, icon
+        self.need = (text_px(text) + PADDING * ui_scale() if text else 0.0) + (UNIT * ui_scale() if icon or not text else 0.0) + extra
+
+    def natural(self) -> float:
+        return self.need
+
+
+def _has_icon(kw) -> bool:
+    return kw.get("icon", "NONE") not in ("NONE", "") or bool(kw.get("icon_value"))
+
+
+class Recorder:
+    """A stand-in for a UILayout: records, then forwards to the real one."""
+
+    def __init__(self, real, kind: str = "column", factor: float = 0.0, align: bool = False):
+        object.__setattr__(self, "_real", real)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "factor", factor)
+        object.__setattr__(self, "align", align)
+        object.__setattr__(self, "items", [])
+
+    def __getattr__(self, name):  # template_list, template_icon, separator...: not text we own
+        return getattr(self._real, name)
+
+    def __setattr__(self, name, value):  # scale_y, enabled, alert...
+        setattr(self._real, name, value)
+
+    def _child(self, kind, real, **kw):
+        child = Recorder(real, kind, kw.get("factor", 0.5) if kind == "split" else 0.0, kw.get("align", False))
+        self.items.append(child)
+        return child
+
+    def row(self, **kw):
+        return self._child("row", self._real.row(**kw), **kw)
+
+    def column(self, **kw):
+        return self._child("column", self._real.column(**kw), **kw)
+
+    def box(self):
+        return self._child("box", self._real.box())
+
+    def split(self, **kw):
+        return self._child("split", self._real.split(**kw), **kw)
+
+    def label(self, text="", **kw):
+        self.items.append(Item("label", text, _has_icon(kw)))
+        return self._real.label(text=text, **kw)
+
+    def operator(self, idname, text=None, **kw):
+        shown = operator_label(idname) if text is None else text
+        self.items.append(Item("button", shown, _has_icon(kw)))
+        return self._real.operator(idname, **kw) if text is None else self._real.operator(idname, text=text, **kw)
+
+    def progress(self, text="", **kw):
+        self.items.append(Item("progress", text, False, extra=0.0))
+        return self._real.progress(text=text, **kw)
+
+    def prop(self, data, prop, text=None, **kw):
+        rna = data.bl_rna.properties[prop]
+        name = rna.name if text is None else text
+        icon = _has_icon(kw)
+        if rna.type == "ENUM":
+            value = getattr(data, prop)
+            items = {i.identifier: i.name for i in rna.enum_items}
+            if kw.get("expand"):
+                row = self._child("row", self._real, align=True)  # the buttons share this row
+                for ident, label in items.items():
+                    row.items.append(Item("button", label, False))
+                self.items.pop()
+                self.items.append(row)
+                return self._real.prop(data, prop, text=text, **kw) if text is not None else self._real.prop(data, prop, **kw)
+            # Dynamic enums (items from a function) list no items in bl_rna: ask the layout.
+            shown = items.get(value) or bpy.types.UILayout.enum_item_name(data, prop, value) \
+                if isinstance(value, str) and value else ""
+            self.items.append(Item("field", (f"{name}: " if name else "") + shown, icon, extra=UNIT * ui_scale()))
+        elif rna.type == "BOOLEAN":
+            self.items.append(Item("field", name, True))
+        elif rna.type in ("INT", "FLOAT"):
+            value = getattr(data, prop)
+            shown = f"{value:.{rna.precision}f}" if rna.type == "FLOAT" else f"{value}"
+            self.items.append(Item("field", f"{name}: {shown}" if name else shown, icon, extra=UNIT * ui_scale()))
+        elif rna.type == "STRING":
+            # The contents are the user's (paths clip in the middle by design); the name must fit
+            # beside a field of at least a few units.
+            self.items.append(Item("field", f"{name}:" if name else "", icon, extra=4 * UNIT * ui_scale()))
+        if text is None:
+            return self._real.prop(data, prop, **kw)
+        return self._real.prop(data, prop, text=text, **kw)
+
+
+def natural(node) -> float:
+    if isinstance(node, Item):
+        return node.need
+    widths = [natural(c) for c in node.items]
+    if not widths:
+        return 0.0
+    if node.kind == "row":
+        gap = 0.0 if node.align else ROW_GAP * ui_scale() * (len(widths) - 1)
+        return sum(widths) + gap
+    if node.kind == "split":
+        first = widths[0] / max(node.factor, 1e-3)
+        rest = max(widths[1:], default=0.0) / max(1.0 - node.factor, 1e-3) * max(len(widths) - 1, 1)
+        return max(first, rest)
+    pad = BOX_MARGIN * ui_scale() if node.kind == "box" else 0.0
+    return max(widths) + pad
+
+
+def cut_texts(node, width: float, panel: str, out: list) -> None:
+    """Every text of ``node`` that does not fit the ``width`` pixels it gets."""
+    if isinstance(node, Item):
+        if node.text and node.need > width + 0.5:
+            out.append({"panel": panel, "text": node.text, "need_px": round(node.need), "have_px": round(width)})
+        return
+    if node.kind == "row":
+        total = natural(node)
+        gap = 0.0 if node.align else ROW_GAP * ui_scale() * max(len(node.items) - 1, 0)
+        if total > width + 0.5:  # the row overflows: every text in it is squeezed
+            share = (width - gap) / max(total - gap, 1e-6)
+            for c in node.items:
+                cut_texts(c, natural(c) * share, panel, out)
+        else:
+            for c in node.items:
+                cut_texts(c, natural(c), panel, out)
+        return
+    if node.kind == "split":
+        for i, c in enumerate(node.items):
+            share = node.factor if i == 0 else (1.0 - node.factor) / max(len(node.items) - 1, 1)
+            cut_texts(c, width * share, panel, out)
+        return
+    inner = width - (BOX_MARGIN * ui_scale() if node.kind == "box" else 0.0)
+    for c in node.items:
+        cut_texts(c, inner, panel, out)
+
+
+def collect_tight(node, width: float, panel: str, out: list) -> None:
+    """need / have of each text of a column-like container's direct rows and items."""
+    if isinstance(node, Item):
+        if node.text:
+            out.append({"panel": panel, "text": node.text, "ratio": round(node.need / max(width, 1), 3)})
+        return
+    if node.kind == "row":
+        total = natural(node)
+        if node.items and total:
+            out.append({"panel": panel, "text": " | ".join(c.text for c in node.items if isinstance(c, Item)),
+                        "ratio": round(total / max(width, 1), 3)})
+        return
+    inner = width - (BOX_MARGIN * ui_scale() if node.kind == "box" else 0.0)
+    for i, c in enumerate(node.items):
+        share = (node.factor if i == 0 else 1 - node.factor) if node.kind == "split" else 1.0
+        collect_tight(c, inner * share, panel, out)
+
+
+def record_layout(cls, name: str) -> None:
+    original = cls.draw
+
+    class Stand:
+        """The panel, seen by its draw method with the recording layout."""
+
+        def __init__(self, panel, layout):
+            object.__setattr__(self, "_panel", panel)
+            object.__setattr__(self, "layout", layout)
+
+        def __getattr__(self, attr):
+            value = getattr(type(self._panel), attr)
+            return value.__get__(self, type(self)) if callable(value) and hasattr(value, "__get__") else value
+
+    def draw(self, context):
+        rec = Recorder(self.layout)
+        LAYOUTS[name] = rec
+        original(Stand(self, rec), context)
+
+    cls.draw = draw
+
+
+def cut_labels(state: str) -> list:
+    """The texts cut in the panels drawn for this state, at the sidebar's current width."""
+    region = sidebar(view3d())
+    width = region.width - PANEL_MARGIN * ui_scale()
+    out: list = []
+    for panel, rec in LAYOUTS.items():
+        cut_texts(rec, width, panel, out)
+    result.setdefault("cut", {})[state] = out
+    # The tightest texts (need / have), to see how close the panel comes to cutting; and a
+    # canary: a text twice the sidebar's width must be found cut by the same measure.
+    tight: list = []
+    for panel, rec in LAYOUTS.items():
+        collect_tight(rec, width, panel, tight)
+    result.setdefault("tightest", {})[state] = sorted(tight, key=lambda t: -t["ratio"])[:5]
+    canary: list = []
+    cut_texts(Item("label", "W" * int(2 * region.width / max(text_px("W"), 1)), True), width, "canary", canary)
+    result.setdefault("canary_cut", {})[state] = len(canary) == 1
+    result.setdefault("panels_measured", {})[state] = sorted(LAYOUTS)
+    result.setdefault("sidebar_width", {})[state] = region.width
+    return out
+
+
+def start_state() -> None:
+    """Forget the layouts of the last state; the next draws record this one's."""
+    LAYOUTS.clear()
 
 
 def setup_common():
@@ -112,19 +359,31 @@ def setup_common():
     result["ui_width"] = sidebar(area).width
 
 
-def set_category():
+def set_category(name: str = "Figurine"):
     ui = sidebar(view3d())
-    ui.active_panel_category = "Figurine"
+    ui.active_panel_category = name
     result["category"] = ui.active_panel_category
     redraw_all()
 
 
-def load_sample_views(slots=("front", "back", "left", "right")):
+def load_sample_views(slots=("front", "back", "left", "right"), job_dir: str = ""):
     s = bpy.context.scene.figurine
     with override():
         for slot in slots:
             assert bpy.ops.figurine.load_view(slot=slot, filepath=os.path.join(SAMPLE, f"{slot}.png")) == {"FINISHED"}
-    s.job_dir = os.path.join(OUT, "job")
+    s.job_dir = job_dir or os.path.join(OUT, "job")
+
+
+def guide_job_dir() -> str:
+    """A short, neutral job folder for the guide's screenshots (not the test's temporary path);
+    emptied first. Only one real Blender runs at a time, so no other run shares it."""
+    import shutil
+    import tempfile
+
+    path = os.path.join(tempfile.gettempdir(), "figurines", "hero")
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path + os.sep
 
 
 CLEANUP: list = []  # run when the driver ends (preferences are saved when Blender quits)
@@ -144,11 +403,15 @@ def allow_ai_edits() -> None:
 
 
 def scroll_sidebar(pages: int) -> None:
-    """Scroll the sidebar down (the later steps' panels sit below the four view slots)."""
+    """Scroll the sidebar down (the later steps' panels sit below the four view slots); a
+    negative number scrolls up."""
     area = view3d()
     with bpy.context.temp_override(window=window(), area=area, region=sidebar(area)):
-        for _ in range(pages):
-            bpy.ops.view2d.scroll_down(page=True)
+        for _ in range(abs(pages)):
+            if pages > 0:
+                bpy.ops.view2d.scroll_down(page=True)
+            else:
+                bpy.ops.view2d.scroll_up(page=True)
 
 
 def info_reports() -> str:
@@ -185,6 +448,7 @@ def panel_steps():
     def shoot():
         result["drawn"] = dict(DRAWN)
         result["category_after"] = sidebar(view3d()).active_panel_category
+        cut_labels("panel")
         screenshot("panel")
     yield shoot
 
@@ -340,32 +604,41 @@ def responsive_steps():
 
 
 def docs_steps():
+    """Each panel state a user meets, in order: a screenshot and the cut-label check of each."""
     t = tasks_module()
     yield setup_common
 
-    def empty():
+    def state(name: str, crop: str = "sidebar"):
+        """Redraw, then shoot the screen and measure the labels the panels drew for it."""
+        def begin():
+            start_state()
+            redraw_all()
+
+        def end():
+            cut_labels(name)
+            screenshot(name, crop)
+        return [begin, redraw_all, redraw_all, end]
+
+    def fresh():  # Blender's start-up scene (cube, camera, light), the Figurine tab opened
         set_category()
-        for o in list(bpy.data.objects):
-            bpy.data.objects.remove(o)
-    yield empty
-    yield redraw_all
-    yield lambda: screenshot("step0-start")
+    yield fresh
+    yield from state("step0-start")
 
     def views():
         allow_ai_edits()
-        load_sample_views(("front", "left"))
+        result["guide_job"] = guide_job_dir()
+        load_sample_views(("front", "left"), result["guide_job"])
         front = bpy.context.scene.figurine.view_front
         front.expanded = True
         front.ai_preset = "simplify-pose"  # a preset chosen, as a user would before pressing AI Edit
     yield views
-    yield redraw_all
-    yield redraw_all
-    yield lambda: screenshot("step1-character")
+    yield redraw_all  # thumbnails are made by a preview job: give it a few draws
+    yield from state("step1-character")
 
     def generate():
         s = bpy.context.scene.figurine
         s.view_front.expanded = False
-        load_sample_views(("back", "right"))
+        load_sample_views(("back", "right"), result["guide_job"])
         s.provider = "local"
         for opt in s.provider_options:
             if opt.name == "resolution":
@@ -373,42 +646,65 @@ def docs_steps():
         with override():
             bpy.ops.figurine.generate()
     yield generate
-    yield ("wait", lambda: (t.current() is not None and (t.current().fraction or 0) > 0.05) or not t.busy(), 120)
-    yield lambda: screenshot("step2-generate")
+    # The local generator reports most of its progress near the end; shoot while it starts.
+
+    yield redraw_all  # one draw with the bar where it is now
+
+    def generating():  # at once, while the bar moves: the panels' last draws are this state's
+        result["shot_while_busy"] = t.busy()
+        run = t.current()
+        result["shot_progress"] = [run.fraction, run.text] if run is not None else None
+        cut_labels("step2-generate")
+        screenshot("step2-generate")
+    yield generating
     yield ("wait", lambda: not t.busy(), 600)
 
-    def reviewed():
+    def generated():
         result["generate_state"] = t.last().state
         result["generate_text"] = t.last().result_text
-        area = view3d()
-        with bpy.context.temp_override(window=window(), area=area, region=next(r for r in area.regions if r.type == "WINDOW")):
-            bpy.ops.view3d.view_selected()
-    yield reviewed
-    yield lambda: scroll_sidebar(2)
-    yield redraw_all
-    yield lambda: screenshot("step3-review", crop="area")
+        fig, cube = bpy.context.object, bpy.data.objects.get("Cube")
+        placement = __import__(ADDON + ".blender.placement", fromlist=["world_bounds"])
+        result["figure_box"] = [list(map(float, v)) for v in placement.world_bounds(fig)]
+        result["cube_box"] = [list(map(float, v)) for v in placement.world_bounds(cube)] if cube else None
+        result["figure_selected"] = fig.select_get() and fig.name.startswith("Figurine")
+        scroll_sidebar(2)
+    yield generated
+    yield from state("step3-review", crop="area")
 
     def printing():
         s = bpy.context.scene.figurine
         with override():
             bpy.ops.figurine.scale_to_height(height_mm=32)
-        s.export_dir = os.path.join(OUT, "export")
+            result["check"] = sorted(bpy.ops.figurine.check_print())
+        result["scene_unit"] = bpy.context.scene.unit_settings.length_unit
+        set_category("Figurine Print")
+        scroll_sidebar(-12)
+        s.export_dir = ""  # the job folder
         s.export_name = "hero"
-        with override():
-            bpy.ops.figurine.export_mesh(filepath=s.export_target(), overwrite=True)
-            if hasattr(bpy.types, "FIGURINE_OT_check_print"):  # the findings list is drawn after a check
-                result["check"] = sorted(bpy.ops.figurine.check_print())
-            if bpy.context.object.mode != "OBJECT":
-                bpy.ops.object.mode_set(mode="OBJECT")
-        area = view3d()
-        with bpy.context.temp_override(window=window(), area=area, region=next(r for r in area.regions if r.type == "WINDOW")):
-            bpy.ops.view3d.view_selected()
-        result["exported"] = s.last_export
     yield printing
     yield ("wait", lambda: not t.busy(), 300)  # the check runs in the background
-    yield lambda: scroll_sidebar(6)
-    yield redraw_all
-    yield lambda: screenshot("step4-print-export")
+
+    def colours():
+        with override():
+            result["overlay"] = sorted(bpy.ops.figurine.thickness_overlay(show=True))
+        area = view3d()
+        with bpy.context.temp_override(window=window(), area=area,
+                                       region=next(r for r in area.regions if r.type == "WINDOW")):
+            bpy.ops.view3d.view_selected()
+    yield colours
+    yield from state("step4-print", crop="area")
+
+    def exporting():
+        s = bpy.context.scene.figurine
+        with override():
+            bpy.ops.figurine.thickness_overlay(show=False)
+            bpy.ops.figurine.export_mesh(filepath=s.export_target(), overwrite=True)
+        result["exported"] = s.last_export
+        set_category()
+    yield exporting
+    yield redraw_all  # the Figurine tab's height is known after a draw: scrolling stops there
+    yield lambda: scroll_sidebar(20)
+    yield from state("step5-export")
 
 
 # -- the step runner ------------------------------------------------------------------------

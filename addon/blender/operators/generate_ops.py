@@ -67,11 +67,9 @@ def _bring_in(context, result, provider: str, options: dict) -> str:
     pipeline.set_clay(obj, True)
     # The view layer only lists a newly linked object (and forgets removed ones) after an update.
     context.view_layer.update()
-    for o in context.view_layer.objects:
-        o.select_set(False)
-    if obj.name in context.view_layer.objects:
-        obj.select_set(True)
-        context.view_layer.objects.active = obj
+    from ..placement import show_new_figure
+
+    show_new_figure(obj, context)  # selected, beside what is visible, framed in the GUI
     settings = context.scene.figurine
     settings.last_generated = str(result.latest_path or result.mesh_path)
     warn = f" ({'; '.join(result.warnings)})" if result.warnings else ""

@@ -8,6 +8,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, St
 
 from ...core import exportformats
 from .. import pipeline
+from ..placement import show_new_figure
 from .common import abspath, reports_errors
 
 IMPORT_FILTER = "*.glb;*.gltf;*.obj;*.stl;*.ply;*.fbx;*.zip"
@@ -31,10 +32,8 @@ class FIGURINE_OT_import_mesh(bpy.types.Operator):
     def execute(self, context):
         # The CLI's import: the same pose decision (units stay the scene's business here).
         obj, loaded = pipeline.import_for_print(abspath(self.filepath), to_mm=False)
-        for o in context.view_layer.objects:
-            o.select_set(False)
-        obj.select_set(True)
-        context.view_layer.objects.active = obj
+        context.view_layer.update()
+        show_new_figure(obj, context)  # selected, beside what is visible, framed in the GUI
         for warning in loaded.warnings:
             if "--height" not in warning:  # sizes are judged in the panel after Scale to Height
                 self.report({"WARNING"}, warning)
@@ -72,7 +71,9 @@ class FIGURINE_OT_scale_to_height(bpy.types.Operator):
         height = self.height_mm or context.scene.figurine.height_mm
         result = pipeline.scale_to_height(context.active_object, height, context.scene)
         x, y, z = result["size_mm"]
-        self.report({"INFO"}, f"Figure is now {x:.1f} × {y:.1f} × {z:.1f} mm")
+        units = (" Scene units are now millimetres (1 unit = 1 mm); Ctrl+Z undoes both."
+                 if result.get("scene_units_set_to_mm") else "")
+        self.report({"INFO"}, f"Figure is now {x:.1f} × {y:.1f} × {z:.1f} mm.{units}")
         return {"FINISHED"}
 
 

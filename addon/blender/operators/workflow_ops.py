@@ -7,6 +7,7 @@ import bpy
 from bpy.props import StringProperty
 
 from .. import tasks, workflow
+from ..placement import show_new_figure
 from .common import abspath, reports_errors
 
 
@@ -37,20 +38,22 @@ class FIGURINE_OT_run_job(bpy.types.Operator):
                                               cancel=ctl.cancel.is_set)
 
         def finish(ctx, rec):  # main thread: remesh, scale, check, export
+            units_before = ctx.scene.unit_settings.length_unit
             result = workflow.finish_job(rec, height_mm=height_mm, preset=preset)
+            ctx.view_layer.update()
             obj = ctx.view_layer.objects.get(result.object_name)
             if obj is not None:
-                for o in ctx.view_layer.objects:
-                    o.select_set(False)
-                obj.select_set(True)
-                ctx.view_layer.objects.active = obj
+                show_new_figure(obj, ctx)  # selected, beside what is visible, framed in the GUI
+            units_note = ("; scene units set to millimetres (Ctrl+Z undoes)"
+                          if ctx.scene.unit_settings.length_unit != units_before else "")
             settings = ctx.scene.figurine
             settings.last_export = str(result.stl_path)
             settings.last_report = str(result.report_path)
             verdict = "passes the print check" if result.passed else "fails the print check — see the report"
             warnings = result.report.get("warnings") or []  # the views' problems, shown, not only filed
             note = f" — check the views: {'; '.join(warnings)}" if warnings else ""
-            return ("INFO" if result.passed and not warnings else "WARNING"), f"Wrote {result.stl_path}: {verdict}{note}"
+            return (("INFO" if result.passed and not warnings else "WARNING"),
+                    f"Wrote {result.stl_path}: {verdict}{note}{units_note}")
 
         run = tasks.start(context, tasks.Task("Make Figurine", work, finish), wait=self.wait)
         if run.state == "finished":  # ran synchronously: report now, as before
