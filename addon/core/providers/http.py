@@ -20,6 +20,7 @@ Policy, in one place so no provider gets it subtly different:
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import functools
 import json
@@ -225,9 +226,11 @@ class HttpSession:
         while True:
             self.check_cancel()
             self.check_deadline()
+            slot = self.config.request_slot(self.cancel) if self.config.request_slot else contextlib.nullcontext()
             try:
-                response = self._client.request(method, url, json=json_body, files=files,
-                                                headers=headers, timeout=self._timeout())
+                with slot:
+                    response = self._client.request(method, url, json=json_body, files=files,
+                                                    headers=headers, timeout=self._timeout())
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 # The request never reached the service: safe to retry even a submit.
                 ntransient += 1
