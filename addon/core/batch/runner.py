@@ -85,6 +85,10 @@ class DaskExecutor:
         # Workers have Figurine Forge on disk but not importable under this name: ship the
         # (standard-library only) task function by value.
         cloudpickle.register_pickle_by_value(process)
+        # Plain pickle would still send a module-level function by reference; a function made
+        # here cannot be, so it goes through cloudpickle, which then sends the module's code.
+        run = process.run_character_process
+        self._task = lambda *a, **k: run(*a, **k)  # noqa: E731
         self._distributed = distributed
         self._own_client = client is None
         try:
@@ -104,7 +108,7 @@ class DaskExecutor:
         self.slots = max(1, int(workers)) if workers else max(1, threads)
 
     def submit(self, name: str, argv: list[str], log_path: str, *, timeout, stop_file, grace):
-        return self.client.submit(run_character_process, argv, log_path, timeout=timeout, stop_file=stop_file,
+        return self.client.submit(self._task, argv, log_path, timeout=timeout, stop_file=stop_file,
                                   grace=grace, pure=False, key=f"figurine-batch-{name}-{uuid.uuid4().hex[:8]}")
 
     def wait(self, futures, timeout: float):
