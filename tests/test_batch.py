@@ -427,3 +427,40 @@ def test_dask_local_cluster_same_results(local_batch, tmp_path):
         assert abs(figures[name]["volume"] - mine["volume"]) < 1e-6 * mine["volume"], name
     for name in BAD:
         assert dask[name]["reason"] == local[name]["reason"]
+
+
+def test_remote_timeout_then_provider_failure_recorded_per_character(sample_views, generator_glb, tmp_path):
+    from fakes.aistudio3d_server import AIStudio3DFake
+
+    fake = AIStudio3DFake(key="sk-slow")
+    fake.payload = generator_glb
+    fake.hold = True  # the service never finishes: the batch's --timeout ends each character
+    env = {"FIGURINE_3DAISTUDIO_BASE_URL": fake.url, "FIGURINE_3DAISTUDIO_KEY": "sk-slow",
+           "FIGURINE_ALLOW_LOOPBACK_HTTP": "1", "FIGURINE_POLL_INTERVAL": "0.2"}
+    chars = make_characters(sample_views, tmp_path / "characters", good=("hero", "solo"), bad=())
+    out = tmp_path / "out"
+    args = (chars, out, "--provider", "3daistudio", "--online", "--workers", 2, "--timeout", 15, "--no-review",
+            "--rate-limit", "3daistudio=20/1",
+            *FAST, "--json")
+    try:
+        first = run_batch(*args, env=env)
+        st = state(out)["characters"]
+        assert first.returncode == 1, first.stderr[-2000:]
+        for name in ("hero", "solo"):
+            assert st[name]["status"] == "failed" and st[name]["reason"].startswith("timed out after 15 s"), st[name]
+            job = json.loads((out / name / "job.json").read_text("utf-8"))
+            assert [t["state"] for t in job["tasks"].values()] == ["interrupted"]  # kept, resumable
+        assert len(fake.tasks) == 2
+        # The service now fails both tasks: the re-run resumes them (no new submit) and records why.
+        fake.hold = False
+        fake.fail_reason = "content policy: image rejected"
+        second = run_batch(*args, env=env)
+        st = state(out)["characters"]
+        assert second.returncode == 1
+        for name in ("hero", "solo"):
+            assert st[name]["status"] == "failed", st[name]
+            assert "could not make the model: content policy: image rejected" in st[name]["reason"], st[name]
+            assert st[name]["exit_code"] == 4 and st[name]["attempts"] == 2
+        assert len(fake.tasks) == 2 and fake.count("submit") == 2
+    finally:
+        fake.close()

@@ -62,7 +62,7 @@ def _worker_argv(args):
         head = [args.blender, "-b", "--factory-startup", "-P", script, "--"]
     else:
         head = [args.remote_python or sys.executable, script]
-    return lambda spec: [*head, "batch", "--worker", json.dumps(spec), "--json", "--quiet"]
+    return lambda spec: [*head, "batch", "--worker", json.dumps(spec), "--json"]
 
 
 def _defaults(args) -> dict:
