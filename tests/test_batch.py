@@ -464,3 +464,38 @@ def test_remote_timeout_then_provider_failure_recorded_per_character(sample_view
         assert len(fake.tasks) == 2 and fake.count("submit") == 2
     finally:
         fake.close()
+
+
+def test_ctrl_c_stops_cleanly_exit_5_then_resumes(sample_views, generator_glb, tmp_path):
+    from fakes.aistudio3d_server import AIStudio3DFake
+
+    fake = AIStudio3DFake(key="sk-int")
+    fake.payload = generator_glb
+    fake.hold = True
+    env = {"FIGURINE_3DAISTUDIO_BASE_URL": fake.url, "FIGURINE_3DAISTUDIO_KEY": "sk-int",
+           "FIGURINE_ALLOW_LOOPBACK_HTTP": "1", "FIGURINE_POLL_INTERVAL": "0.2"}
+    chars = make_characters(sample_views, tmp_path / "characters", good=("hero", "solo", "duo"), bad=())
+    out = tmp_path / "out"
+    args = (chars, out, "--provider", "3daistudio", "--online", "--workers", 2, "--rate-limit", "3daistudio=20/1",
+            "--no-review", *FAST)
+    try:
+        proc = subprocess.Popen(batch_cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, **env}, cwd=REPO)
+        wait_for(lambda: len(fake.tasks) >= 2 and fake.count("status") >= 4, 120, "two tasks being polled", proc)
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        stdout, stderr = proc.communicate(timeout=90)
+        assert proc.returncode == 5, stderr[-2000:]
+        assert "batch stopped — run the same command again" in stderr and "Traceback" not in stderr
+        st = state(out)["characters"]
+        running = [n for n, e in st.items() if e["status"] == "cancelled"]
+        assert len(running) == 2 and st[({"hero", "solo", "duo"} - set(running)).pop()]["status"] == "pending"
+        for name in running:
+            job = json.loads((out / name / "job.json").read_text("utf-8"))
+            assert [t["state"] for t in job["tasks"].values()] == ["interrupted"], job["tasks"]
+        fake.hold = False
+        again = run_batch(*args, "--json", env=env)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert last_json(again.stdout)["done"] == 3
+        assert len(fake.tasks) == 3 and fake.count("submit") == 3  # the 2 interrupted ones resumed
+    finally:
+        fake.close()
