@@ -395,7 +395,8 @@ def test_max_credits_stops_before_passing_the_cap(sample_views, generator_glb, t
     chars = make_characters(sample_views, tmp_path / "characters", good=("hero", "duo"), bad=("broken",))
     try:
         proc = run_batch(chars, tmp_path / "out", "--provider", "3daistudio", "--online", "--workers", 1,
-                         "--max-credits", 100, "--no-review", *FAST, "--json", env=env)
+                         "--max-credits", 100, "--rate-limit", "3daistudio=20/1", "--no-review", *FAST, "--json",
+                         env=env)
         summary = last_json(proc.stdout)
         st = state(tmp_path / "out")["characters"]
         assert proc.returncode == 1
