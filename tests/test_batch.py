@@ -500,3 +500,23 @@ def test_ctrl_c_stops_cleanly_exit_5_then_resumes(sample_views, generator_glb, t
         assert len(fake.tasks) == 3 and fake.count("submit") == 3  # the 2 interrupted ones resumed
     finally:
         fake.close()
+
+
+def test_characters_in_real_blender_background(sample_views, tmp_path):
+    """--blender: each character in `blender -b` (Debian's Blender 4.3) instead of the bpy module."""
+    from helpers import REAL_BLENDER
+
+    assert REAL_BLENDER.is_file(), f"{REAL_BLENDER} is missing: CI runs with ../shared beside the clone"
+    wrapper = tmp_path / "blender.sh"  # one real Blender at a time on a shared machine
+    wrapper.write_text(f'#!/bin/sh\nexec flock /tmp/real-blender.run.lock "{REAL_BLENDER}" "$@"\n')
+    wrapper.chmod(0o755)
+    chars = make_characters(sample_views, tmp_path / "characters", good=("duo",), bad=("broken",))
+    out = tmp_path / "out"
+    proc = run_batch(chars, out, "--blender", wrapper, "--workers", 1, "--no-review", *FAST, "--json")
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    st = state(out)["characters"]
+    assert st["duo"]["status"] == "done" and "not an image we can read" in st["broken"]["reason"], st
+    f = watertight_figures(out / st["duo"]["stl"])
+    assert f["edges_not_two"] == 0 and f["directed_twice"] == 0 and abs(f["height"] - 32.0) < 0.05, f
+    report = json.loads((out / st["duo"]["report"]).read_text("utf-8"))
+    assert report["tool"]["blender"].startswith("4.3"), report["tool"]  # Debian's, not the bpy module (5.0)
