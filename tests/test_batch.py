@@ -270,7 +270,7 @@ def test_sigkill_mid_batch_then_rerun_skips_finished(sample_views, tmp_path):
     stl_times = {n: (out / n / "figurine.stl").stat().st_mtime_ns for n in finished}
     # The children die with the batch (PR_SET_PDEATHSIG): nothing keeps writing.
     time.sleep(1.0)
-    ps = subprocess.run(["pgrep", "-f", f"--worker.*{out}"], capture_output=True, text=True)
+    ps = subprocess.run(["pgrep", "-f", f"batch --worker.*{out}"], capture_output=True, text=True)
     assert ps.stdout.strip() == "", ps.stdout
 
     again = run_batch(chars, out, "--workers", 2, *FAST, "--json")
@@ -520,3 +520,39 @@ def test_characters_in_real_blender_background(sample_views, tmp_path):
     assert f["edges_not_two"] == 0 and f["directed_twice"] == 0 and abs(f["height"] - 32.0) < 0.05, f
     report = json.loads((out / st["duo"]["report"]).read_text("utf-8"))
     assert report["tool"]["blender"].startswith("4.3"), report["tool"]  # Debian's, not the bpy module (5.0)
+
+
+def test_a_crashed_character_does_not_stop_the_others(sample_views, generator_glb, tmp_path):
+    """One character's process killed from outside (as the OOM killer would): recorded with the
+    signal, the other finishes; the next run resumes the crashed one's paid task."""
+    from fakes.aistudio3d_server import AIStudio3DFake
+
+    fake = AIStudio3DFake(key="sk-crash")
+    fake.payload = generator_glb
+    fake.hold = True
+    env = {"FIGURINE_3DAISTUDIO_BASE_URL": fake.url, "FIGURINE_3DAISTUDIO_KEY": "sk-crash",
+           "FIGURINE_ALLOW_LOOPBACK_HTTP": "1", "FIGURINE_POLL_INTERVAL": "0.2"}
+    chars = make_characters(sample_views, tmp_path / "characters", good=("hero", "solo"), bad=())
+    out = tmp_path / "out"
+    args = (chars, out, "--provider", "3daistudio", "--online", "--workers", 2, "--rate-limit", "3daistudio=20/1",
+            "--no-review", *FAST, "--json")
+    try:
+        proc = subprocess.Popen(batch_cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, **env}, cwd=REPO)
+        wait_for(lambda: len(fake.tasks) >= 2 and fake.count("status") >= 4, 120, "two tasks being polled", proc)
+        pids = subprocess.run(["pgrep", "-f", f"batch --worker.*{out / 'hero'}"], capture_output=True, text=True).stdout.split()
+        assert len(pids) == 1, pids
+        os.kill(int(pids[0]), signal.SIGKILL)
+        time.sleep(0.5)
+        fake.hold = False
+        stdout, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 1, stderr[-2000:]
+        st = state(out)["characters"]
+        assert st["hero"]["status"] == "failed" and st["hero"]["reason"].startswith("the worker process died (signal 9)")
+        assert st["solo"]["status"] == "done"
+        again = run_batch(*args, env=env)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert last_json(again.stdout)["skipped"] == ["solo"]
+        assert len(fake.tasks) == 2 and fake.count("submit") == 2  # hero's task resumed, not paid again
+    finally:
+        fake.close()
