@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
+import time
 
 from .base import FakeService, Status
 
@@ -17,6 +19,24 @@ class AIStudio3DFake(FakeService):
         self.url_field = "asset"  # or "asset_url": public sources disagree, the client takes both
         self.asset_type = "3D_MODEL"
         self.balance = "150.00"
+        # The service's account limit (api-notes: 3 requests/minute): (requests, seconds) over
+        # the API routes, counted at arrival; one more inside the window gets a 429.
+        self.rate_limit: tuple[int, float] | None = None
+        self.throttled = 0
+        self._arrivals: list[float] = []
+        self._rate_lock = threading.Lock()
+
+    def _over_limit(self) -> bool:
+        assert self.rate_limit is not None
+        count, period = self.rate_limit
+        with self._rate_lock:
+            now = time.monotonic()
+            self._arrivals = [t for t in self._arrivals if now - t < period]
+            if len(self._arrivals) >= count:
+                self.throttled += 1
+                return True
+            self._arrivals.append(now)
+            return False
 
     def route(self, req):
         if req.method == "POST" and req.path == "/v1/3d-models/tencent/generate/pro/":
@@ -29,6 +49,8 @@ class AIStudio3DFake(FakeService):
         return "unknown", None
 
     def answer(self, route, req, extra):
+        if self.rate_limit and route in ("submit", "status", "balance") and self._over_limit():
+            return Status(429, {"detail": "Request was throttled."}, {"Retry-After": "1"})
         if route == "submit":
             body = req.json()
             views = body.get("multi_view_images") or []

@@ -172,6 +172,8 @@ class ProviderConfig:
     late_result_grace: float = 60.0  # how long FINISHED may go without a result URL
     finish: Callable | None = None  # Local provider: TriMesh -> TriMesh (Blender remesh)
     sleep: Callable[[float], None] | None = None  # tests may replace the waiting
+    # Batches: a context manager factory, entered around every API request (shared rate limit).
+    request_slot: Callable[[Any], Any] | None = None
 
     def __repr__(self) -> str:  # never show the key, even in a debugger or a traceback
         return f"ProviderConfig(online={self.online}, base_url={self.base_url!r}, key={'set' if self.api_key else 'unset'})"

@@ -22,6 +22,7 @@ Policy, in one place so no provider gets it subtly different:
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import functools
 import json
@@ -245,13 +246,15 @@ class HttpSession:
         while True:
             self.check_cancel()
             self.check_deadline()
-            timeout = self._timeout()
             on_deadline = self._deadline_error if idempotent else functools.partial(
                 self._ambiguous, f"its answer did not arrive within {_duration(self.deadline_s)}")
+            # The batch's shared rate limit (if any) is waited for before the request is timed.
+            slot = self.config.request_slot(self.cancel) if self.config.request_slot else contextlib.nullcontext()
             try:
-                response = self._within_deadline(
-                    lambda: self._client.request(method, url, json=json_body, files=files, headers=headers,
-                                                 timeout=timeout), on_deadline)
+                with slot:
+                    response = self._within_deadline(
+                        lambda: self._client.request(method, url, json=json_body, files=files, headers=headers,
+                                                     timeout=self._timeout()), on_deadline)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 # The request never reached the service: safe to retry even a submit.
                 ntransient += 1
