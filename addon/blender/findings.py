@@ -94,7 +94,12 @@ def analyze(data: CheckInput, height_mm: float | None, settings: printcheck.Prin
             ctl=None) -> ObjectFindings:
     """Any thread (no bpy): run the checks and express the findings in the object's own
     polygon and edge indices. ``ctl`` is a task control (progress, check_cancel) or None."""
-    tm, poly = data.mesh, data.polygon_of_triangle
+    from ..core.mesh.load import analysis_weld_map
+
+    # Judged welded, as the CLI's import judges it (a textured import keeps its UV seams split
+    # in the object); findings are mapped back to the object's own vertices and edges.
+    first, to_welded, _grid = analysis_weld_map(data.mesh.vertices, len(data.mesh.triangles))
+    tm, poly = TriMesh(data.mesh.vertices[first], to_welded[data.mesh.triangles]), data.polygon_of_triangle
     if height_mm:
         tm = printcheck.scale_to_height(tm, height_mm)
     if ctl is not None:
@@ -106,7 +111,9 @@ def analyze(data: CheckInput, height_mm: float | None, settings: printcheck.Prin
     report = analysis.report
     if height_mm:
         report["height_mm"] = float(height_mm)
-    keys, n = data.edge_keys, max(data.n_vertices, 1)
+    n_obj, n = max(data.n_vertices, 1), max(len(tm.vertices), 1)
+    a, b = to_welded[data.edge_keys // n_obj], to_welded[data.edge_keys % n_obj]
+    keys = np.minimum(a, b) * n + np.maximum(a, b)  # the object's edges in welded numbering
     order = np.argsort(keys)
     sorted_keys = keys[order]
     faces, edges = {}, {}
@@ -119,8 +126,14 @@ def analyze(data: CheckInput, height_mm: float | None, settings: printcheck.Prin
             k = pairs[:, 0] * n + pairs[:, 1]
             pos = np.clip(np.searchsorted(sorted_keys, k), 0, max(len(order) - 1, 0))
             found = (sorted_keys[pos] == k) if len(order) else np.zeros(len(k), bool)
-            edges[name] = np.unique(order[pos[found]])
-    return ObjectFindings(report=report, faces=faces, edges=edges, vertex_thickness=analysis.vertex_thickness)
+            # Every object edge on a welded edge (a seam has two): match the whole run of equal keys.
+            lo = np.searchsorted(sorted_keys, k[found], side="left")
+            hi = np.searchsorted(sorted_keys, k[found], side="right")
+            count = hi - lo
+            within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+            edges[name] = np.unique(order[np.repeat(lo, count) + within])
+    return ObjectFindings(report=report, faces=faces, edges=edges,
+                          vertex_thickness=analysis.vertex_thickness[to_welded])
 
 
 def store(data: CheckInput, result: ObjectFindings, settings: printcheck.PrintSettings) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, cast
 
 import bpy
 import numpy as np
@@ -21,7 +21,6 @@ from ..core import atomic
 from ..core.errors import BadInputError, OutputError
 from ..core.meshclean import collapse_short_edges, drop_small_parts
 from ..core.meshdata import TriMesh
-from ..core.meshformats import require_mesh_file
 from . import clay, meshio, remesh, units
 
 DEFAULT_HEIGHT_MM = 32.0
@@ -49,17 +48,82 @@ _IMPORTERS = {
     "glb": lambda p: bpy.ops.import_scene.gltf(filepath=p),
     "gltf": lambda p: bpy.ops.import_scene.gltf(filepath=p),
     "obj": lambda p: bpy.ops.wm.obj_import(filepath=p),
-    "stl": lambda p: bpy.ops.wm.stl_import(filepath=p),
+    "stl": lambda p: _import_stl_with_core(p),
     "ply": lambda p: bpy.ops.wm.ply_import(filepath=p),
     "fbx": lambda p: bpy.ops.import_scene.fbx(filepath=p),
 }
 
 
+def _import_stl_with_core(path: str) -> set[str]:
+    """STL through the core's reader, the one ``check`` uses: Blender's importer reads a
+    non-number as 0 where the core refuses the file, and welds the same corners the same way."""
+    from ..core.stl import read_stl
+
+    meshio.trimesh_to_object(read_stl(path), Path(path).stem)
+    return {"FINISHED"}
+
+
 def import_mesh_file(path: str | os.PathLike, name: str | None = None) -> "bpy.types.Object":
     """Import a mesh file with Blender's own importer as ONE mesh object (parts joined,
-    transforms applied). The format is recognised from the content, not the name."""
+    transforms applied). The format is recognised from the content, not the name; a zip
+    holding a model and its textures imports like the model (unpacked safely, its images
+    packed into the .blend so nothing points into the temporary folder). The object keeps
+    every vertex the file has: UV seams stay split (welding is for analysis only)."""
+    from ..core.mesh.load import opened_model
+
     path = Path(path)
-    fmt = require_mesh_file(path)
+    with opened_model(path) as (model, fmt):
+        before_images = set(bpy.data.images)
+        obj = _import_one(model, fmt, name or path.stem, label=path.name)
+        if model != path:
+            for image in set(bpy.data.images) - before_images:
+                if image.source == "FILE" and image.packed_file is None and image.filepath:
+                    image.pack()
+    obj["figurine_source"] = str(path)
+    obj["figurine_format"] = fmt
+    return obj
+
+
+def import_for_print(path: str | os.PathLike, *, height_mm: float | None = None, orient: str = "auto",
+                     to_mm: bool = True, name: str | None = None):
+    """Import for checking, repairing or exporting: the object (seams kept) and the core's
+    ``LoadedMesh`` (welded, posed, in mm) of the same file, with the pose (and, with
+    ``to_mm``, the unit scale) baked into the object, so the object and the analysed mesh
+    agree. The CLI passes ``to_mm`` (its files are mm); the panel leaves units to the scene."""
+    from ..core.mesh.load import finish_import
+
+    obj = import_mesh_file(path, name)
+    try:
+        raw, poly = meshio.object_triangles(obj)
+        loaded = finish_import(raw, fmt=str(obj["figurine_format"]), source=Path(path), polygon_of_triangle=poly,
+                               height_given=height_mm is not None, orient=orient)
+    except BaseException:
+        _remove_objects([obj])
+        raise
+    matrix = loaded.file_to_mm(with_units=to_mm)
+    if not np.allclose(matrix, np.eye(4)):
+        obj.data.transform(Matrix(matrix.tolist()))
+        obj.data.update()
+    if not to_mm and loaded.units.to_mm != 1.0:  # the object stays in file units: say what they are
+        obj["figurine_unit"] = loaded.units.unit
+    return obj, loaded
+
+
+def read_with_blender(model: Path, fmt: str) -> tuple[TriMesh, np.ndarray]:
+    """The core loader's adapter (``core.mesh.load.BlenderReader``): the file's triangles in
+    file units, Z up (the importers convert glTF's Y up), and the polygon of each; the
+    temporary object is removed again."""
+    obj = _import_one(model, fmt, model.stem, label=model.name)
+    try:
+        return meshio.object_triangles(obj)
+    finally:
+        mesh = cast("bpy.types.Mesh", obj.data)
+        _remove_objects([obj])
+        if mesh.users == 0:
+            bpy.data.meshes.remove(mesh)
+
+
+def _import_one(path: Path, fmt: str, name: str, *, label: str) -> "bpy.types.Object":
     scene = bpy.context.scene
     before = set(bpy.data.objects)
     try:
@@ -67,23 +131,22 @@ def import_mesh_file(path: str | os.PathLike, name: str | None = None) -> "bpy.t
     except (RuntimeError, ValueError, KeyError, IndexError, UnicodeDecodeError) as exc:
         _remove_objects(set(bpy.data.objects) - before)
         first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise BadInputError(f"{path.name} could not be imported as {fmt.upper()}: {first[:200]}",
+        raise BadInputError(f"{label} could not be imported as {fmt.upper()}: {first[:200]}",
                             hint="re-export the model or try another format") from None
     new = [o for o in bpy.data.objects if o not in before]
     meshes = [o for o in new if o.type == "MESH" and len(o.data.polygons) > 0]
     if "FINISHED" not in result or not meshes:
         _remove_objects(new)
-        raise BadInputError(f"{path.name} contains no mesh with faces",
+        raise BadInputError(f"{label} contains no mesh with faces",
                             hint="give a file with a 3D model in it (GLB, GLTF, OBJ, STL, PLY or FBX)")
     new_names = [o.name for o in new]
-    obj = _join_into_one(meshes, name or path.stem)
+    obj = _join_into_one(meshes, name)
     # Joining consumed the other meshes; what is left (empties, cameras, lights) goes.
     _remove_objects([bpy.data.objects[n] for n in new_names if n in bpy.data.objects and n != obj.name])
     coll = figurine_collection(scene)
     for c in list(obj.users_collection):
         c.objects.unlink(obj)
     coll.objects.link(obj)
-    obj["figurine_source"] = str(path)
     return obj
 
 
@@ -152,7 +215,10 @@ def check_object(obj, height_mm: float | None = None, preset: str = "resin", **o
     current height in scene millimetres). Returns the core report."""
     from ..core import printcheck
 
-    tm = meshio.object_to_trimesh(_require_mesh(obj))
+    from ..core.mesh.load import weld_for_analysis
+
+    # Welded as the CLI's import welds: a textured import keeps its UV seams split in the object.
+    tm, _tol = weld_for_analysis(meshio.object_to_trimesh(_require_mesh(obj)))
     return printcheck.check_trimesh(tm, height_mm=height_mm, preset=preset, **overrides)
 
 

@@ -41,30 +41,17 @@ def add_arguments(p) -> None:
     p.add_argument("--indices", action="store_true",
                    help="include each finding's element indices in the JSON (large on big meshes)")
     p.add_argument("--report", metavar="FILE", help="also write the JSON report to FILE")
+    from .blender_host import ORIENT_HELP
+
+    p.add_argument("--orient", default="auto", metavar="POSE", help=ORIENT_HELP)
 
 
-def _load(path: str, out):
-    """The mesh as a TriMesh plus (when known) the polygon of each triangle."""
-    from ..core.meshformats import require_mesh_file
+def _load(path: str, out, height_mm: float | None, orient: str):
+    """The welded, posed mesh in mm and its import report (``blender_host.load_mesh``, the
+    same import repair and export use)."""
+    from .blender_host import load_mesh
 
-    fmt = require_mesh_file(path)
-    if fmt == "stl":
-        from ..core.stl import read_stl
-
-        out.progress("import", f"reading {path}")
-        try:
-            return read_stl(path), None
-        except (ValueError, OSError, UnicodeError) as exc:
-            raise BadInputError(f"{Path(path).name} could not be read as STL: {exc}",
-                                hint="re-export the model as STL") from None
-    from .blender_host import empty_scene
-
-    with empty_scene():
-        from ..blender import meshio, pipeline
-
-        out.progress("import", f"reading {path} with Blender's {fmt.upper()} importer")
-        obj = pipeline.import_mesh_file(path)
-        return meshio.object_triangles(obj)
+    return load_mesh(path, out, height_mm=height_mm, orient=orient)
 
 
 def execute(args, out) -> int:
@@ -74,15 +61,15 @@ def execute(args, out) -> int:
     settings = printcheck.preset(args.preset, **overrides)
     if args.height is not None and not (0 < args.height <= 10000):
         raise BadInputError(f"height {args.height} mm is out of range", hint="pass the printed height in mm, e.g. 32")
-    mesh, poly = _load(args.mesh, out)
-    if mesh.is_empty:
-        raise BadInputError(f"{Path(args.mesh).name} has no triangles", hint="give a mesh with faces")
+    loaded = _load(args.mesh, out, args.height, args.orient)
+    mesh, poly = loaded.mesh, loaded.polygon_of_triangle
     if args.height:
         mesh = printcheck.scale_to_height(mesh, args.height)
     out.progress("check", f"{len(mesh.triangles)} triangles, preset {settings.preset}")
     analysis = printcheck.analyze(mesh, settings, polygon_of_triangle=poly)
     result = analysis.to_dict(include_indices=args.indices)
     result["mesh"] = str(args.mesh)
+    result["import"] = loaded.report()
     if args.height:
         result["height_mm"] = float(args.height)
     if args.report:
@@ -114,4 +101,5 @@ def _human(r: dict) -> str:
         lines.append(f"  fails: {', '.join(r['failures'])}")
     if r["warnings"]:
         lines.append(f"  warnings: {', '.join(r['warnings'])}")
+    lines += [f"  note: {text}" for text in r.get("import", {}).get("warnings", [])]
     return "\n".join(lines)

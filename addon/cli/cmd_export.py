@@ -14,22 +14,24 @@ def add_arguments(p) -> None:
     p.add_argument("--out", required=True, metavar="FILE", help="output file: .stl, .obj, .ply, .3mf or .glb (millimetres)")
     p.add_argument("--height", type=float, metavar="MM", help="scale to this height in mm (lowest point on z=0)")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    from .blender_host import ORIENT_HELP
+
+    p.add_argument("--orient", default="auto", metavar="POSE", help=ORIENT_HELP)
 
 
 def execute(args, out) -> int:
-    from .blender_host import empty_scene
+    from .blender_host import empty_scene, import_object
 
     with empty_scene():
         from ..blender import pipeline
 
-        out.progress("import", f"reading {args.mesh}")
-        obj = pipeline.import_mesh_file(args.mesh)
+        obj, loaded = import_object(args.mesh, out, height_mm=args.height, orient=args.orient)
         scaled = None
         if args.height is not None:
             out.progress("scale", f"to {args.height:g} mm")
             scaled = pipeline.scale_to_height(obj, args.height)
         out.progress("export", f"writing {args.out}")
         written = pipeline.export_object(obj, args.out, overwrite=args.force)
-    result = {"ok": True, **written, "scaled": scaled}
+    result = {"ok": True, **written, "scaled": scaled, "import": loaded.report()}
     out.finish(result, f"wrote {written['path']} ({written['bytes']} bytes)")
     return EXIT_OK

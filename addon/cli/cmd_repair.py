@@ -26,7 +26,10 @@ def add_arguments(p) -> None:
     p.add_argument("--mode", choices=("auto", "local", "voxel"), default="auto",
                    help="repair: local fixes only, voxel remesh, or auto (default)")
     p.add_argument("--voxel", type=float, default=0.0, metavar="MM", help="voxel size (default: from the height)")
-    p.add_argument("--no-orient", action="store_true", help="keep the mesh's orientation")
+    p.add_argument("--no-orient", action="store_true", help="keep the mesh's orientation (= --orient keep)")
+    from .blender_host import ORIENT_HELP
+
+    p.add_argument("--orient", default="auto", metavar="POSE", help=ORIENT_HELP)
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
 
@@ -65,17 +68,16 @@ def execute(args, out) -> int:
 
     _precheck(args.mesh)
 
-    from .blender_host import empty_scene
+    from .blender_host import empty_scene, import_object
 
     steps: list[dict] = []
     with empty_scene():
         from ..blender import pipeline, repair
 
-        out.progress("import", f"reading {args.mesh}")
-        obj = pipeline.import_mesh_file(args.mesh)
-        if not args.no_orient:
-            out.progress("orient", "standing the figure up")
-            steps.append(repair.orient(obj))
+        # The one import check and export use too: welded analysis, the same pose, mm.
+        obj, loaded = import_object(args.mesh, out, height_mm=args.height,
+                                    orient="keep" if args.no_orient else args.orient)
+        steps.append({"step": "orient", **loaded.pose})
         if args.height is not None:
             out.progress("scale", f"to {args.height:g} mm")
             steps.append({"step": "scale", **pipeline.scale_to_height(obj, args.height)})
@@ -101,7 +103,7 @@ def execute(args, out) -> int:
         out.progress("export", f"writing {args.out}")
         written = pipeline.export_object(obj, target, overwrite=args.force)
     size = [round(float(x), 4) for x in hi - lo]
-    result = {"ok": True, **written, "size_mm": size, "final": final, "deviation": fix.get("deviation"),
+    result = {"ok": True, **written, "import": loaded.report(), "size_mm": size, "final": final, "deviation": fix.get("deviation"),
               "steps": steps}
     dev = fix.get("deviation") or {}
     human = (f"wrote {written['path']}: {size[0]:.1f} × {size[1]:.1f} × {size[2]:.1f} mm, "

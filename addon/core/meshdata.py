@@ -64,12 +64,11 @@ class TriMesh:
     def weld(self, tolerance: float = 0.0) -> "TriMesh":
         """Merge vertices at identical (or, with tolerance, quantised) positions.
 
-        STL stores every triangle's corners separately; topology checks need them shared."""
-        v = self.vertices
-        key = np.round(v / tolerance).astype(np.int64) if tolerance > 0 else v
-        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        return TriMesh(v[first], inverse[self.triangles])
+        STL stores every triangle's corners separately; topology checks need them shared.
+        Distinct vertices keep the order they first appear in (see ``core.mesh.weld``)."""
+        from .mesh.weld import weld_arrays
+
+        return TriMesh(*weld_arrays(self.vertices, self.triangles, tolerance))
 
     def drop_degenerate_indices(self) -> "TriMesh":
         t = self.triangles

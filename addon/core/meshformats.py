@@ -54,8 +54,9 @@ def sniff_file(path: str | os.PathLike) -> str | None:
     return sniff_bytes(head, size)
 
 
-def require_mesh_file(path: str | os.PathLike) -> str:
-    """The format of a mesh file, or a BadInputError that says what is wrong."""
+def require_mesh_file(path: str | os.PathLike, *, allow_zip: bool = False) -> str:
+    """The format of a mesh file, or a BadInputError that says what is wrong. With
+    ``allow_zip`` an archive is accepted as "zip" (``core.mesh.load.opened_model`` opens it)."""
     path = Path(path)
     if not path.exists():
         raise BadInputError(f"{path} does not exist", hint="check the file name")
@@ -64,6 +65,8 @@ def require_mesh_file(path: str | os.PathLike) -> str:
     if path.stat().st_size == 0:
         raise BadInputError(f"{path.name} is empty", hint="give a mesh file with geometry in it")
     fmt = sniff_file(path)
+    if fmt == "zip" and allow_zip:
+        return fmt
     if fmt is None or fmt == "zip":
         what = "a zip archive" if fmt == "zip" else "not a mesh file we can read"
         raise BadInputError(f"{path.name} is {what}",

@@ -28,11 +28,15 @@ class FIGURINE_OT_import_mesh(bpy.types.Operator):
 
     @reports_errors
     def execute(self, context):
-        obj = pipeline.import_mesh_file(abspath(self.filepath))
+        # The CLI's import: the same pose decision (units stay the scene's business here).
+        obj, loaded = pipeline.import_for_print(abspath(self.filepath), to_mm=False)
         for o in context.view_layer.objects:
             o.select_set(False)
         obj.select_set(True)
         context.view_layer.objects.active = obj
+        for warning in loaded.warnings:
+            if "--height" not in warning:  # sizes are judged in the panel after Scale to Height
+                self.report({"WARNING"}, warning)
         self.report({"INFO"}, f"Imported '{obj.name}' ({len(obj.data.polygons)} faces)")
         return {"FINISHED"}
 
