@@ -311,8 +311,9 @@ def surface_deviation(original: TriMesh, result: TriMesh, *, samples: int = 60_0
         entry: dict = {}
         keep = np.ones(len(q), bool)
         buried = dst is result and internal_depth is not None
+        depth = float(internal_depth) if internal_depth is not None else 0.0
         if buried and inside_fn is not None:
-            d, tri = grid.nearest(q, max_distance=internal_depth)
+            d, tri = grid.nearest(q, max_distance=depth)
             rest = np.flatnonzero(~np.isfinite(d))
             inside = inside_fn(q[rest]) if len(rest) else np.zeros(0, bool)
             keep[rest[inside]] = False
@@ -324,7 +325,7 @@ def surface_deviation(original: TriMesh, result: TriMesh, *, samples: int = 60_0
             if buried:
                 n = result.face_normals()[np.maximum(tri, 0)]
                 signed = np.einsum("ij,ij->i", q - result.vertices[result.triangles[np.maximum(tri, 0), 0]], n)
-                keep = ~((signed < -internal_depth) & (tri >= 0))
+                keep = ~((signed < -depth) & (tri >= 0))
         capped = keep & ~np.isfinite(d)
         d = np.where(np.isfinite(d), d, limit)
         if buried:
