@@ -104,6 +104,7 @@ def execute(args, out) -> int:
 
     # The one import check and export use too: welded, the same pose, mm.
     loaded = load_mesh(args.mesh, out, height_mm=args.height, orient="keep" if args.no_orient else args.orient)
+    loss: RepairLossError | None = None
     with empty_scene() as bpy:
         from ..blender import meshio, pipeline
         from ..blender.repair import ENGINE
@@ -112,17 +113,20 @@ def execute(args, out) -> int:
             repaired = core.repair(loaded.mesh, ENGINE, options, name=Path(args.mesh).name,
                                    progress=lambda step, message: out.progress(step, message))
         except RepairLossError as exc:
-            # Nothing is written: the input stays the only file, and the report says why.
-            out.finish({"ok": False, "error": exc.one_line(), "exit_code": EXIT_CHECK_FAILED, "written": False,
-                        "import": loaded.report(), **exc.report}, f"FAIL {exc.one_line()}")
-            return EXIT_CHECK_FAILED
-        for step in repaired.steps:
-            if step.get("warning"):
-                out.warn(step["warning"])
-        out.progress("export", f"writing {args.out}")
-        obj = meshio.trimesh_to_object(repaired.mesh, Path(args.mesh).stem)
-        bpy.context.view_layer.update()  # the new object joins the view layer the exporters read
-        written = pipeline.export_object(obj, target, overwrite=args.force)
+            loss = exc
+        else:
+            for step in repaired.steps:
+                if step.get("warning"):
+                    out.warn(step["warning"])
+            out.progress("export", f"writing {args.out}")
+            obj = meshio.trimesh_to_object(repaired.mesh, Path(args.mesh).stem)
+            bpy.context.view_layer.update()  # the new object joins the view layer the exporters read
+            written = pipeline.export_object(obj, target, overwrite=args.force)
+    if loss is not None:
+        # Nothing is written: the input stays the only file, and the report says why.
+        out.finish({"ok": False, "error": loss.one_line(), "exit_code": EXIT_CHECK_FAILED, "written": False,
+                    "import": loaded.report(), **loss.report}, f"FAIL {loss.one_line()}")
+        return EXIT_CHECK_FAILED
     final = repaired.final
     size = [round(float(x), 4) for x in repaired.mesh.size()]
     dev = (repaired.faithfulness or {}).get("deviation") or {}

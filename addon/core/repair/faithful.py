@@ -185,7 +185,11 @@ def measure(original: TriMesh, result: TriMesh, *, solid_original: TriMesh | Non
     change = 100.0 * (v_after - v_before) / v_before if v_before > 0 else 0.0
     sil = _silhouette_iou(occ_before, occ_after)
     area = float(original.face_areas().sum())
+    # Lost: input surface far from the result *and outside it*. Far inside it is a face
+    # buried in the solid (a leg's end inside the body), which the result rightly drops.
     lost = kept & (dist > limits.lost_distance_mm)
+    far = np.flatnonzero(lost)
+    lost[far[inside_result(pts[far])]] = False
     lost_area = area * float(np.count_nonzero(lost)) / max(len(pts), 1)
     report: dict = {
         "deviation": dev, "volume_before_mm3": round(v_before, 3), "volume_after_mm3": round(v_after, 3),

@@ -450,7 +450,8 @@ def printable(mesh: TriMesh, engine: RepairEngine, options: RepairOptions, *, na
     if options.measure:
         say("measure", "comparing the result with the input")
         t0 = time.perf_counter()
-        depth = 2.0 * fix["voxel_size_mm"] if "voxel_size_mm" in fix else None
+        # Input faces more than a voxel inside the remeshed solid were buried in it.
+        depth = fix["voxel_size_mm"] if "voxel_size_mm" in fix else None
         faith = faithful.measure(original, mesh, solid_original=closed, internal_depth=depth, limits=options.limits)
         faith["seconds"] = round(time.perf_counter() - t0, 3)
         fix["deviation"] = faith["deviation"]
