@@ -105,16 +105,17 @@ def test_clean_mesh_remeshed_at_32mm_deviates_at_most_0_02mm(scene):
     assert_printable(engine(obj))
 
 
-def test_voxel_size_follows_the_print_height(monkeypatch):
+def test_voxel_size_follows_the_print_height_and_the_triangle_budget():
     fig = figure(32.0)
-    assert repair.voxel_size_for(fig)[0] == pytest.approx(0.04)
-    assert repair.voxel_size_for(fig, height_mm=75.0)[0] == pytest.approx(32.0 * 75.0 * repair.VOXEL_PER_HEIGHT / 75.0)
+    roomy = 10_000_000  # a budget that does not bind
+    assert repair.voxel_size_for(fig, max_triangles=roomy)[0] == pytest.approx(0.04)
+    assert repair.voxel_size_for(fig, height_mm=75.0, max_triangles=roomy)[0] == pytest.approx(
+        32.0 * 75.0 * repair.VOXEL_PER_HEIGHT / 75.0)
     small = figure(0.032)  # a model in metres, printed at 32 mm: the voxel is in model units
-    assert repair.voxel_size_for(small, height_mm=32.0)[0] == pytest.approx(0.04e-3)
-    monkeypatch.setattr(repair, "MAX_REMESH_TRIANGLES", 100_000)  # a surface too big for 0.04 mm
-    vs, reason = repair.voxel_size_for(fig)
+    assert repair.voxel_size_for(small, height_mm=32.0, max_triangles=roomy)[0] == pytest.approx(0.04e-3)
+    vs, reason = repair.voxel_size_for(fig, max_triangles=100_000)  # a surface too big for 0.04 mm
     area = fig.face_areas().sum()
-    assert vs == pytest.approx(np.sqrt(2 * area / 100_000)) and vs > 0.04 and "raised" in reason
+    assert vs == pytest.approx(np.sqrt(2.4 * area / 90_000)) and vs > 0.04 and "fits 100,000 triangles" in reason
 
 
 def test_local_repair_keeps_a_nearly_clean_mesh(scene):
