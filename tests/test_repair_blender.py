@@ -351,3 +351,16 @@ def test_operators_refuse_bad_input_and_blender_keeps_going(operators):
     # Still running: the next valid call works.
     add(figure(32.0), "good")
     assert bpy.ops.figurine.orient() == {"FINISHED"}
+
+
+def test_boolean_solvers_are_read_from_blenders_enum(scene):
+    from figurine_forge.core.repair.pipeline import preferred_solvers
+
+    offered = repair.available_boolean_solvers()
+    assert "EXACT" in offered  # 4.2-4.4: FAST, EXACT; 4.5+: MANIFOLD too; 5.0 calls FAST "FLOAT"
+    expected = ["MANIFOLD", "EXACT"] if "MANIFOLD" in offered else ["EXACT"]
+    assert preferred_solvers(offered) == expected
+    a, b = cube(4.0, (0, 0, 2)), cube(4.0, (2, 0, 2))
+    for solver in expected:  # each solver the choice names is accepted by this Blender
+        out = repair.ENGINE.boolean(a, b, "UNION", solver)
+        assert out.volume() == pytest.approx(96.0, rel=1e-6)

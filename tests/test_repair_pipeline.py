@@ -232,3 +232,26 @@ def test_a_cube_with_a_sphere_above_stays_small(tmp_path):
     result = last_json(proc.stdout)
     assert result["final"]["triangles"] <= 1_000_000 and result["final"]["watertight"]
     assert numpy_watertight(welded(read_stl(out)))
+
+
+def test_add_base_in_blender_4_3_fuses_with_the_solver_it_has(tmp_path):
+    """Debian's Blender 4.3 has no MANIFOLD solver: the adapter reads the enum and uses EXACT
+    (it used to raise TypeError there and never reach its fallback)."""
+    import subprocess
+
+    from helpers import REAL_BLENDER, REPO
+
+    assert REAL_BLENDER.is_file(), f"{REAL_BLENDER} is missing: CI runs with ../shared beside the clone"
+    src = tmp_path / "fig.stl"
+    write_stl(src, figure(10.0))
+    out = tmp_path / "based.stl"
+    proc = subprocess.run(["flock", "/tmp/real-blender.run.lock", str(REAL_BLENDER), "-b", "-P",
+                           str(REPO / "scripts" / "figurine.py"), "--", "repair", str(src), "--out", str(out),
+                           "--height", "32", "--voxel", "0.2", "--base", "round25", "--json"],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = last_json(proc.stdout)
+    steps = {s["step"]: s for s in result["steps"]}
+    assert steps["add_base"]["method"] == "boolean (exact)" and result["final"]["watertight"]
+    tm = welded(read_stl(out))
+    assert numpy_watertight(tm) and parts(tm) == 1
