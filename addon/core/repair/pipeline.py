@@ -167,8 +167,15 @@ def scale_to_height(mesh: TriMesh, height_mm: float | None) -> tuple[TriMesh, di
 
 def remove_specks(mesh: TriMesh, *, isolated_only: bool = True) -> tuple[TriMesh, dict]:
     """Floating bits that are tiny next to the largest part (volume and area), judged on the
-    welded mesh: before the weld every triangle of a split GLB is its own 'part'."""
+    welded mesh: before the weld every triangle of a split GLB is its own 'part'.
+
+    A small part whose box touches a large one may be a shell pushed into the body (an ear, a
+    buckle) that the remesh merges, so it stays — unless every part is already closed and
+    nothing crosses anything: then a tiny part is a speck beside the figure."""
     kept, removed = drop_floating_bits(mesh, isolated_only=isolated_only)
+    if isolated_only and shell_count(kept) > 1 and health(kept)["watertight"]:
+        kept, apart = drop_floating_bits(kept)
+        removed += apart
     return kept, {"step": "clean", "removed_parts": int(removed)}
 
 
@@ -223,10 +230,6 @@ def make_printable(mesh: TriMesh, engine: RepairEngine, *, mode: str = "AUTO", v
                             hint="give a 3D figure")
     state = health(fixed)
     removed = 0
-    if state["watertight"] and state["parts"] > 1:
-        fixed, separate = drop_floating_bits(fixed)  # clean and apart: tiny ones are specks
-        removed += separate
-        state = health(fixed)
     info: dict = {"step": "make_printable", "method": "local", **local, "before": before}
     closed = fixed
     if mode == "VOXEL" or (mode == "AUTO" and not (state["watertight"] and state["parts"] == 1)):
@@ -262,22 +265,31 @@ def simplify(mesh: TriMesh, engine: RepairEngine, max_triangles: int) -> tuple[T
                  "budget": int(max_triangles), "seconds": round(time.perf_counter() - t0, 3)}
 
 
-def _union(engine: RepairEngine, a: TriMesh, b: TriMesh, vs: float, method: str) -> tuple[TriMesh, str, dict]:
+def _union(engine: RepairEngine, a: TriMesh, b: TriMesh, vs: float, method: str,
+           max_triangles: int = DEFAULT_TRIANGLE_BUDGET) -> tuple[TriMesh, str, dict]:
     """One watertight shell from two overlapping closed parts: the best boolean solver the host
-    has keeps every original triangle; if its result is not clean, a voxel union at ``vs``."""
+    has keeps every original triangle; if its result is not clean, a voxel union at ``vs``.
+
+    Where the figure's surface crosses the base's top, a boolean's new vertices (stored in
+    single precision) can leave a few sliver faces that cross; moving ``a`` by a hundredth of
+    a millimetre changes where those cuts fall, so each solver is tried at a few such offsets."""
     if method in ("AUTO", "BOOLEAN"):
+        scale = float(np.linalg.norm(a.size())) * 4e-4
         for solver in preferred_solvers(engine.boolean_solvers()):
-            try:
-                out = engine.boolean(a, b, "UNION", solver)
-            except (RuntimeError, FigurineError):
-                continue
-            state = health(out)
-            if state["watertight"] and state["parts"] == 1:
-                return out, f"boolean ({solver.lower()})", state
+            for nudge in ((0.0, 0.0, 0.0), (0.31, 0.17, -0.23), (-0.21, 0.33, 0.13)):
+                try:
+                    out = engine.boolean(a.transformed(1.0, np.asarray(nudge) * scale), b, "UNION", solver)
+                except (RuntimeError, FigurineError):
+                    break
+                state = health(out)
+                if state["watertight"] and state["parts"] == 1:
+                    return out, f"boolean ({solver.lower()})", state
         if method == "BOOLEAN":
             raise FigurineError("the boolean union did not give one clean shell",
                                 hint="run Make Printable on the figure first, or use the voxel method")
     merged = TriMesh(np.concatenate([a.vertices, b.vertices]), np.concatenate([a.triangles, b.triangles + len(a.vertices)]))
+    if vs <= 0:
+        vs = voxel_size_for(merged, None, max_triangles)[0]
     out, _ = drop_floating_bits(_remesh(engine, merged, vs))
     return out, "voxel", health(out)
 
@@ -306,8 +318,7 @@ def add_base(mesh: TriMesh, engine: RepairEngine, spec: bases.BaseSpec, *, sink_
     placed = mesh.transformed(1.0, (-centre[0], -centre[1], top - sink_mm - lo[2]))
     base_mesh = bases.make_base(spec)
     reach = contact.feet_contact(placed, spec, spec.thickness)
-    vs = voxel_size_mm if voxel_size_mm > 0 else voxel_size_for(placed, None, max_triangles)[0]
-    fused, used, after = _union(engine, placed, base_mesh, vs, method)
+    fused, used, after = _union(engine, placed, base_mesh, voxel_size_mm, method, max_triangles)
     out_lo, out_hi = fused.bounds()
     info = {"step": "add_base", "base": {"kind": spec.kind, "width_mm": spec.width, "depth_mm": spec.depth,
                                          "thickness_mm": spec.thickness, "bevel_mm": spec.bevel,
