@@ -364,3 +364,19 @@ def test_boolean_solvers_are_read_from_blenders_enum(scene):
     for solver in expected:  # each solver the choice names is accepted by this Blender
         out = repair.ENGINE.boolean(a, b, "UNION", solver)
         assert out.volume() == pytest.approx(96.0, rel=1e-6)
+
+
+def test_make_printable_that_would_lose_a_part_leaves_the_figure_alone(operators):
+    from repair_meshes import cylinder
+
+    antenna = cylinder(0.12, 30.0, 38.0, (0.0, 0.0), 12)  # thinner than the 0.6 mm voxel asked for
+    obj = add(TriMesh(np.concatenate([figure(32.0).vertices, antenna.vertices]),
+                      np.concatenate([figure(32.0).triangles, antenna.triangles + len(figure(32.0).vertices)])))
+    before = meshio.object_to_trimesh(obj)
+    settings = bpy.context.scene.figurine_print
+    with pytest.raises(RuntimeError, match="not faithful to the figure.*missing region is near the top"):
+        bpy.ops.figurine.make_printable(repair_mode="VOXEL", voxel_size_mm=0.6)
+    after = meshio.object_to_trimesh(obj)
+    assert np.array_equal(after.triangles, before.triangles) and np.allclose(after.vertices, before.vertices)
+    report = json.loads(settings.last_report)
+    assert report["ok"] is False and report["largest_lost_region"]["area_mm2"] > 3.0
