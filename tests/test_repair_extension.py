@@ -50,7 +50,9 @@ def test_from_a_broken_file_to_a_3mf_on_a_base(scene, tmp_path):
     s.base_type, s.base_size_mm = "round", 25.0
     assert bpy.ops.figurine.import_mesh(filepath=str(src)) == {"FINISHED"}
     assert bpy.ops.figurine.orient() == {"FINISHED"}
-    assert json.loads(s.last_report)["up_was"] == "+Y"
+    # The import already stands a lying figure up (the pose check, repair and export share);
+    # Orient Upright then keeps it: standing, 10 units tall.
+    assert json.loads(s.last_report)["size_mm"][2] == pytest.approx(10.0, abs=1e-3)
     assert bpy.ops.figurine.scale_to_height(height_mm=32.0) == {"FINISHED"}
     assert bpy.ops.figurine.make_printable() == {"FINISHED"}
     fix = json.loads(s.last_report)
