@@ -114,6 +114,10 @@ def main() -> int:
               f"max {dev.get('max_mm', float('nan')):.4f} mm, volume change "
               f"{faith.get('volume_change_percent', float('nan'))} %"
               + (f", error: {r.get('error')}" if r.get("error") else ""))
+        timed = [(s["step"], s.get("remesh_seconds", s.get("seconds"))) for s in r.get("steps", [])]
+        shown = [f"{name} {sec:.1f} s" for name, sec in timed if isinstance(sec, (int, float))]
+        if shown:
+            print(f"    steps: {', '.join(shown)}")
     return 0
 
 
