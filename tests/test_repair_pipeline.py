@@ -255,3 +255,15 @@ def test_add_base_in_blender_4_3_fuses_with_the_solver_it_has(tmp_path):
     assert steps["add_base"]["method"] == "boolean (exact)" and result["final"]["watertight"]
     tm = welded(read_stl(out))
     assert numpy_watertight(tm) and parts(tm) == 1
+
+
+def test_a_small_figure_on_a_large_base_is_never_a_speck():
+    """A 5 mm figure standing on a 100 mm diorama base: a fraction of a percent of the base's
+    volume and area, and still the figure."""
+    from figurine_forge.core.repair import drop_floating_bits
+
+    base = cylinder(50.0, 0.0, 3.0, (0.0, 0.0), 96)
+    little = ellipsoid((1.0, 0.8, 2.5), (10.0, 0.0, 5.5), 16, 8)  # standing on the base top
+    crumb = ellipsoid((0.3, 0.3, 0.3), (-20.0, 5.0, 8.0), 8, 4)  # a real speck in the air
+    kept, removed = drop_floating_bits(combine(base, little, crumb))  # not even the touch rule needed
+    assert removed == 1 and len(kept.triangles) == len(base.triangles) + len(little.triangles)
