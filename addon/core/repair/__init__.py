@@ -50,7 +50,8 @@ def validate_mesh(mesh: TriMesh, name: str = "the mesh", limit: int | None = Non
 def drop_floating_bits(mesh: TriMesh, volume_fraction: float = 0.01, area_fraction: float = 0.05, *,
                        isolated_only: bool = False, extent_fraction: float = 0.1) -> tuple[TriMesh, int]:
     """Remove loose parts that are tiny next to the largest one, by volume *and* area, and
-    small against the whole model (under ``extent_fraction`` of its largest extent).
+    small against the whole model (under ``extent_fraction`` of its height, Z: the repair
+    judges specks on the posed model).
 
     Volume alone would throw away an open sheet (a cape with a hole has next to no enclosed
     volume); area alone would keep a crumpled speck. A part stays if either is significant —
@@ -70,7 +71,8 @@ def drop_floating_bits(mesh: TriMesh, volume_fraction: float = 0.01, area_fracti
     hi = np.full((n, 3), -np.inf)
     np.minimum.at(lo, tri_part, corners.min(axis=1))
     np.maximum.at(hi, tri_part, corners.max(axis=1))
-    model_extent = float((hi.max(axis=0) - lo.min(axis=0)).max())
+    size = hi.max(axis=0) - lo.min(axis=0)
+    model_extent = float(size[2]) if size[2] > 0 else float(size.max())
     keep = (vol >= volume_fraction * vol.max()) | (area >= area_fraction * area.max())
     keep |= (hi - lo).max(axis=1) >= extent_fraction * model_extent
     if isolated_only and not keep.all():
