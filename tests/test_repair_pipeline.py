@@ -200,9 +200,9 @@ def test_a_repair_that_erases_a_thin_limb_fails_and_writes_nothing(tmp_path):
     assert proc.returncode == 1, proc.stderr[-2000:]
     result = last_json(proc.stdout)
     assert not result["ok"] and result["written"] is False
-    assert "not faithful" in result["error"] and "missing region is near the" in result["error"]
-    region = result["largest_lost_region"]
-    assert "near the top" in region["where"] and region["centre_mm"][2] > 33.0 and region["area_mm2"] > 3.0
+    # What is lost is named with its place: erased (a missing region) or cut off (a loose piece).
+    assert "not faithful" in result["error"] and "near the top" in result["error"]
+    assert "missing region is near the top" in result["error"] or "came loose is near the top" in result["error"]
     assert not out.exists() and src.read_bytes() == before
 
 
@@ -255,6 +255,16 @@ def test_add_base_in_blender_4_3_fuses_with_the_solver_it_has(tmp_path):
     assert steps["add_base"]["method"] == "boolean (exact)" and result["final"]["watertight"]
     tm = welded(read_stl(out))
     assert numpy_watertight(tm) and parts(tm) == 1
+
+
+def test_a_repair_that_cuts_a_piece_loose_is_named():
+    body = figure(32.0)
+    antenna = cylinder(0.3, 30.0, 38.0, (0.0, 0.0), 12)
+    loose = TriMesh(antenna.vertices + [0, 0, 2.5], antenna.triangles)  # the same antenna, cut off the head
+    report = faithful.measure(combine(body, antenna), combine(body, loose))
+    assert report["pieces_before"] == 1 and report["pieces_after"] == 2 and not report["ok"]
+    assert any("came loose is near the top (z 32-40 mm)" in p or "came loose is near the top (z 33-40 mm)" in p
+               for p in report["problems"]), report["problems"]
 
 
 def test_a_small_figure_on_a_large_base_is_never_a_speck():

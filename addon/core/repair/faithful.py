@@ -152,6 +152,40 @@ def _largest_cluster(points: np.ndarray, link: float) -> np.ndarray:
     return np.flatnonzero(point_label == values[np.argmax(counts)])
 
 
+def _part_boxes(mesh: TriMesh) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per part: bounding box (lo, hi), triangle count; and the part of each triangle."""
+    from ..meshclean import part_labels
+
+    tri_part, n = part_labels(mesh)
+    corners = mesh.triangle_corners()
+    lo = np.full((n, 3), np.inf)
+    hi = np.full((n, 3), -np.inf)
+    np.minimum.at(lo, tri_part, corners.min(axis=1))
+    np.maximum.at(hi, tri_part, corners.max(axis=1))
+    return lo, hi, np.bincount(tri_part, minlength=n), tri_part
+
+
+def touching_groups(mesh: TriMesh, max_parts: int = 2000) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """Separate pieces of a mesh when parts whose boxes touch count as one (overlapping shells
+    of one figure): their number, and per piece its box (lo, hi) and triangle count.
+    ``max_parts`` bounds the pairwise test (more parts: each its own piece)."""
+    from ..printcheck.topology import label_components
+
+    lo, hi, count, _ = _part_boxes(mesh)
+    n = len(lo)
+    if n <= 1 or n > max_parts:
+        return n, lo, hi, count
+    touch = np.all((lo[:, None] <= hi[None]) & (hi[:, None] >= lo[None]), axis=2)
+    a, b = np.nonzero(np.triu(touch, 1))
+    _, group = np.unique(label_components(n, a, b), return_inverse=True)
+    m = int(group.max()) + 1
+    g_lo = np.full((m, 3), np.inf)
+    g_hi = np.full((m, 3), -np.inf)
+    np.minimum.at(g_lo, group, lo)
+    np.maximum.at(g_hi, group, hi)
+    return m, g_lo, g_hi, np.bincount(group, weights=count, minlength=m)
+
+
 def measure(original: TriMesh, result: TriMesh, *, solid_original: TriMesh | None = None,
             internal_depth: float | None = None, samples: int = 40_000,
             limits: FaithfulnessLimits = FaithfulnessLimits()) -> dict:
@@ -218,6 +252,18 @@ def measure(original: TriMesh, result: TriMesh, *, solid_original: TriMesh | Non
     worst = int(np.argmin(sil))
     if sil[worst] < limits.min_silhouette:
         problems.append(f"the outline seen along {'XYZ'[worst]} agrees only {100 * sil[worst]:.0f} % with the input's")
+    pieces_before = touching_groups(original)[0]
+    pieces_after, lo_r, hi_r, count_r = touching_groups(result)
+    report["pieces_before"], report["pieces_after"] = pieces_before, pieces_after
+    if pieces_after > pieces_before:
+        # The repair cut the figure apart (a thin link the voxels could not hold).
+        loose = np.argsort(count_r)[: pieces_after - pieces_before]
+        centre = (lo_r[loose] + hi_r[loose]) / 2
+        lo_fig, hi_fig = original.bounds()
+        where = _describe_place(centre, lo_fig, hi_fig).split(" (")[0]
+        problems.append(f"the repair broke the figure into {pieces_after} separate pieces (the input was "
+                        f"{pieces_before}); the piece that came loose is {where} "
+                        f"(z {lo_r[loose][:, 2].min():.0f}-{hi_r[loose][:, 2].max():.0f} mm)")
     report["ok"] = not problems
     report["problems"] = problems
     return report
