@@ -105,16 +105,17 @@ def test_clean_mesh_remeshed_at_32mm_deviates_at_most_0_02mm(scene):
     assert_printable(engine(obj))
 
 
-def test_voxel_size_follows_the_print_height(monkeypatch):
+def test_voxel_size_follows_the_print_height_and_the_triangle_budget():
     fig = figure(32.0)
-    assert repair.voxel_size_for(fig)[0] == pytest.approx(0.04)
-    assert repair.voxel_size_for(fig, height_mm=75.0)[0] == pytest.approx(32.0 * 75.0 * repair.VOXEL_PER_HEIGHT / 75.0)
+    roomy = 10_000_000  # a budget that does not bind
+    assert repair.voxel_size_for(fig, max_triangles=roomy)[0] == pytest.approx(0.04)
+    assert repair.voxel_size_for(fig, height_mm=75.0, max_triangles=roomy)[0] == pytest.approx(
+        32.0 * 75.0 * repair.VOXEL_PER_HEIGHT / 75.0)
     small = figure(0.032)  # a model in metres, printed at 32 mm: the voxel is in model units
-    assert repair.voxel_size_for(small, height_mm=32.0)[0] == pytest.approx(0.04e-3)
-    monkeypatch.setattr(repair, "MAX_REMESH_TRIANGLES", 100_000)  # a surface too big for 0.04 mm
-    vs, reason = repair.voxel_size_for(fig)
+    assert repair.voxel_size_for(small, height_mm=32.0, max_triangles=roomy)[0] == pytest.approx(0.04e-3)
+    vs, reason = repair.voxel_size_for(fig, max_triangles=100_000)  # a surface too big for 0.04 mm
     area = fig.face_areas().sum()
-    assert vs == pytest.approx(np.sqrt(2 * area / 100_000)) and vs > 0.04 and "raised" in reason
+    assert vs == pytest.approx(np.sqrt(2.4 * area / 90_000)) and vs > 0.04 and "fits 100,000 triangles" in reason
 
 
 def test_local_repair_keeps_a_nearly_clean_mesh(scene):
@@ -350,3 +351,68 @@ def test_operators_refuse_bad_input_and_blender_keeps_going(operators):
     # Still running: the next valid call works.
     add(figure(32.0), "good")
     assert bpy.ops.figurine.orient() == {"FINISHED"}
+
+
+def test_boolean_solvers_are_read_from_blenders_enum(scene):
+    from figurine_forge.core.repair.pipeline import preferred_solvers
+
+    offered = repair.available_boolean_solvers()
+    assert "EXACT" in offered  # 4.2-4.4: FAST, EXACT; 4.5+: MANIFOLD too; 5.0 calls FAST "FLOAT"
+    expected = ["MANIFOLD", "EXACT"] if "MANIFOLD" in offered else ["EXACT"]
+    assert preferred_solvers(offered) == expected
+    a, b = cube(4.0, (0, 0, 2)), cube(4.0, (2, 0, 2))
+    for solver in expected:  # each solver the choice names is accepted by this Blender
+        out = repair.ENGINE.boolean(a, b, "UNION", solver)
+        assert out.volume() == pytest.approx(96.0, rel=1e-6)
+
+
+def test_make_printable_that_would_lose_a_part_leaves_the_figure_alone(operators):
+    from repair_meshes import cylinder
+
+    antenna = cylinder(0.12, 30.0, 38.0, (0.0, 0.0), 12)  # thinner than the 0.6 mm voxel asked for
+    obj = add(TriMesh(np.concatenate([figure(32.0).vertices, antenna.vertices]),
+                      np.concatenate([figure(32.0).triangles, antenna.triangles + len(figure(32.0).vertices)])))
+    before = meshio.object_to_trimesh(obj)
+    settings = bpy.context.scene.figurine_print
+    with pytest.raises(RuntimeError, match="not faithful to the figure.*(missing region|came loose) is near the top"):
+        bpy.ops.figurine.make_printable(repair_mode="VOXEL", voxel_size_mm=0.6)
+    after = meshio.object_to_trimesh(obj)
+    assert np.array_equal(after.triangles, before.triangles) and np.allclose(after.vertices, before.vertices)
+    report = json.loads(settings.last_report)
+    assert report["ok"] is False and report["problems"]
+
+
+def test_split_vertex_glb_through_the_panel_path_and_the_cli_gives_the_same_figure(operators, tmp_path):
+    """A textured generator GLB (vertices split at UV seams): import, scale, Make Printable, Add
+    Base, export in the panel's functions, and `figurine repair` on the same file, agree."""
+    import generator_corpus
+    from helpers import last_json, run_cli
+
+    glb = generator_corpus.write_member("figure", tmp_path)["glb"]
+    cli_out = tmp_path / "cli.stl"
+    proc = run_cli("repair", glb, "--out", cli_out, "--height", 32, "--base", "round25", "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    cli_steps = {s["step"]: s for s in last_json(proc.stdout)["steps"]}
+
+    obj, _loaded = pipeline.import_for_print(glb, to_mm=False)
+    assert len(obj.data.vertices) > len(_loaded.mesh.vertices)  # the object kept its seams
+    pipeline.scale_to_height(obj, 32.0)
+    fix = repair.make_printable(obj)
+    based = repair.add_base(obj, "round25")
+    panel_out = tmp_path / "panel.stl"
+    pipeline.export_object(obj, panel_out)
+
+    assert fix["method"] == cli_steps["make_printable"]["method"] == "local"
+    assert fix["removed_parts"] == cli_steps["make_printable"]["removed_parts"] == 0
+    assert based["feet_reach_base"] and cli_steps["add_base"]["feet_reach_base"]
+    panel, cli = read_stl(panel_out), read_stl(cli_out)
+    # The base fuse may take the boolean on one side and its voxel fallback on the other
+    # (single-precision coordinates differ in the last bit): the same figure either way.
+    assert panel.volume() == pytest.approx(cli.volume(), rel=5e-3)
+    assert panel.size() == pytest.approx(cli.size(), abs=0.05)
+    from figurine_forge.core.repair.nearest import surface_deviation
+
+    assert surface_deviation(panel.weld(), cli.weld(), samples=20_000)["mean_mm"] < 0.01
+    for tm in (panel, cli):
+        welded = tm.weld()
+        assert non_manifold_edge_count(welded.triangles) == 0 and shell_count(welded) == 1

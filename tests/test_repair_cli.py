@@ -78,7 +78,7 @@ def test_repair_refuses_bad_input_with_exit_code_2(broken_stl, tmp_path):
         ((nan_path, "--out", tmp_path / "a.stl"), "NaN or infinite"),
         ((broken_stl, "--out", existing), "already exists"),
         ((broken_stl, "--out", tmp_path / "b.stl", "--base", "triangle9"), "unknown base"),
-        ((broken_stl, "--out", tmp_path / "c.fbx"), "cannot export"),
+        ((broken_stl, "--out", tmp_path / "c.usdz"), "cannot export"),
         ((tmp_path / "missing.stl", "--out", tmp_path / "d.stl"), "missing.stl"),
     ]
     for args, message in cases:
@@ -88,7 +88,7 @@ def test_repair_refuses_bad_input_with_exit_code_2(broken_stl, tmp_path):
         assert not result["ok"] and message in result["error"], (message, result["error"])
         assert "Traceback" not in proc.stderr
     assert existing.read_bytes() == b"keep me"
-    assert not (tmp_path / "c.fbx").exists() and not (tmp_path / "a.stl").exists()
+    assert not (tmp_path / "c.usdz").exists() and not (tmp_path / "a.stl").exists()
 
 
 def test_repair_refuses_meshes_above_the_triangle_limit(broken_stl, tmp_path):

@@ -28,3 +28,6 @@ def voxel_remesh(tm: TriMesh, voxel_size: float) -> TriMesh:
         mesh = cast("bpy.types.Mesh", obj.data)
         bpy.data.objects.remove(obj)
         bpy.data.meshes.remove(mesh)
+        # The view layer keeps a stale entry of the removed object until it is updated;
+        # whoever iterates it next (an exporter, a selection) would meet a None.
+        bpy.context.view_layer.update()

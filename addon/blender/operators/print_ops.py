@@ -16,6 +16,7 @@ from bpy.props import EnumProperty, FloatProperty, IntProperty
 from .. import repair
 from ..print_props import BASE_TYPE_ITEMS, FUSE_METHOD_ITEMS, REPAIR_MODE_ITEMS, UP_AXIS_ITEMS, FigurinePrintSettings
 from ...core.repair.bases import BaseSpec
+from ...core.repair.faithful import RepairLossError
 from .common import reports_errors
 
 
@@ -72,8 +73,13 @@ class FIGURINE_OT_make_printable(_PrintOperator, bpy.types.Operator):
 
     @reports_errors
     def execute(self, context):
-        r = repair.make_printable(context.active_object, mode=_setting(self, context, "repair_mode"),
-                                  voxel_size_mm=_setting(self, context, "voxel_size_mm"))
+        try:
+            r = repair.make_printable(context.active_object, mode=_setting(self, context, "repair_mode"),
+                                      voxel_size_mm=_setting(self, context, "voxel_size_mm"))
+        except RepairLossError as exc:  # the figure is left as it was; the report says what would be lost
+            context.scene.figurine_print.last_report = json.dumps(
+                {"step": "make_printable", "ok": False, "error": exc.one_line(), **exc.report}, default=str)
+            raise
         dev = r.get("deviation", {})
         return _finish(self, context, r, f"Printable ({r['method']}): {r['after']['triangles']:,} triangles, "
                                          f"deviation mean {dev.get('mean_mm', 0):.3f} mm, max {dev.get('max_mm', 0):.3f} mm")

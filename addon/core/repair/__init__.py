@@ -48,14 +48,17 @@ def validate_mesh(mesh: TriMesh, name: str = "the mesh", limit: int | None = Non
 
 
 def drop_floating_bits(mesh: TriMesh, volume_fraction: float = 0.01, area_fraction: float = 0.05, *,
-                       isolated_only: bool = False) -> tuple[TriMesh, int]:
-    """Remove loose parts that are tiny next to the largest one, by volume *and* area.
+                       isolated_only: bool = False, extent_fraction: float = 0.1) -> tuple[TriMesh, int]:
+    """Remove loose parts that are tiny next to the largest one, by volume *and* area, and
+    small against the whole model (under ``extent_fraction`` of its height, Z: the repair
+    judges specks on the posed model).
 
     Volume alone would throw away an open sheet (a cape with a hole has next to no enclosed
-    volume); area alone would keep a crumpled speck. A part stays if either is significant.
-    With ``isolated_only`` a small part also stays when its bounding box touches a large
-    part's: it may be a separate shell pushed into the body (an ear, a buckle) that a voxel
-    union should merge, not a floating bit."""
+    volume); area alone would keep a crumpled speck. A part stays if either is significant —
+    or if it is not small in itself: a 5 mm figure on a 100 mm diorama base is a fraction of a
+    percent of the base's volume, and it is the figure. With ``isolated_only`` a small part
+    also stays when its bounding box touches a large part's: it may be a separate shell pushed
+    into the body (an ear, a buckle) that a voxel union should merge, not a floating bit."""
     from ..meshclean import compact, part_labels, part_volumes
 
     tri_part, n = part_labels(mesh)
@@ -63,13 +66,16 @@ def drop_floating_bits(mesh: TriMesh, volume_fraction: float = 0.01, area_fracti
         return mesh, 0
     vol = np.abs(part_volumes(mesh, tri_part, n))
     area = np.bincount(tri_part, weights=mesh.face_areas(), minlength=n)
+    corners = mesh.triangle_corners()
+    lo = np.full((n, 3), np.inf)
+    hi = np.full((n, 3), -np.inf)
+    np.minimum.at(lo, tri_part, corners.min(axis=1))
+    np.maximum.at(hi, tri_part, corners.max(axis=1))
+    size = hi.max(axis=0) - lo.min(axis=0)
+    model_extent = float(size[2]) if size[2] > 0 else float(size.max())
     keep = (vol >= volume_fraction * vol.max()) | (area >= area_fraction * area.max())
+    keep |= (hi - lo).max(axis=1) >= extent_fraction * model_extent
     if isolated_only and not keep.all():
-        corners = mesh.triangle_corners()
-        lo = np.full((n, 3), np.inf)
-        hi = np.full((n, 3), -np.inf)
-        np.minimum.at(lo, tri_part, corners.min(axis=1))
-        np.maximum.at(hi, tri_part, corners.max(axis=1))
         small, large = np.flatnonzero(~keep), np.flatnonzero(keep)
         touches = np.all((lo[small, None] <= hi[None, large]) & (hi[small, None] >= lo[None, large]), axis=2)
         keep[small[touches.any(axis=1)]] = True

@@ -1,24 +1,20 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Distances from points to a triangle surface, and between two surfaces, with numpy.
 
-The queries we need are short: after a repair the two surfaces are a voxel or so apart, and the
-hollowing asks "is any surface within the wall thickness of this voxel?". So triangles are put
-in a uniform grid with their boxes grown by a search radius ``r``; a point then only needs the
-triangles listed in its own cell. Any triangle within ``r`` of a point is listed there (its box,
-grown by ``r``, contains the point), so a candidate minimum ``<= r`` is exact. Points farther
-than ``r`` from everything are answered in a second round with a larger radius, for those points
-only.
+The queries we need are mostly short: after a repair the two surfaces are a voxel or so apart.
+:class:`SurfaceGrid` lists each triangle in the cells of a uniform grid its bounding box overlaps
+(built once per mesh) and answers all points of a batch with numpy operations; far points are
+answered on coarser grids, for those points only. No per-point Python calls.
 """
 
 from __future__ import annotations
-
-from typing import Callable
 
 import numpy as np
 
 from ..meshdata import TriMesh
 
-PAIR_BATCH = 1 << 20  # point-triangle pairs per numpy batch (~250 MB of temporaries at most)
+PAIR_BATCH = 1 << 19  # point-triangle pairs per numpy batch (~150 MB of temporaries at most)
+CELL_BATCH = 1 << 18  # point-cell pairs per lookup batch
 _MAX_ENTRIES = 24_000_000  # grid registrations before the cell is grown
 
 
@@ -61,93 +57,186 @@ def point_triangle_sq_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray, c: n
     return np.einsum("ij,ij->i", d, d)
 
 
-class _GrownGrid:
-    """Triangles listed in every cell their bounding box, grown by ``radius``, overlaps."""
+class _Level:
+    """Triangles listed in every cell of a uniform grid that their bounding box overlaps."""
 
-    def __init__(self, mesh: TriMesh, radius: float):
-        corners = mesh.triangle_corners()
-        self.a = np.ascontiguousarray(corners[:, 0])
-        self.b = np.ascontiguousarray(corners[:, 1])
-        self.c = np.ascontiguousarray(corners[:, 2])
-        bmin = corners.min(axis=1) - radius
-        bmax = corners.max(axis=1) + radius
-        self.lo = bmin.min(axis=0)
-        extent = np.maximum(bmax.max(axis=0) - self.lo, 1e-9)
-        # Candidates per point grow with (cell + 2 radius)² and registrations per triangle with
-        # ((size + 2 radius) / cell)³: a cell of two radii, but no smaller than a typical
-        # triangle, balances the two. Grown when the table would get too big.
-        size = float(np.median((corners.max(axis=1) - corners.min(axis=1)).max(axis=1)))
-        cell = max(2.0 * radius, size, float(extent.max()) / 2048)
+    def __init__(self, bmin: np.ndarray, bmax: np.ndarray, origin: np.ndarray, top: np.ndarray, cell: float):
+        extent = np.maximum(top - origin, 1e-12)
         while True:
             dims = np.floor(extent / cell).astype(np.int64) + 1
             per = np.prod(np.floor((bmax - bmin) / cell) + 2, axis=1)
             if float(per.sum()) <= _MAX_ENTRIES and float(np.prod(dims.astype(np.float64))) < 2**62:
                 break
-            cell *= 1.5
-        self.cell, self.dims = cell, dims
+            cell *= 1.5  # a few huge triangles on a fine grid: fewer, larger cells
+        self.origin, self.cell, self.dims = origin, float(cell), dims
         lo_i = self._coords(bmin)
-        hi_i = self._coords(bmax)
-        n = hi_i - lo_i + 1
+        n = self._coords(bmax) - lo_i + 1
         per = n[:, 0] * n[:, 1] * n[:, 2]
-        tri = np.repeat(np.arange(len(corners), dtype=np.int64), per)
-        local = np.arange(len(tri), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
-        nyz = np.repeat(n[:, 1] * n[:, 2], per)
-        nz = np.repeat(n[:, 2], per)
-        i = np.repeat(lo_i[:, 0], per) + local // nyz
-        rem = local % nyz
-        j = np.repeat(lo_i[:, 1], per) + rem // nz
-        k = np.repeat(lo_i[:, 2], per) + rem % nz
-        key = self._linear(i, j, k)
+        tri = np.repeat(np.arange(len(bmin), dtype=np.int64), per)
+        key = self._linear(*_box_cells(lo_i, n, per))
         order = np.argsort(key, kind="stable")
         key = key[order]
         self.tris = tri[order]
-        brk = np.flatnonzero(np.diff(key)) + 1 if len(key) else np.zeros(0, np.int64)
-        self.starts = np.concatenate([[0], brk]).astype(np.int64) if len(key) else np.zeros(0, np.int64)
+        if len(key):
+            brk = np.flatnonzero(np.diff(key)) + 1
+            self.starts = np.concatenate([[0], brk]).astype(np.int64)
+        else:
+            self.starts = np.zeros(0, np.int64)
         self.counts = np.diff(np.append(self.starts, len(key)))
         self.keys = key[self.starts] if len(key) else np.zeros(0, np.int64)
 
     def _coords(self, p: np.ndarray) -> np.ndarray:
-        ijk = np.floor((p - self.lo) / self.cell).astype(np.int64)
-        return np.clip(ijk, 0, self.dims - 1)
+        return np.clip(np.floor((p - self.origin) / self.cell).astype(np.int64), 0, self.dims - 1)
 
     def _linear(self, i, j, k):
         return (i * self.dims[1] + j) * self.dims[2] + k
 
-    def min_sq_distance(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Squared distance to the nearest listed candidate (inf when the cell is empty) and
-        that candidate's triangle index (-1 when none)."""
+    def cells_around(self, points: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+        """First cell and cells per axis of the box ``points ± radius`` (zero when the box
+        misses the grid)."""
+        lo = np.floor((points - radius - self.origin) / self.cell).astype(np.int64)
+        hi = np.floor((points + radius - self.origin) / self.cell).astype(np.int64)
+        miss = np.any((hi < 0) | (lo > self.dims - 1), axis=1)
+        lo = np.clip(lo, 0, self.dims - 1)
+        n = np.clip(hi, 0, self.dims - 1) - lo + 1
+        n[miss] = 0
+        return lo, n
+
+
+def _box_cells(lo: np.ndarray, n: np.ndarray, per: np.ndarray):
+    """Every cell of each box (first cell ``lo``, ``n`` cells per axis), as i, j, k arrays."""
+    local = np.arange(int(per.sum()), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
+    nyz = np.repeat(n[:, 1] * n[:, 2], per)
+    nz = np.repeat(n[:, 2], per)
+    rem = local % np.maximum(nyz, 1)
+    return (np.repeat(lo[:, 0], per) + local // np.maximum(nyz, 1), np.repeat(lo[:, 1], per) + rem // np.maximum(nz, 1),
+            np.repeat(lo[:, 2], per) + rem % np.maximum(nz, 1))
+
+
+class SurfaceGrid:
+    """Exact nearest-point queries against one triangle surface, all points of a batch at once.
+
+    One structure per mesh, built once: triangles listed in the cells of a uniform grid their
+    bounding boxes overlap (cell = a typical triangle), plus coarser grids (4x the cell each)
+    made only if some points are far from the surface. A point is first searched within half
+    a cell — the cells its box ``p ± r`` overlaps hold every triangle within ``r`` of it, so a
+    candidate minimum ``<= r`` is exact — and the radius doubles for the points not yet
+    answered only."""
+
+    def __init__(self, mesh: TriMesh):
+        if mesh.is_empty:
+            raise ValueError("distance to an empty mesh")
+        corners = mesh.triangle_corners()
+        self.a = np.ascontiguousarray(corners[:, 0])
+        self.b = np.ascontiguousarray(corners[:, 1])
+        self.c = np.ascontiguousarray(corners[:, 2])
+        self.bmin = corners.min(axis=1)
+        self.bmax = corners.max(axis=1)
+        self.centre = corners.mean(axis=1)
+        self.lo = self.bmin.min(axis=0)
+        self.hi = self.bmax.max(axis=0)
+        self.diag = float(np.linalg.norm(self.hi - self.lo)) or 1.0
+        size = float(np.median((self.bmax - self.bmin).max(axis=1)))
+        self.base_cell = max(size, self.diag * 1e-5, float((self.hi - self.lo).max()) / 2048)
+        self._levels: dict[int, _Level] = {}
+
+    def level(self, k: int) -> _Level:
+        if k not in self._levels:
+            self._levels[k] = _Level(self.bmin, self.bmax, self.lo, self.hi, self.base_cell * 4.0 ** k)
+        return self._levels[k]
+
+    def _min_sq(self, lv: _Level, points: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+        """Squared distance to the nearest triangle listed in the cells of ``points ± radius``
+        (inf when none) and that triangle (-1)."""
         out = np.full(len(points), np.inf)
         out_tri = np.full(len(points), -1, dtype=np.int64)
-        inside = np.all((points >= self.lo) & (points < self.lo + self.dims * self.cell), axis=1)
-        idx = np.flatnonzero(inside)
-        if len(idx) == 0 or len(self.keys) == 0:
+        if len(points) == 0 or len(lv.keys) == 0:
             return out, out_tri
-        ijk = self._coords(points[idx])
-        key = self._linear(ijk[:, 0], ijk[:, 1], ijk[:, 2])
-        slot = np.searchsorted(self.keys, key)
-        slot = np.minimum(slot, len(self.keys) - 1)
-        hit = self.keys[slot] == key
-        idx, slot = idx[hit], slot[hit]
-        counts = self.counts[slot]
-        # Batches of whole points, each holding about PAIR_BATCH point-triangle pairs.
+        lo, n = lv.cells_around(points, radius)
+        per_point = n[:, 0] * n[:, 1] * n[:, 2]
+        cum = np.cumsum(per_point)
+        start = 0
+        while start < len(points):
+            done = int(cum[start - 1]) if start else 0
+            stop = max(int(np.searchsorted(cum, done + CELL_BATCH, side="right")), start + 1)
+            per = per_point[start:stop]
+            owner_cell = np.repeat(np.arange(start, stop), per)
+            key = lv._linear(*_box_cells(lo[start:stop], n[start:stop], per))
+            slot = np.minimum(np.searchsorted(lv.keys, key), len(lv.keys) - 1)
+            hit = lv.keys[slot] == key
+            self._pairs(lv, points, owner_cell[hit], slot[hit], radius, out, out_tri)
+            start = stop
+        return out, out_tri
+
+    def _pairs(self, lv: _Level, points, owner_cell, slot, radius, out, out_tri) -> None:
+        counts = lv.counts[slot]
         cum = np.cumsum(counts)
         start = 0
-        while start < len(idx):
+        while start < len(slot):
             done = int(cum[start - 1]) if start else 0
             stop = max(int(np.searchsorted(cum, done + PAIR_BATCH, side="right")), start + 1)
             cnt = counts[start:stop]
-            owner = np.repeat(np.arange(stop - start), cnt)
+            owner = np.repeat(owner_cell[start:stop], cnt)
             first = np.cumsum(cnt) - cnt
-            pos = np.arange(len(owner)) - np.repeat(first, cnt) + np.repeat(self.starts[slot[start:stop]], cnt)
-            tri = self.tris[pos]
-            d2 = point_triangle_sq_distance(points[idx[start:stop]][owner], self.a[tri], self.b[tri], self.c[tri])
-            # Per point: the smallest distance and its triangle (sort by point, then distance).
-            order = np.lexsort((d2, owner))
-            head = np.flatnonzero(np.r_[True, np.diff(owner[order]) != 0])
-            pick = order[head]
-            out[idx[start:stop][owner[pick]]] = d2[pick]
-            out_tri[idx[start:stop][owner[pick]]] = tri[pick]
+            pos = np.arange(len(owner)) - np.repeat(first, cnt) + np.repeat(lv.starts[slot[start:stop]], cnt)
+            tri = lv.tris[pos]
+            p = points[owner]
+            # Cheap bounds first: the distance to a triangle's centre bounds the point's answer
+            # from above, the distance to its box bounds each candidate from below; only the
+            # candidates whose box is nearer than both the bound and the radius are tested
+            # exactly (typically a tenth of them).
+            gap = np.maximum(np.maximum(self.bmin[tri] - p, p - self.bmax[tri]), 0.0)
+            box2 = np.einsum("ij,ij->i", gap, gap)
+            dc = self.centre[tri] - p
+            cen2 = np.einsum("ij,ij->i", dc, dc)
+            seg = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+            seg_id = np.repeat(np.arange(len(seg)), np.diff(np.append(seg, len(owner))))
+            bound = np.minimum(np.minimum.reduceat(cen2, seg), radius * radius)
+            keep = np.flatnonzero(box2 <= bound[seg_id])
+            owner, tri, p = owner[keep], tri[keep], p[keep]
             start = stop
+            if len(owner) == 0:
+                continue
+            d2 = point_triangle_sq_distance(p, self.a[tri], self.b[tri], self.c[tri])
+            # Pairs come grouped by point: the minimum of each group, and its triangle.
+            seg = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+            mins = np.minimum.reduceat(d2, seg)
+            seg_id = np.repeat(np.arange(len(seg)), np.diff(np.append(seg, len(d2))))
+            winner = np.flatnonzero(d2 == mins[seg_id])
+            winner = winner[np.r_[True, seg_id[winner][1:] != seg_id[winner][:-1]]]
+            pts = owner[seg]
+            better = mins < out[pts]
+            out[pts[better]] = mins[better]
+            out_tri[pts[better]] = tri[winner][better]
+
+    def nearest(self, points: np.ndarray, max_distance: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Distance from each point to the surface and the nearest triangle; points farther
+        than ``max_distance`` get inf and -1 (their search stops there)."""
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+        out = np.full(len(points), np.inf)
+        out_tri = np.full(len(points), -1, dtype=np.int64)
+        todo = np.arange(len(points))
+        k = 0
+        r = 0.5 * self.base_cell
+        while len(todo):
+            lv = self.level(k)
+            if lv.cell > 2.0 * self.diag:
+                # One cell holds (nearly) everything: a radius that must reach the mesh.
+                gap = np.linalg.norm(np.maximum(np.maximum(self.lo - points[todo], points[todo] - self.hi), 0.0), axis=1)
+                r = max(r, float(gap.max()) + self.diag)
+            r_now = min(r, max_distance)
+            d2, tri = self._min_sq(lv, points[todo], r_now)
+            found = d2 <= r_now * r_now
+            out[todo[found]] = np.sqrt(d2[found])
+            out_tri[todo[found]] = tri[found]
+            todo = todo[~found]
+            if r_now >= max_distance:
+                break
+            if r >= lv.cell:
+                k += 1  # the next level's half cell is twice this radius
+                r = 0.5 * self.level(k).cell
+            else:
+                r *= 2.0
         return out, out_tri
 
 
@@ -163,48 +252,15 @@ def typical_edge(mesh: TriMesh) -> float:
 
 def distances_within(mesh: TriMesh, points: np.ndarray, radius: float) -> np.ndarray:
     """Distance from each point to the surface where it is ``<= radius``; inf elsewhere."""
-    return _within(mesh, points, radius)[0]
-
-
-def _within(mesh: TriMesh, points: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
-    grid = _GrownGrid(mesh, radius)
-    d2, tri = grid.min_sq_distance(np.asarray(points, dtype=np.float64))
-    d = np.sqrt(d2)
-    far = d > radius
-    d[far] = np.inf
-    tri[far] = -1
-    return d, tri
+    d, _ = SurfaceGrid(mesh).nearest(points, max_distance=radius)
+    d[d > radius] = np.inf
+    return d
 
 
 def nearest_distances(mesh: TriMesh, points: np.ndarray, radius: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Exact unsigned distance from each point to the surface of ``mesh``, and the index of
-    the nearest triangle.
-
-    Starts with a radius of half a typical triangle and doubles it for the points not yet
-    answered, so near points (the common case) stay cheap. Far points cost more; hosts with a
-    BVH may pass their own function where this is called (see :data:`DistanceFn`)."""
-    points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
-    if mesh.is_empty:
-        raise ValueError("distance to an empty mesh")
-    lo, hi = mesh.bounds()
-    diag = float(np.linalg.norm(hi - lo)) or 1.0
-    r = radius if radius and radius > 0 else 0.5 * typical_edge(mesh)
-    r = max(r, diag * 1e-5)
-    out = np.full(len(points), np.inf)
-    out_tri = np.full(len(points), -1, dtype=np.int64)
-    todo = np.arange(len(points))
-    while len(todo):
-        d, tri = _within(mesh, points[todo], r)
-        found = np.isfinite(d)
-        out[todo[found]] = d[found]
-        out_tri[todo[found]] = tri[found]
-        todo = todo[~found]
-        r *= 2.0
-        if len(todo) and r > 2.0 * diag:
-            # Points far outside the box: jump straight to a radius that must reach the mesh.
-            gap = np.linalg.norm(np.maximum(np.maximum(lo - points[todo], points[todo] - hi), 0.0), axis=1)
-            r = max(r, float(gap.max()) + diag)
-    return out, out_tri
+    the nearest triangle (one :class:`SurfaceGrid`, built for this call)."""
+    return SurfaceGrid(mesh).nearest(points)
 
 
 def sample_surface(mesh: TriMesh, count: int, seed: int = 0) -> np.ndarray:
@@ -222,12 +278,9 @@ def sample_surface(mesh: TriMesh, count: int, seed: int = 0) -> np.ndarray:
     return c[:, 0] + u[:, None] * (c[:, 1] - c[:, 0]) + v[:, None] * (c[:, 2] - c[:, 0])
 
 
-# (mesh, points) -> (distance per point, nearest triangle index per point)
-DistanceFn = Callable[[TriMesh, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
 def surface_deviation(original: TriMesh, result: TriMesh, *, samples: int = 60_000, seed: int = 0,
-                      distance_fn: DistanceFn | None = None, internal_depth: float | None = None) -> dict:
+                      internal_depth: float | None = None, inside_fn=None, cap: float | None = None,
+                      keep_points: bool = False) -> dict:
     """How far two surfaces are apart, in the meshes' units (mm for print meshes).
 
     Both directions are measured (result → original shows added material such as filled holes;
@@ -238,25 +291,47 @@ def surface_deviation(original: TriMesh, result: TriMesh, *, samples: int = 60_0
     With ``internal_depth``, original samples lying deeper than that *inside* the (closed)
     result are left out and counted instead: they are faces buried inside other parts of a
     self-intersecting original (a leg pushed into a body), which a repair rightly removes and
-    nobody sees. ``distance_fn`` may replace the numpy nearest-point search (e.g. a host BVH)."""
-    dist = distance_fn or nearest_distances
+    nobody sees. ``inside_fn(points) -> bool mask`` says which points are inside the result;
+    without it the side is read from the nearest triangle's normal. With ``cap``, distances
+    are exact up to ``cap`` and points farther away count as ``cap`` (``capped_fraction``): the
+    search for far points is what costs, and beyond a cap the repair has failed anyway.
+    ``keep_points`` adds the original samples and their distances (``_points``, ``_distances``,
+    ``_kept``) for the caller to locate a loss."""
     out: dict = {}
     means, maxes = [], []
     rng = np.random.default_rng(seed + 1)
+    limit = np.inf if cap is None else float(cap)
     for name, src, dst in (("result_to_original", result, original), ("original_to_result", original, result)):
         pts = sample_surface(src, samples, seed)
         verts = src.vertices[np.unique(src.triangles)]
         if len(verts) > samples:
             verts = verts[rng.choice(len(verts), samples, replace=False)]
-        d, tri = dist(dst, np.concatenate([pts, verts]))
+        q = np.concatenate([pts, verts])
+        grid = SurfaceGrid(dst)
         entry: dict = {}
-        keep = np.ones(len(d), bool)
-        if internal_depth is not None and dst is result:
-            q = np.concatenate([pts, verts])
-            n = result.face_normals()[tri]
-            signed = np.einsum("ij,ij->i", q - result.vertices[result.triangles[tri, 0]], n)
-            keep = ~(signed < -internal_depth)
+        keep = np.ones(len(q), bool)
+        buried = dst is result and internal_depth is not None
+        depth = float(internal_depth) if internal_depth is not None else 0.0
+        if buried and inside_fn is not None:
+            d, tri = grid.nearest(q, max_distance=depth)
+            rest = np.flatnonzero(~np.isfinite(d))
+            inside = inside_fn(q[rest]) if len(rest) else np.zeros(0, bool)
+            keep[rest[inside]] = False
+            far = rest[~inside]
+            if len(far):
+                d[far], tri[far] = grid.nearest(q[far], max_distance=limit)
+        else:
+            d, tri = grid.nearest(q, max_distance=limit)
+            if buried:
+                n = result.face_normals()[np.maximum(tri, 0)]
+                signed = np.einsum("ij,ij->i", q - result.vertices[result.triangles[np.maximum(tri, 0), 0]], n)
+                keep = ~((signed < -depth) & (tri >= 0))
+        capped = keep & ~np.isfinite(d)
+        d = np.where(np.isfinite(d), d, limit)
+        if buried:
             entry["internal_excluded_fraction"] = round(float(1.0 - keep[: len(pts)].mean()), 5)
+        if cap is not None:
+            entry["capped_fraction"] = round(float(capped[: len(pts)].mean()), 5)
         d_pts = d[: len(pts)][keep[: len(pts)]]
         d_all = d[keep]
         mean = float(d_pts.mean()) if len(d_pts) else 0.0
@@ -266,6 +341,8 @@ def surface_deviation(original: TriMesh, result: TriMesh, *, samples: int = 60_0
         out[name] = entry
         means.append(mean)
         maxes.append(mx)
+        if keep_points and dst is result:
+            out["_points"], out["_distances"], out["_kept"] = pts, d[: len(pts)], keep[: len(pts)]
     out["mean_mm"] = round(float(np.mean(means)), 5)
     out["max_mm"] = round(float(max(maxes)), 5)
     out["samples"] = int(samples)
