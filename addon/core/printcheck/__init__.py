@@ -179,9 +179,8 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
     fragile_mask = thick < settings.fragile_thickness_mm
     fragile_region, fragile_list = checks.regions(fragile_mask, et, thick, centroids, areas, mpairs)
     # Fragile: a region thinner than the fragile limit that is long for its thickness.
-    is_fragile = np.array([r["length_mm"] >= settings.fragile_ratio * max(r["median_thickness_mm"], 1e-9)
-                           for r in fragile_list], dtype=bool)
-    fragile_regions = [r for r, f in zip(fragile_list, is_fragile) if f]
+    is_fragile = checks.long_for_thickness(fragile_list, settings.fragile_ratio)
+    fragile_regions = np.flatnonzero(is_fragile)
     fragile_faces = np.flatnonzero(fragile_mask & (fragile_region >= 0) & is_fragile[np.maximum(fragile_region, 0)]) \
         if len(fragile_list) else np.zeros(0, np.int64)
     vmap = checks.vertex_thickness(n_v, t, thick, settings.probe_mm)
@@ -191,8 +190,8 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
     min_thickness = float(finite.min()) if len(finite) else settings.probe_mm
     volume = float(tet.sum())
     area = float(areas.sum())
-    tiny_parts = [i for i, p in enumerate(part_list) if p["tiny"]]
-    floating_parts = [i for i, p in enumerate(part_list) if p["floating"]]
+    tiny_parts = np.flatnonzero(part_list.tiny)
+    floating_parts = np.flatnonzero(part_list.floating)
     stable = stab["margin_mm"] > settings.stability_margin_mm
 
     counts = {
@@ -242,9 +241,6 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
     timings["total"] = clock() - start
     cpu["total"] = time.process_time() - cpu_start  # all threads
 
-    def top(items, key):
-        return sorted(items, key=key)[:MAX_LISTED]
-
     report = {
         "passed": not failures,
         "preset": settings.preset,
@@ -263,9 +259,11 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
             "filament_m": _r(abs(volume) / (np.pi * (settings.filament_diameter_mm / 2.0) ** 2) / 1000.0, 3),
         },
         "stability": {k: v for k, v in stab.items() if k != "footprint_mm"},
-        "parts": top([dict(p, index=i) for i, p in enumerate(part_list)], key=lambda p: -p["faces"]),
-        "thin_regions": top(thin_regions, key=lambda r: r["min_thickness_mm"]),
-        "fragile_protrusions": top(fragile_regions, key=lambda r: r["median_thickness_mm"]),
+        # (Listed: the largest parts, the thinnest regions; rows built for those only.)
+        "parts": part_list.rows(np.argsort(-part_list.faces, kind="stable")[:MAX_LISTED]),
+        "thin_regions": thin_regions.rows(checks.smallest_rounded(thin_regions.vmin, MAX_LISTED)),
+        "fragile_protrusions": fragile_list.rows(
+            fragile_regions[checks.smallest_rounded(fragile_list.median[fragile_regions], MAX_LISTED)]),
         "thresholds": settings.to_dict(),
         "counts": {"vertices": int(n_v), "triangles": int(len(t))},
     }
@@ -274,8 +272,8 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
         "intersecting_faces": intersecting, "degenerate_faces": degenerate, "degenerate_edges": degenerate_e,
         "distorted_faces": distorted_tris, "thin_faces": thin, "sharp_edges": sharp, "overhang_faces": overhang,
         "fragile_faces": fragile_faces,
-        "floating_part_faces": np.flatnonzero(np.isin(face_part, floating_parts)),
-        "tiny_part_faces": np.flatnonzero(np.isin(face_part, tiny_parts)),
+        "floating_part_faces": np.flatnonzero(part_list.floating[face_part]),
+        "tiny_part_faces": np.flatnonzero(part_list.tiny[face_part]),
     }
     return PrintAnalysis(report=report, elements={k: np.asarray(x, dtype=np.int64) for k, x in elements.items()},
                          edges=et.edges, face_thickness=thick, vertex_thickness=vmap, timings=timings,
