@@ -12,6 +12,7 @@ from pathlib import Path
 from ..core.errors import EXIT_CHECK_FAILED, EXIT_OK, BadInputError
 
 NAME = "check"
+TASK = "the print check"  # in the triangle limit's message
 HELP = "Check a mesh for 3D printing (walls, holes, intersections, stability...) at its printed size."
 
 # CLI option -> PrintSettings field, with the help text's unit.
@@ -43,11 +44,8 @@ def add_arguments(p) -> None:
     p.add_argument("--report", metavar="FILE", help="also write the JSON report to FILE")
 
 
-def _load(path: str, out):
+def _load(path: str, fmt: str, out):
     """The mesh as a TriMesh plus (when known) the polygon of each triangle."""
-    from ..core.meshformats import require_mesh_file
-
-    fmt = require_mesh_file(path)
     if fmt == "stl":
         from ..core.stl import read_stl
 
@@ -69,14 +67,18 @@ def _load(path: str, out):
 
 def execute(args, out) -> int:
     from ..core import printcheck
+    from ..core.meshlimits import check_triangle_budget, precheck_mesh_file
 
     overrides = {field: getattr(args, flag[2:].replace("-", "_")) for flag, field, _m, _t in OVERRIDES}
     settings = printcheck.preset(args.preset, **overrides)
     if args.height is not None and not (0 < args.height <= 10000):
         raise BadInputError(f"height {args.height} mm is out of range", hint="pass the printed height in mm, e.g. 32")
-    mesh, poly = _load(args.mesh, out)
+    # Before any work: the file is a mesh, and an STL's own triangle count is within the limit.
+    fmt = precheck_mesh_file(args.mesh, TASK)
+    mesh, poly = _load(args.mesh, fmt, out)
     if mesh.is_empty:
         raise BadInputError(f"{Path(args.mesh).name} has no triangles", hint="give a mesh with faces")
+    check_triangle_budget(len(mesh.triangles), Path(args.mesh).name, task=TASK)
     if args.height:
         mesh = printcheck.scale_to_height(mesh, args.height)
     out.progress("check", f"{len(mesh.triangles)} triangles, preset {settings.preset}")
@@ -114,4 +116,5 @@ def _human(r: dict) -> str:
         lines.append(f"  fails: {', '.join(r['failures'])}")
     if r["warnings"]:
         lines.append(f"  warnings: {', '.join(r['warnings'])}")
+    lines += [f"  NOTE: {note}" for note in r.get("notices", [])]
     return "\n".join(lines)

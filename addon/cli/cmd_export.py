@@ -17,7 +17,10 @@ def add_arguments(p) -> None:
 
 
 def execute(args, out) -> int:
+    from ..core.meshlimits import precheck_mesh_file
     from .blender_host import empty_scene
+
+    precheck_mesh_file(args.mesh, "the export")  # (before Blender starts: a bad file or an STL over the limit)
 
     with empty_scene():
         from ..blender import pipeline

@@ -28,8 +28,8 @@ from ..meshdata import TriMesh
 from . import checks, spatial, topology
 from .settings import ALL_CHECKS, DEFAULT_FAIL_ON, PRESETS, PrintSettings, preset
 
-__all__ = ["ALL_CHECKS", "DEFAULT_FAIL_ON", "PRESETS", "PrintAnalysis", "PrintSettings", "analyze",
-           "check_trimesh", "preset", "run_checks", "scale_to_height"]
+__all__ = ["ALL_CHECKS", "DEFAULT_FAIL_ON", "PLAUSIBLE_SIZE_MM", "PRESETS", "PrintAnalysis", "PrintSettings",
+           "analyze", "check_trimesh", "preset", "run_checks", "scale_to_height", "size_notices"]
 
 # Findings listed in the report (the counts cover all of them).
 MAX_LISTED = 20
@@ -41,6 +41,32 @@ FINDING_KINDS = {
     "distorted_faces": "face", "thin_faces": "face", "sharp_edges": "edge", "overhang_faces": "face",
     "fragile_faces": "face", "floating_part_faces": "face", "tiny_part_faces": "face",
 }
+
+
+# The largest side of a plausible figurine, in mm: outside this range the units are probably
+# not millimetres (a figure modelled in metres reads as ~2 mm, one in micrometres as metres).
+PLAUSIBLE_SIZE_MM = (5.0, 1000.0)
+
+
+def size_notices(size_mm, settings: PrintSettings) -> list[str]:
+    """What the user must know about the size the mesh was checked at: a wall limit larger
+    than the whole mesh (every wall is "thin": the thickness results mean nothing), or a size
+    no figurine has (the mesh was probably not in millimetres). Each says what to do."""
+    largest = float(max(size_mm)) if len(size_mm) else 0.0
+    todo = ("check it at its printed height (CLI: --height 32; Blender: the scene's unit scale, "
+            "or Scale to Height)")
+    if largest <= settings.min_wall_mm:
+        return [f"the mesh is only {largest:.3g} mm across, less than the {settings.min_wall_mm:g} mm wall limit: "
+                f"every wall counts as thin and the thickness results mean nothing at this size. If it was not "
+                f"made in millimetres (e.g. in metres), {todo}"]
+    lo, hi = PLAUSIBLE_SIZE_MM
+    if largest < lo:
+        return [f"the mesh is only {largest:.3g} mm across, small for a figurine: if it was not made in "
+                f"millimetres (e.g. in metres or centimetres), {todo}"]
+    if largest > hi:
+        return [f"the mesh is {largest:.4g} mm across (over {hi / 1000:g} m), large for a figurine: if it was "
+                f"not made in millimetres, {todo}"]
+    return []
 
 
 def scale_to_height(mesh: TriMesh, height_mm: float) -> TriMesh:
@@ -266,6 +292,8 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
             fragile_regions[checks.smallest_rounded(fragile_list.median[fragile_regions], MAX_LISTED)]),
         "thresholds": settings.to_dict(),
         "counts": {"vertices": int(n_v), "triangles": int(len(t))},
+        # The size the mesh was checked at, when it makes a result meaningless or suspect.
+        "notices": size_notices(size, settings),
     }
     elements = {
         "non_manifold_edges": non_manifold, "flipped_edges": flipped, "boundary_edges": boundary,
