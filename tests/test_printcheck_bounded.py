@@ -46,7 +46,7 @@ def test_cells_stay_a_few_triangles_wide_whatever_the_probe():
     # triangles, not the probe, so no cell holds the whole mesh.
     caster = spatial.RayCaster(mesh.vertices, mesh.triangles, fa.unit, 100.0, fa)
     assert caster.cell <= spatial._CELL_PER_EXTENT * median * 1.0001
-    assert len(caster.cell_bin_start) > 50  # occupied cells
+    assert len(caster.cell_bin_start) > 20  # occupied cells (a third of the probe: one cell for all)
     (dist, face), _ = _cast(mesh, 100.0)
     (near, _f), _ = _cast(mesh, 7.0)  # every wall is within 7: a longer probe changes nothing
     np.testing.assert_array_equal(dist, near)

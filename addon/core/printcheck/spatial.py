@@ -36,11 +36,12 @@ from .topology import BLOCK, blocks, sort_keys
 # 2 GB while the batches stay large enough for numpy to run at full speed.
 RAY_BATCH = 1 << 14
 _MAX_CELLS = 1 << 24  # dense cell -> slot table: 64 MB of int32 at most
-# Grid cells at most this many median triangle extents wide. Measured (thickness CPU, one
-# thread): the sample figure read as 2 mm tall, ratio 12 / 4 / 3 / 2: 10.7 (wall) / 1.19 / 0.82 /
-# 0.83 s; the 1M-triangle Suzanne at 32 mm (ratio 5.4 before this cap), 12 / 4 / 3: 0.95-1.07 /
-# 0.97-0.98 / 1.05-1.07 s. The walk stops at the first wall, so a long probe costs little.
-_CELL_PER_EXTENT = 3.0
+# Grid cells at most this many median triangle extents wide. Thickness CPU (one thread, on a
+# busy machine): the sample figure read as 2 mm tall, no cap (45 cells in all) 8 GB and a
+# MemoryError; ratio 12 / 6 / 4.5 / 3 / 2: 10.7 (wall) / 1.35-1.39 / 1.20 / 0.78-0.87 / 0.83 s.
+# The 1M-triangle Suzanne at 32 mm (ratio 5.4, a third of the probe) with ratio 6 / 4.5 / 3:
+# 0.93-0.98 / 0.94-0.96 / 1.02-1.09 s. 6 keeps Suzanne's grid (and speed) as it was.
+_CELL_PER_EXTENT = 6.0
 # The walk hands over its (ray, cell) pairs every WALK_SEGMENT steps; rays whose nearest hit
 # lies before the cells still ahead stop there (more than the 13 steps of a 0.4 mm cell walk).
 WALK_SEGMENT = 16
