@@ -57,11 +57,31 @@ def run_check(path: Path, limit: int = 5_000_000) -> dict:
             "exit": proc.returncode, "load": load, "result": result}
 
 
+def detail(path: Path) -> None:
+    """In this process: the STL read (with its weld) and each check's share of the check."""
+    from figurine_forge.core import printcheck
+    from figurine_forge.core.stl import read_stl
+
+    t0 = time.perf_counter()
+    mesh = read_stl(path)
+    read_s = time.perf_counter() - t0
+    a = printcheck.analyze(mesh)
+    total = a.cpu_timings["total"]
+    print(f"  in-process: read + weld {read_s:.3f} s; check wall {a.timings['total']:.3f} s, "
+          f"CPU {total:.3f} s (all threads); per check, wall s / CPU s of its thread / share of the CPU:")
+    for name, sec in sorted(a.timings.items(), key=lambda kv: -a.cpu_timings.get(kv[0], 0.0)):
+        cpu = a.cpu_timings.get(name, 0.0)
+        if name != "total" and cpu >= 0.005:
+            print(f"    {name:<20} {sec:7.3f} {cpu:7.3f} {100 * cpu / total:5.1f} %")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", default=str(ROOT / "out" / "bench-corpus"))
     ap.add_argument("--members", default=",".join(corpus.MEMBERS))
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--detail", default="suzanne_1m",
+                    help="members whose read (with the weld) and checks are also timed in this process")
     args = ap.parse_args(argv)
     folder = Path(args.dir)
     names = [n for n in args.members.split(",") if n]
@@ -92,6 +112,8 @@ def main(argv=None) -> int:
                 print(f"  error: {res.get('error')}")
             for n in notes:
                 print(f"  notice: {n}")
+        if name in args.detail.split(",") and path.suffix == ".stl":
+            detail(path)
     print("\n| mesh | triangles | wall s | CPU s | peak RSS MB | triangles/s | RSS budget MB | wall budget s "
           "| within | Toolbox s | load |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -109,3 +109,20 @@ def test_size_notices(height, expected):
     else:
         (note,) = notes
         assert expected in note and "--height 32" in note and "Scale to Height" in note
+
+
+def test_a_huge_ground_plane_does_not_flood_the_grid():
+    """A fine sphere above eight stacked plates 4 m wide (16 triangles): the grid's entries
+    stay within their budget (listing each plate triangle in every cell it covers would make
+    ~40 million) and the sphere's walls are measured as without the plates."""
+    ball = uv_sphere((0, 0, 0), 3.0, 96, 48)
+    quad = np.array([[-2000.0, -2000, 0], [2000, -2000, 0], [2000, 2000, 0], [-2000, 2000, 0]])
+    plates = [TriMesh(quad + [0, 0, -3.5 - 0.1 * i], np.array([[0, 1, 2], [0, 2, 3]])) for i in range(8)]
+    mesh = join(ball, *plates)
+    fa = checks.FaceArrays(mesh.vertices, mesh.triangles)
+    table_cell = (float(np.prod(fa.bmax.max(axis=0) - fa.bmin.min(axis=0))) / spatial._MAX_CELLS) ** (1 / 3)
+    assert spatial._entry_count(fa.bmin, fa.bmax, fa.bmin.min(axis=0), table_cell) > 8 * (1 << 22)
+    (dist, _), caster = _cast(mesh, 1.2)
+    assert len(caster.objects) <= 8 * len(mesh.triangles) + (1 << 22)
+    (alone, _), _ = _cast(ball, 1.2)
+    np.testing.assert_array_equal(dist[:len(ball.triangles)], alone)

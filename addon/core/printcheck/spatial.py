@@ -140,6 +140,23 @@ def _box_cells(lo: np.ndarray, n: np.ndarray, small: int = 2):
     return obj, ijk
 
 
+def _entry_count(bmin: np.ndarray, bmax: np.ndarray, lo: np.ndarray, cell: float) -> int:
+    """How many grid entries the boxes make with cells of this size (at most: the padding of
+    the real listing is ignored, the clip to the grid is not), counted in blocks."""
+    total = 0
+    pad = 2e-6 * cell
+    for s, e in blocks(len(bmin)):
+        n = None
+        for k in range(3):
+            a = np.floor((bmin[s:e, k] - pad - lo[k]) / cell)
+            b = np.floor((bmax[s:e, k] + pad - lo[k]) / cell)
+            b -= a
+            b += 1
+            n = b if n is None else n * b
+        total += int(n.sum()) if n is not None else 0
+    return total
+
+
 def _col_reduce(fn, x: np.ndarray) -> np.ndarray:
     return np.array([fn(x[:, k]) for k in range(x.shape[1])])
 
@@ -261,9 +278,12 @@ class RayCaster:
         # 8 GB); finer cells make the walk longer instead, and the walk stops at the first wall.
         median = _median_extent(t.bmin, t.bmax)
         cell = max(min(self.max_dist / 3.0, _CELL_PER_EXTENT * median), median, float(extent.max()) * 1e-6)
+        # Hard budgets: the cell table, and the entries (a few huge triangles, such as a ground
+        # plane beside a fine figure, would otherwise be listed in millions of small cells).
+        entry_budget = 8 * m + (1 << 22)
         while True:
             dims = np.floor(extent / cell).astype(np.int64) + 1
-            if np.prod(dims + 2) <= _MAX_CELLS:
+            if np.prod(dims + 2) <= _MAX_CELLS and _entry_count(t.bmin, t.bmax, lo, cell) <= entry_budget:
                 break
             cell *= 1.25
         self.cell = cell
