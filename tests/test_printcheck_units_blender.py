@@ -96,3 +96,13 @@ def test_a_figure_in_a_millimetre_scene_is_checked_as_it_stands(metre_scene, sam
     assert check.get("notices", []) == [] and check["source"].endswith("preset")
     assert bpy.ops.figurine.check_print(wait=True) == {"FINISHED"}
     assert findings.get("Hero").report["notices"] == []  # 32 mm in the scene, checked at 32 mm
+
+
+def test_check_print_refuses_a_mesh_over_the_shared_limit_before_reading_it(metre_scene, monkeypatch):
+    scene, obj = metre_scene
+    triangles = len(obj.data.polygons)  # (all triangles: the mesh came from an STL)
+    monkeypatch.setenv("FIGURINE_MAX_TRIANGLES", str(triangles - 1))
+    with pytest.raises(RuntimeError, match=f"'Hero' has {triangles:,} triangles, more than the "
+                                           f"{triangles - 1:,} the print check handles"):
+        bpy.ops.figurine.check_print(wait=True)
+    assert findings.get("Hero") is None
