@@ -43,8 +43,10 @@ _MAX_CELLS = 1 << 24  # dense cell -> slot table: 64 MB of int32 at most
 # 0.93-0.98 / 0.94-0.96 / 1.02-1.09 s. 6 keeps Suzanne's grid (and speed) as it was.
 _CELL_PER_EXTENT = 6.0
 # The walk hands over its (ray, cell) pairs every WALK_SEGMENT steps; rays whose nearest hit
-# lies before the cells still ahead stop there (more than the 13 steps of a 0.4 mm cell walk).
-WALK_SEGMENT = 16
+# lies before the cells still ahead stop there. Thickness CPU with 16 / 8 / 6: the sample read
+# as 2 mm (79-step walks) 1.22-1.26 / 0.94-0.96 / 0.84-0.95 s, the 1M Suzanne (13 steps)
+# 0.86-0.92 / 0.88-1.00 (median 0.88) / 0.88-0.91 s.
+WALK_SEGMENT = 8
 # At most this many (ray, cluster) or (ray, triangle) candidates are expanded at once: the hard
 # memory budget of a batch (~100 bytes each), whatever the triangles per cell. Measured: 200
 # overlapping spheroids (118k triangles) peak at 667 / 515 / 361 MB with 2M / 1M / 512k and
