@@ -218,13 +218,21 @@ def scale_to_height(obj, height_mm: float = DEFAULT_HEIGHT_MM, scene=None) -> di
 # -- check ----------------------------------------------------------------------------------
 def check_object(obj, height_mm: float | None = None, preset: str = "resin", **overrides) -> dict:
     """Run the print checks on the object as it would print at ``height_mm`` (default: its
-    current height in scene millimetres). Returns the core report."""
+    current size, read in millimetres through the scene's unit scale: a figure 0.032 units
+    tall in a scene in metres is checked at 32 mm). Returns the core report; its "notices"
+    say when the size is implausible for a figurine."""
     from ..core import printcheck
+    from ..core.meshdata import TriMesh
+    from .units import mm_per_unit
 
     from ..core.mesh.load import weld_for_analysis
 
     # Welded as the CLI's import welds: a textured import keeps its UV seams split in the object.
     tm, _tol = weld_for_analysis(meshio.object_to_trimesh(_require_mesh(obj)))
+    if not height_mm:
+        factor = mm_per_unit(bpy.context.scene)
+        if factor != 1.0:
+            tm = TriMesh(tm.vertices * factor, tm.triangles)
     return printcheck.check_trimesh(tm, height_mm=height_mm, preset=preset, **overrides)
 
 

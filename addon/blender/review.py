@@ -29,6 +29,7 @@ from ..core.review.verdict import decide, views_the_model_was_built_from
 from ..core.stl import read_stl
 from ..core.version import VERSION
 from . import clay, meshio, render
+from .units import describe_units, mm_per_unit
 
 CLAY_VIEWS = ("front", "back", "left", "right", "three_quarter")
 HEAT_VIEWS = ("front", "three_quarter")  # each render of a full-size model costs seconds
@@ -163,6 +164,8 @@ def heatmap_renders(tm: TriMesh, out_dir: str | os.PathLike, name: str, *, point
 
 
 # -- the print check ----------------------------------------------------------------------------
+DEFAULT_PRINT_HEIGHT_MM = 32.0  # a model of no figurine's size is checked scaled to the target (this without one)
+
 def job_preset(job: Job) -> str:
     """The printer preset the job's run checked with (resin unless it said otherwise)."""
     entry = job.last_step("check")
@@ -170,9 +173,31 @@ def job_preset(job: Job) -> str:
     return preset if isinstance(preset, str) and preset else "resin"
 
 
-def print_check(tm: TriMesh, preset: str) -> tuple[dict, CheckMaps]:
-    """Check the reviewed model itself (in mm, as it stands) with the print-check engine:
-    the report for the summary, and its thickness and overhang arrays for the heat maps.
+def model_for_check(tm: TriMesh, mm_per_unit: float, units: str, target_mm: float) -> tuple[TriMesh, str]:
+    """The reviewed model in millimetres for the print check, and a note when it is not
+    checked as it stands. ``tm`` is in scene units (``mm_per_unit`` mm each, ``units`` in words).
+
+    A figure whose size is no figurine's (not scaled yet: a generator's metre-sized mesh in a
+    scene in millimetres reads as 2 mm) would be checked against a 0.6 mm wall as a speck:
+    every wall "thin", the check meaningless. Such a model is checked as a copy scaled to the
+    target height instead, and the note says so and what to do."""
+    from ..core import printcheck
+
+    tm_mm = TriMesh(tm.vertices * mm_per_unit, tm.triangles) if mm_per_unit != 1.0 else tm
+    size = tm_mm.size()
+    lo, hi = printcheck.PLAUSIBLE_SIZE_MM
+    if lo <= float(size.max()) <= hi:
+        return tm_mm, ""
+    scaled = printcheck.scale_to_height(tm_mm, target_mm)
+    return scaled, (f"the model is {float(size[2]):.4g} mm tall as it stands ({units}), no figurine's size: "
+                    f"the print check ran on a copy scaled to {target_mm:g} mm. Scale to Height (or set the "
+                    f"scene's unit scale) before printing")
+
+
+def print_check(tm: TriMesh, preset: str, note: str = "") -> tuple[dict, CheckMaps]:
+    """Check the reviewed model itself (in mm, see :func:`model_for_check`) with the
+    print-check engine: the report for the summary, and its thickness and overhang arrays for
+    the heat maps. ``note``: how the model was brought to print size, if it was.
 
     Re-checking rather than reading the run's report.json keeps the summary true to the
     model on show, which may have been edited or regenerated since the run."""
@@ -181,6 +206,9 @@ def print_check(tm: TriMesh, preset: str) -> tuple[dict, CheckMaps]:
     settings = printcheck.preset(preset)
     analysis = printcheck.analyze(tm, settings)
     check = {**analysis.report, "source": f"print check of the reviewed model, {preset} preset"}
+    if note:
+        check["source"] += " (scaled copy)"
+        check["notices"] = [note] + list(check.get("notices", []))
     maps = CheckMaps(thickness_mm=analysis.vertex_thickness,
                      overhang_faces=analysis.elements.get("overhang_faces"),
                      min_wall_mm=float(settings.min_wall_mm), overhang_angle=float(settings.overhang_angle_deg))
@@ -290,11 +318,18 @@ def iter_review(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZ
                                "diff": step.relpath(diff_path)}
             view_entries.append(entry)
 
+        if obj is not None:  # scene units (Blender's default: metres)
+            factor, units = mm_per_unit(bpy.context.scene), describe_units(bpy.context.scene)
+        else:  # figurine.stl is written in millimetres
+            factor, units = 1.0, "the job's STL, in mm"
         check, maps = None, None
         if run_check:
             yield "check", (done + 1) / total, f"print check ({preset})"
             check_cancel()
-            check, maps = print_check(tm, preset)
+            settings = getattr(bpy.context.scene, "figurine", None)
+            target = float(getattr(settings, "height_mm", 0.0) or DEFAULT_PRINT_HEIGHT_MM)
+            check_tm, note = model_for_check(tm, factor, units, target)
+            check, maps = print_check(check_tm, preset, note)
         verdict = decide(comparisons, check, built_from=views_the_model_was_built_from(job.manifest))
 
         heat: dict = {"maps": [], "note": "No heat maps: the print check was not run for this review."}
@@ -312,8 +347,8 @@ def iter_review(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZ
             "views": view_entries,
             "renders": {view: step.relpath(p) for view, p in clay_paths.items()},
             "heatmaps": heat,
-            "print": {"size_mm": [round(float(v), 3) for v in hi - lo],
-                      "material": report.material_estimate(tm.volume())},
+            "print": {"size_mm": [round(float(v) * factor, 3) for v in hi - lo],
+                      "material": report.material_estimate(tm.volume() * factor ** 3)},
             "check": check,
             "folder": step.relpath(step.folder),
         }

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..core.errors import EXIT_CHECK_FAILED, EXIT_OK, BadInputError
 
 NAME = "check"
+TASK = "the print check"  # in the triangle limit's message
 HELP = "Check a mesh for 3D printing (walls, holes, intersections, stability...) at its printed size."
 
 # CLI option -> PrintSettings field, with the help text's unit.
@@ -59,6 +60,7 @@ def _load(path: str, out, height_mm: float | None, orient: str):
 
 def execute(args, out) -> int:
     from ..core import printcheck
+    from ..core.meshlimits import check_triangle_budget, precheck_mesh_file
     from .paths import file_output, guard
 
     guard({"mesh": args.mesh}, file_output("--report", args.report), force=args.force)
@@ -67,8 +69,11 @@ def execute(args, out) -> int:
     settings = printcheck.preset(args.preset, **overrides)
     if args.height is not None and not (0 < args.height <= 10000):
         raise BadInputError(f"height {args.height} mm is out of range", hint="pass the printed height in mm, e.g. 32")
+    # Before any work: the file is a mesh, and an STL's own triangle count is within the limit.
+    precheck_mesh_file(args.mesh, TASK)
     loaded = _load(args.mesh, out, args.height, args.orient)
     mesh, poly = loaded.mesh, loaded.polygon_of_triangle
+    check_triangle_budget(len(mesh.triangles), Path(args.mesh).name, task=TASK)
     if args.height:
         mesh = printcheck.scale_to_height(mesh, args.height)
     elif (extent := float((mesh.vertices.max(axis=0) - mesh.vertices.min(axis=0)).max())) > 10000:  # no printer is 10 m
@@ -111,4 +116,5 @@ def _human(r: dict) -> str:
     if r["warnings"]:
         lines.append(f"  warnings: {', '.join(r['warnings'])}")
     lines += [f"  note: {text}" for text in r.get("import", {}).get("warnings", [])]
+    lines += [f"  NOTE: {note}" for note in r.get("notices", [])]
     return "\n".join(lines)

@@ -31,13 +31,15 @@ def add_arguments(p) -> None:
 
 
 def execute(args, out) -> int:
+    from ..core.meshlimits import precheck_mesh_file
     from .blender_host import empty_scene, import_object
     from .paths import file_output, guard
 
-    # Refuse what can be refused before Blender starts.
+    # Refuse what can be refused before Blender starts: bad options, a bad file, an STL over the limit.
     target, fmt = resolve_target(args.out, args.fmt)
     budget = check_triangle_budget(args.max_triangles)
     guard({"mesh": args.mesh}, file_output("--out", str(target)), force=args.force)
+    precheck_mesh_file(args.mesh, "the export")
     with empty_scene() as bpy:
         from ..blender import pipeline, units
 

@@ -51,17 +51,13 @@ def _precheck(path) -> None:
     would quietly drop those faces, so the damage would go unnoticed)."""
     from pathlib import Path
 
-    from ..core.meshformats import require_mesh_file
-    from ..core.repair import check_triangle_budget, validate_mesh
-    from ..core.stl import is_binary_stl, read_stl
+    from ..core.meshlimits import precheck_mesh_file
+    from ..core.repair import validate_mesh
+    from ..core.stl import read_stl
 
-    if require_mesh_file(path) != "stl":
+    # (An STL's header or ASCII keywords say how many triangles: refused before reading.)
+    if precheck_mesh_file(path, "the repair") != "stl":
         return
-    size = Path(path).stat().st_size
-    with open(path, "rb") as fh:
-        head = fh.read(84)
-    if is_binary_stl(head, size):  # the header says how many triangles: refuse before reading
-        check_triangle_budget((size - 84) // 50, Path(path).name)
     validate_mesh(read_stl(path), Path(path).name)
 
 

@@ -11,11 +11,14 @@ background mode it runs synchronously, as before.
 from __future__ import annotations
 
 import bpy
+import numpy as np
 from bpy.props import EnumProperty, FloatProperty, StringProperty
 
 from ...core import printcheck
 from ...core.errors import BadInputError
+from ...core.meshlimits import check_triangle_budget
 from .. import findings, tasks
+from ..units import describe_units, mm_per_unit
 from .common import reports_errors
 
 _FINDING_ITEMS = [(key, label, "") for key, label in findings.FINDINGS]
@@ -23,6 +26,22 @@ _PRESET_ITEMS = [("SCENE", "Scene Setting", "Use the printer chosen in the Figur
                  ("resin", "Resin", "Resin printer: walls from 0.6 mm"),
                  ("fdm", "FDM 0.4 mm", "FDM printer with a 0.4 mm nozzle: walls from 1.0 mm"),
                  ("custom", "Custom", "Resin numbers with the thresholds given here")]
+
+
+def _triangle_count(mesh) -> int:
+    """Triangles of a mesh's polygons without triangulating it (n-gon: n - 2)."""
+    sizes = np.empty(len(mesh.polygons), np.int32)
+    mesh.polygons.foreach_get("loop_total", sizes)
+    return int(sizes.sum()) - 2 * len(sizes)
+
+
+def _size_note(name: str, scene_mm: float, height_mm: float | None, units: str) -> str:
+    """When the figure is checked at another size than it has in the scene, say so: the
+    check is right for the print, but the scene's figure would not print that size."""
+    if not height_mm or scene_mm <= 0 or abs(scene_mm - height_mm) <= 0.01 * height_mm:
+        return ""
+    return (f"'{name}' is {scene_mm:.4g} mm tall in the scene ({units}); it was checked as printed "
+            f"{height_mm:g} mm tall: Scale to Height makes it that size before export")
 
 
 def _scene_setting(context, name, default):
@@ -58,7 +77,16 @@ class FIGURINE_OT_check_print(bpy.types.Operator):
         if preset_name not in printcheck.PRESETS:
             preset_name = "resin"
         settings = printcheck.preset(preset_name, min_wall_mm=self.min_wall_mm or None)
+        if obj is not None and obj.type == "MESH":  # the shared limit, before the mesh is read
+            check_triangle_budget(_triangle_count(obj.data), f"'{obj.name}'", task="the print check")
         data = findings.read_object(obj)  # main thread: arrays out of Blender
+        # The figure's height in millimetres as it stands, through the scene's unit scale
+        # (Blender's default scene is in metres: 0.032 units is a 32 mm figure).
+        lo, hi = data.mesh.bounds()
+        scene_mm = float(hi[2] - lo[2]) * mm_per_unit(context.scene)
+        size_note = _size_note(data.name, scene_mm, height, describe_units(context.scene))
+        if not height and scene_mm > 0:
+            height = scene_mm  # (checked as it stands, in mm)
 
         def work(ctl):  # worker thread: numpy only (thickness probes, intersections...)
             return findings.analyze(data, height, settings, ctl)
@@ -66,9 +94,15 @@ class FIGURINE_OT_check_print(bpy.types.Operator):
         def finish(ctx, result):  # main thread: findings list and colours
             findings.store(data, result, settings)
             r = result.report
+            notes = [size_note] if size_note else []
+            notes += r.get("notices", [])
+            if size_note:
+                r["notices"] = notes
+            tail = "".join(f"; {n}" for n in notes)
             if r["passed"]:
-                return f"'{data.name}' passes the {settings.preset} print check"
-            return "WARNING", f"'{data.name}' fails: {', '.join(r['failures'])}"
+                text = f"'{data.name}' passes the {settings.preset} print check{tail}"
+                return ("WARNING", text) if notes else text
+            return "WARNING", f"'{data.name}' fails: {', '.join(r['failures'])}{tail}"
 
         run = tasks.start(context, tasks.Task("Check print", work, finish), wait=self.wait)
         if run.state == "finished":  # synchronous (background mode, wait): the monitor did not report

@@ -113,7 +113,10 @@ class FIGURINE_OT_review(bpy.types.Operator):
     def _finish(self, context, result: review.ReviewResult):
         data = store_review(context.scene, result)
         text = f"Review: {data['decision']} (score {data['score']:.2f}) — {data['reasons'][0]}"
-        self.report({"INFO"} if data["decision"] == "keep" else {"WARNING"}, text)
+        # The print check's size notices (a model of no figurine's size was checked scaled).
+        notes = (result.review.get("check") or {}).get("notices", [])
+        text += "".join(f"; {n}" for n in notes)
+        self.report({"INFO"} if data["decision"] == "keep" and not notes else {"WARNING"}, text)
 
     @reports_errors
     def execute(self, context):

@@ -28,8 +28,8 @@ from ..meshdata import TriMesh
 from . import checks, spatial, topology
 from .settings import ALL_CHECKS, DEFAULT_FAIL_ON, PRESETS, PrintSettings, preset
 
-__all__ = ["ALL_CHECKS", "DEFAULT_FAIL_ON", "PRESETS", "PrintAnalysis", "PrintSettings", "analyze",
-           "check_trimesh", "preset", "run_checks", "scale_to_height"]
+__all__ = ["ALL_CHECKS", "DEFAULT_FAIL_ON", "PLAUSIBLE_SIZE_MM", "PRESETS", "PrintAnalysis", "PrintSettings",
+           "analyze", "check_trimesh", "preset", "run_checks", "scale_to_height", "size_notices"]
 
 # Findings listed in the report (the counts cover all of them).
 MAX_LISTED = 20
@@ -41,6 +41,32 @@ FINDING_KINDS = {
     "distorted_faces": "face", "thin_faces": "face", "sharp_edges": "edge", "overhang_faces": "face",
     "fragile_faces": "face", "floating_part_faces": "face", "tiny_part_faces": "face",
 }
+
+
+# The largest side of a plausible figurine, in mm: outside this range the units are probably
+# not millimetres (a figure modelled in metres reads as ~2 mm, one in micrometres as metres).
+PLAUSIBLE_SIZE_MM = (5.0, 1000.0)
+
+
+def size_notices(size_mm, settings: PrintSettings) -> list[str]:
+    """What the user must know about the size the mesh was checked at: a wall limit larger
+    than the whole mesh (every wall is "thin": the thickness results mean nothing), or a size
+    no figurine has (the mesh was probably not in millimetres). Each says what to do."""
+    largest = float(max(size_mm)) if len(size_mm) else 0.0
+    todo = ("check it at its printed height (CLI: --height 32; Blender: the scene's unit scale, "
+            "or Scale to Height)")
+    if largest <= settings.min_wall_mm:
+        return [f"the mesh is only {largest:.3g} mm across, less than the {settings.min_wall_mm:g} mm wall limit: "
+                f"every wall counts as thin and the thickness results mean nothing at this size. If it was not "
+                f"made in millimetres (e.g. in metres), {todo}"]
+    lo, hi = PLAUSIBLE_SIZE_MM
+    if largest < lo:
+        return [f"the mesh is only {largest:.3g} mm across, small for a figurine: if it was not made in "
+                f"millimetres (e.g. in metres or centimetres), {todo}"]
+    if largest > hi:
+        return [f"the mesh is {largest:.4g} mm across (over {hi / 1000:g} m), large for a figurine: if it was "
+                f"not made in millimetres, {todo}"]
+    return []
 
 
 def scale_to_height(mesh: TriMesh, height_mm: float) -> TriMesh:
@@ -179,9 +205,8 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
     fragile_mask = thick < settings.fragile_thickness_mm
     fragile_region, fragile_list = checks.regions(fragile_mask, et, thick, centroids, areas, mpairs)
     # Fragile: a region thinner than the fragile limit that is long for its thickness.
-    is_fragile = np.array([r["length_mm"] >= settings.fragile_ratio * max(r["median_thickness_mm"], 1e-9)
-                           for r in fragile_list], dtype=bool)
-    fragile_regions = [r for r, f in zip(fragile_list, is_fragile) if f]
+    is_fragile = checks.long_for_thickness(fragile_list, settings.fragile_ratio)
+    fragile_regions = np.flatnonzero(is_fragile)
     fragile_faces = np.flatnonzero(fragile_mask & (fragile_region >= 0) & is_fragile[np.maximum(fragile_region, 0)]) \
         if len(fragile_list) else np.zeros(0, np.int64)
     vmap = checks.vertex_thickness(n_v, t, thick, settings.probe_mm)
@@ -191,8 +216,8 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
     min_thickness = float(finite.min()) if len(finite) else settings.probe_mm
     volume = float(tet.sum())
     area = float(areas.sum())
-    tiny_parts = [i for i, p in enumerate(part_list) if p["tiny"]]
-    floating_parts = [i for i, p in enumerate(part_list) if p["floating"]]
+    tiny_parts = np.flatnonzero(part_list.tiny)
+    floating_parts = np.flatnonzero(part_list.floating)
     stable = stab["margin_mm"] > settings.stability_margin_mm
 
     counts = {
@@ -242,9 +267,6 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
     timings["total"] = clock() - start
     cpu["total"] = time.process_time() - cpu_start  # all threads
 
-    def top(items, key):
-        return sorted(items, key=key)[:MAX_LISTED]
-
     report = {
         "passed": not failures,
         "preset": settings.preset,
@@ -263,19 +285,23 @@ def analyze(mesh_mm: TriMesh, settings: PrintSettings | None = None, *,
             "filament_m": _r(abs(volume) / (np.pi * (settings.filament_diameter_mm / 2.0) ** 2) / 1000.0, 3),
         },
         "stability": {k: v for k, v in stab.items() if k != "footprint_mm"},
-        "parts": top([dict(p, index=i) for i, p in enumerate(part_list)], key=lambda p: -p["faces"]),
-        "thin_regions": top(thin_regions, key=lambda r: r["min_thickness_mm"]),
-        "fragile_protrusions": top(fragile_regions, key=lambda r: r["median_thickness_mm"]),
+        # (Listed: the largest parts, the thinnest regions; rows built for those only.)
+        "parts": part_list.rows(np.argsort(-part_list.faces, kind="stable")[:MAX_LISTED]),
+        "thin_regions": thin_regions.rows(checks.smallest_rounded(thin_regions.vmin, MAX_LISTED)),
+        "fragile_protrusions": fragile_list.rows(
+            fragile_regions[checks.smallest_rounded(fragile_list.median[fragile_regions], MAX_LISTED)]),
         "thresholds": settings.to_dict(),
         "counts": {"vertices": int(n_v), "triangles": int(len(t))},
+        # The size the mesh was checked at, when it makes a result meaningless or suspect.
+        "notices": size_notices(size, settings),
     }
     elements = {
         "non_manifold_edges": non_manifold, "flipped_edges": flipped, "boundary_edges": boundary,
         "intersecting_faces": intersecting, "degenerate_faces": degenerate, "degenerate_edges": degenerate_e,
         "distorted_faces": distorted_tris, "thin_faces": thin, "sharp_edges": sharp, "overhang_faces": overhang,
         "fragile_faces": fragile_faces,
-        "floating_part_faces": np.flatnonzero(np.isin(face_part, floating_parts)),
-        "tiny_part_faces": np.flatnonzero(np.isin(face_part, tiny_parts)),
+        "floating_part_faces": np.flatnonzero(part_list.floating[face_part]),
+        "tiny_part_faces": np.flatnonzero(part_list.tiny[face_part]),
     }
     return PrintAnalysis(report=report, elements={k: np.asarray(x, dtype=np.int64) for k, x in elements.items()},
                          edges=et.edges, face_thickness=thick, vertex_thickness=vmap, timings=timings,

@@ -4,32 +4,13 @@ feet-to-base contact and the input guards every repair step shares."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from ..errors import BadInputError
 from ..meshdata import TriMesh
 
-# Above this the repair refuses to start: a voxel remesh or boolean of a mesh this big would
-# take minutes and gigabytes, and generated figures never need it. Override with the
-# FIGURINE_MAX_TRIANGLES environment variable (or the ``limit`` argument).
-DEFAULT_MAX_TRIANGLES = 3_000_000
-
-
-def max_triangles() -> int:
-    value = os.environ.get("FIGURINE_MAX_TRIANGLES", "")
-    try:
-        return int(value) if value else DEFAULT_MAX_TRIANGLES
-    except ValueError:
-        return DEFAULT_MAX_TRIANGLES
-
-
-def check_triangle_budget(count: int, name: str = "the mesh", limit: int | None = None) -> None:
-    limit = max_triangles() if limit is None else limit
-    if count > limit:
-        raise BadInputError(f"{name} has {count:,} triangles, more than the {limit:,} the repair handles",
-                            hint="decimate it first (Decimate modifier) or raise FIGURINE_MAX_TRIANGLES")
+# The triangle limit is shared by every command (core.meshlimits); re-exported for callers.
+from ..meshlimits import DEFAULT_MAX_TRIANGLES, check_triangle_budget, max_triangles  # noqa: F401
 
 
 def validate_mesh(mesh: TriMesh, name: str = "the mesh", limit: int | None = None) -> None:
