@@ -58,6 +58,11 @@ def _load(path: str, out, height_mm: float | None, orient: str):
     return load_mesh(path, out, height_mm=height_mm, orient=orient)
 
 
+# Over a kilometre read as millimetres the file is in another unit beyond doubt: refused (a
+# check would "pass" it). Between 1 m and 1 km the check runs and its notices say what to do.
+ABSURD_SIZE_MM = 1_000_000.0
+
+
 def execute(args, out) -> int:
     from ..core import printcheck
     from ..core.meshlimits import check_triangle_budget, precheck_mesh_file
@@ -76,7 +81,7 @@ def execute(args, out) -> int:
     check_triangle_budget(len(mesh.triangles), Path(args.mesh).name, task=TASK)
     if args.height:
         mesh = printcheck.scale_to_height(mesh, args.height)
-    elif (extent := float((mesh.vertices.max(axis=0) - mesh.vertices.min(axis=0)).max())) > 10000:  # no printer is 10 m
+    elif (extent := float((mesh.vertices.max(axis=0) - mesh.vertices.min(axis=0)).max())) > ABSURD_SIZE_MM:
         raise BadInputError(f"{Path(args.mesh).name} is {extent:.3g} mm across, "
                             f"far beyond anything printable (another unit?)", hint="pass the printed height, e.g. --height 32")
     out.progress("check", f"{len(mesh.triangles)} triangles, preset {settings.preset}")

@@ -70,7 +70,7 @@ def precheck_mesh_file(path: str | os.PathLike, task: str) -> str:
     Returns the format (see :func:`meshformats.require_mesh_file`)."""
     from .meshformats import require_mesh_file
 
-    fmt = require_mesh_file(path)
+    fmt = require_mesh_file(path, allow_zip=True)  # a zip is opened by the import itself
     if fmt == "stl":
         count = stl_triangle_count(path)
         if count is not None:
