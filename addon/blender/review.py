@@ -196,12 +196,60 @@ def _prepared_views(job: Job) -> ViewSet:
     return load_prepared(job.root / entry["folder"])
 
 
-def _job_model(job: Job) -> TriMesh:
-    path = job.root / "figurine.stl"
-    if not path.is_file():
-        raise BadInputError(f"{job.root} has no figurine.stl to review",
-                            hint="run 'figurine run' (or Make Figurine) for this job first")
-    return read_stl(path).weld()
+def _job_height_mm(job: Job) -> float:
+    """The height the job asks for: its make or run's scale step, else the default 32 mm."""
+    for name in ("make", "scale"):
+        entry = job.last_step(name)
+        value = (entry or {}).get("params", {}).get("height_mm")
+        if isinstance(value, (int, float)) and value > 0:
+            return float(value)
+    return 32.0
+
+
+def _job_model(job: Job, viewset: ViewSet | None = None) -> tuple[TriMesh, str, dict]:
+    """The job's newest model (``core.review.model``) as the review sees it, its label, and
+    what the import changed: a generator's file goes through the one import (weld, pose,
+    units), is turned to face like the views and scaled to the job's height."""
+    from ..core.review.model import newest_model
+
+    found = newest_model(job)
+    if not found.from_generator:
+        return read_stl(found.path).weld(), found.label, {"model": found.label, "changes": []}
+    tm, fitting = fit_generated_model(found.path, viewset, _job_height_mm(job))
+    fitting = {"model": found.label, "step": found.step_index, "provider": found.provider,
+               "task_id": found.task_id, **fitting}
+    return tm, found.label, fitting
+
+
+def fit_generated_model(path: Path, viewset: ViewSet | None, height_mm: float) -> tuple[TriMesh, dict]:
+    """A generator's model file read through the one import, turned to face like the views
+    (quarter turns about Z, silhouettes in numpy) and scaled to ``height_mm``; returns the
+    mesh and ``{"import", "facing", "scale", "changes"}`` saying what was done."""
+    from ..core.mesh.load import load_mesh
+    from ..core.review import facing as facing_mod
+    from .pipeline import read_with_blender
+
+    # The height is given (the review scales to it), so the import judges no unit as implausible.
+    loaded = load_mesh(path, height_mm=height_mm, read_with_blender=read_with_blender)
+    changes = list(loaded.warnings)
+    if loaded.pose.get("rotated"):
+        changes.append(f"stood up: {loaded.pose.get('message', 'the model lay down')}")
+    tm = loaded.mesh
+    facing = facing_mod.find_facing(tm, {s: v.matte for s, v in viewset.views.items()} if viewset else {})
+    if facing.turn_deg:
+        tm = facing_mod.turn_about_z(tm, facing.turn_deg)
+        changes.append(f"turned {facing.turn_deg} degrees about the vertical axis to face like the views "
+                       f"(silhouettes agree {facing.scores[facing.turn_deg]:.2f} turned, "
+                       f"{facing.scores[0]:.2f} as delivered)")
+    changes += facing.notes
+    before = float(tm.size()[2])
+    tm, factor = facing_mod.scale_to_height(tm, height_mm)
+    if abs(factor - 1.0) > 1e-3:
+        changes.append(f"scaled from {before:.1f} mm to {height_mm:g} mm tall (x{factor:.4g}; the file is in "
+                       f"{loaded.units.unit})")
+    return tm, {"import": loaded.report(), "facing": facing.to_dict(),
+                "scale": {"factor": round(factor, 6), "height_mm": height_mm, "height_before_mm": round(before, 4)},
+                "changes": changes}
 
 
 def _write_input(view, out: Path, size: int) -> Path:
@@ -243,8 +291,11 @@ def iter_review(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZ
         raise BadInputError(f"review image size {size} is out of range", hint="use 128 to 2048 pixels")
     job = Job.open(job_dir, create=False)
     viewset = _prepared_views(job)
-    tm = meshio.object_to_trimesh(obj) if obj is not None else _job_model(job)
-    model_label = obj.name if obj is not None else "figurine.stl"
+    fitting: dict = {"changes": []}
+    if obj is not None:
+        tm, model_label = meshio.object_to_trimesh(obj), obj.name
+    else:
+        tm, model_label, fitting = _job_model(job, viewset)
     preset = preset or job_preset(job)
     heat_renders = (len(HEAT_VIEWS) + len(OVERHANG_VIEWS)) if run_check else 0
     total = len(CLAY_VIEWS) + heat_renders + 2  # renders, plus the comparison and the check
@@ -307,6 +358,7 @@ def iter_review(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZ
             "job": job.manifest.get("id", ""),
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "model": model_label,
+            "model_import": fitting,
             "verdict": verdict.to_dict(),
             "score": round(verdict.score, 4),
             "views": view_entries,
