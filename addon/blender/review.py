@@ -206,13 +206,20 @@ def _job_height_mm(job: Job) -> float:
     return 32.0
 
 
-def _job_model(job: Job, viewset: ViewSet | None = None) -> tuple[TriMesh, str, dict]:
-    """The job's newest model (``core.review.model``) as the review sees it, its label, and
-    what the import changed: a generator's file goes through the one import (weld, pose,
-    units), is turned to face like the views and scaled to the job's height."""
-    from ..core.review.model import newest_model
+def _job_model(job: Job, viewset: ViewSet | None = None, model: str | None = None) -> tuple[TriMesh, str, dict]:
+    """The job's newest model (``core.review.model``), or its ``model`` (job-relative path), as
+    the review sees it, its label, and what the import changed: a generator's file goes through
+    the one import (weld, pose, units), is turned to face like the views and scaled to the
+    job's height."""
+    from ..core.review.model import job_models, newest_model
 
-    found = newest_model(job)
+    if model is None:
+        found = newest_model(job)
+    else:
+        matches = [m for m in job_models(job) if m.path == job.root / model]
+        if not matches:
+            raise BadInputError(f"{job.root} has no finished model {model}", hint="give a model a step of the job made")
+        found = matches[-1]
     if not found.from_generator:
         return read_stl(found.path).weld(), found.label, {"model": found.label, "changes": []}
     tm, fitting = fit_generated_model(found.path, viewset, _job_height_mm(job))
@@ -264,9 +271,9 @@ def _write_input(view, out: Path, size: int) -> Path:
 
 
 # -- the whole review -----------------------------------------------------------------------------
-def review_job(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
+def review_job(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
                run_check: bool = True, progress: Progress | None = None,
-               cancel: Callable[[], bool] | None = None) -> ReviewResult:
+               cancel: Callable[[], bool] | None = None, model: str | None = None) -> ReviewResult:
     """Review the job's model (``obj`` if given, else the job's ``figurine.stl``) against the
     job's prepared views; write the ``review`` step and publish ``review.json`` and
     ``report.html`` at the job's top level.
@@ -274,7 +281,7 @@ def review_job(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE
     ``preset`` is the printer preset for the print check (default: the one the job's run
     used); ``run_check=False`` leaves the check and its heat maps out."""
     progress = progress or _no_progress
-    steps = iter_review(job_dir, obj=obj, size=size, preset=preset, run_check=run_check, cancel=cancel)
+    steps = iter_review(job_dir, obj=obj, size=size, preset=preset, run_check=run_check, cancel=cancel, model=model)
     while True:
         try:
             progress(*next(steps))
@@ -282,20 +289,21 @@ def review_job(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE
             return done.value
 
 
-def iter_review(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
-                run_check: bool = True, cancel: Callable[[], bool] | None = None):
+def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
+                run_check: bool = True, cancel: Callable[[], bool] | None = None, model: str | None = None):
     """:func:`review_job` as a generator: yields ``(step, fraction, message)`` between renders
     (so a modal operator can keep Blender's window responsive) and returns the
     :class:`ReviewResult`. ``cancel`` is asked between renders."""
     if not 128 <= int(size) <= 2048:
         raise BadInputError(f"review image size {size} is out of range", hint="use 128 to 2048 pixels")
-    job = Job.open(job_dir, create=False)
+    # A caller holding the job open (the make loop) passes it: one manifest, no lost steps.
+    job = job_dir if isinstance(job_dir, Job) else Job.open(job_dir, create=False)
     viewset = _prepared_views(job)
     fitting: dict = {"changes": []}
     if obj is not None:
         tm, model_label = meshio.object_to_trimesh(obj), obj.name
     else:
-        tm, model_label, fitting = _job_model(job, viewset)
+        tm, model_label, fitting = _job_model(job, viewset, model)
     preset = preset or job_preset(job)
     heat_renders = (len(HEAT_VIEWS) + len(OVERHANG_VIEWS)) if run_check else 0
     total = len(CLAY_VIEWS) + heat_renders + 2  # renders, plus the comparison and the check

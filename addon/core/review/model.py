@@ -63,9 +63,12 @@ def job_models(job: Job) -> list[JobModel]:
 def newest_model(job: Job) -> JobModel:
     """The model a review of ``job`` looks at (see the module's text)."""
     models = job_models(job)
+    top = job.root / "figurine.stl"
+    if models and models[-1].step_name == "export" and top.is_file():
+        # The published copy: what users open, sculpt and save back in place.
+        return JobModel(top, "figurine.stl", "export", models[-1].step_index, False)
     if models:
         return models[-1]
-    top = job.root / "figurine.stl"
     if top.is_file():
         return JobModel(top, "figurine.stl", "", 0, False)
     raise BadInputError(f"{job.root} has no model to review (no figurine.stl and no finished generation)",
