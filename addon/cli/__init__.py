@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "cmd_generate", "cmd_resume", "cmd_providers",
     "cmd_review",
     "cmd_repair",
+    "cmd_make",
 ]
 
 
