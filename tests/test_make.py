@@ -238,3 +238,64 @@ def test_sigkill_at_each_stage_then_resume_pays_once(tmp_path, fakes, stage):
     assert done_before <= {s["index"] for s in manifest["steps"] if s["status"] == "done"}
     # Gemini: at most the one request the kill cut short was asked again.
     assert len(gemini.received) <= 10
+
+
+def test_make_from_views_stops_before_passing_the_credit_cap(tmp_path, fakes, sample_views):
+    """Four views given (no Gemini call at all): the first model is broken, a second would take
+    the make past --max-credits, so it stops before paying, finishes the best it has and says so."""
+    gemini, studio, env = fakes
+    args = []
+    for view in VIEWS:
+        (tmp_path / f"{view}.png").write_bytes(sample_views[view])
+        args += [f"--{view}", tmp_path / f"{view}.png"]
+    job = tmp_path / "job"
+    env = {k: v for k, v in env.items() if k != "GEMINI_API_KEY"}  # not needed: nothing to draw
+    proc = run_cli("make", *args, "--online", "--attempts", "3", "--max-credits", "100", "--size", "512",
+                   "--base", "none", "--json", "--out", job, env={**env, "GEMINI_API_KEY": ""})
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    summary = last_json(proc.stdout)
+    assert studio.count("submit") == 1 and gemini.received == []
+    assert summary["ok"] is False and summary["decision"] == "regenerate"
+    assert "would pass --max-credits 100 (80 spent)" in summary["stopped"]
+    manifest = json.loads((job / "job.json").read_text("utf-8"))
+    (attempt,) = manifest["make"]["attempts"]
+    assert attempt["credits"] == 80.0 and attempt["chosen"] and attempt["review"]["decision"] == "regenerate"
+    assert manifest["make"]["plan"]["ai_steps"] == []
+    # Finished anyway (it was paid for), without a base: 32 mm tall.
+    assert abs(float(read_stl(job / "figurine.stl").size()[2]) - 32.0) < 0.3
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--online", "--out", "J"], "nothing to start from"),
+    (["--online", "--out", "J", "--prompt", "x", "--photo", "p.png"], "only one of"),
+    (["--out", "J", "--prompt", "x"], "needs network access"),
+    (["--online", "--prompt", "x"], "no job folder"),
+    (["--online", "--out", "J", "--prompt", "x", "--base", "triangle9"], "base"),
+    (["--online", "--out", "J", "--prompt", "x", "--attempts", "0"], "less than one"),
+    (["--online", "--out", "J", "--prompt", "x", "--option", "model=9.9"], "model"),
+    (["--online", "--out", "J", "--prompt", "x", "--provider", "nosuch"], "nosuch"),
+])
+def test_make_refuses_bad_requests_before_anything_is_paid(tmp_path, monkeypatch, capsys, argv, message):
+    from figurine_forge import cli
+
+    monkeypatch.setenv("GEMINI_API_KEY", GEMINI_KEY)
+    monkeypatch.setenv("FIGURINE_3DAISTUDIO_KEY", KEY)
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["make", *argv])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert message in err
+    assert GEMINI_KEY not in err and KEY not in err
+    assert not (tmp_path / "J").exists()  # refused before the job folder was made
+
+
+def test_make_without_the_3d_key_stops_before_gemini(tmp_path, monkeypatch, capsys):
+    from figurine_forge import cli
+
+    monkeypatch.setenv("GEMINI_API_KEY", GEMINI_KEY)
+    monkeypatch.delenv("FIGURINE_3DAISTUDIO_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["make", "--online", "--out", "J", "--prompt", "a knight"])
+    err = capsys.readouterr().err
+    assert code == 2 and "no API key for 3D AI Studio" in err, err
+    assert not (tmp_path / "J").exists()

@@ -74,6 +74,13 @@ def _plan(args):
             steps.remove(name)
     provider = args.provider or DEFAULT_PROVIDER
     options = {**DEFAULT_OPTIONS.get(provider, {}), **parse_options(args.option)}
+    from ..core import providers
+    from ..core.providers.lifecycle import check_request, require_network
+
+    service = providers.get_provider(provider, providers.ProviderConfig.from_env(online=True))
+    check_request(service, ["front"], options)  # unknown provider options are refused now
+    if service.remote:
+        require_network(service)  # and a missing key, before Gemini is paid for anything
     for path in [args.photo, *given.values()]:
         if path:
             from pathlib import Path
@@ -83,14 +90,17 @@ def _plan(args):
     guard_job_folder({k: v for k, v in {"photo": args.photo, **given}.items() if v}, args.out)
     if args.prompt or steps or len(given) < 4:
         resolve_api_key()  # a missing Gemini key is said now, not after the first paid step
-    job = Job.open(args.out)
-    photo = job.add_input("photo", args.photo).relative_to(job.root).as_posix() if args.photo else None
-    views = {s: job.add_input(s, p).relative_to(job.root).as_posix() for s, p in given.items()}
-    plan = MakePlan(prompt=args.prompt, photo=photo, views=views, ai_steps=[s for s in _AI_FLAGS if s in steps],
+    # The plan is checked whole before the job folder exists; its paths then point into the job.
+    plan = MakePlan(prompt=args.prompt, photo=args.photo, views=dict(given),
+                    ai_steps=[s for s in _AI_FLAGS if s in steps],
                     provider=provider, options=options, attempts=args.attempts, max_credits=args.max_credits,
                     view_tries=args.view_tries, height_mm=args.height,
                     base=None if (args.base or "").lower() in ("", "none") else args.base,
                     digital=bool(args.digital), size=args.size, gemini_model=args.gemini_model)
+    job = Job.open(args.out)
+    if args.photo:
+        plan.photo = job.add_input("photo", args.photo).relative_to(job.root).as_posix()
+    plan.views = {s: job.add_input(s, p).relative_to(job.root).as_posix() for s, p in given.items()}
     return job, plan
 
 
@@ -146,7 +156,12 @@ def _run(job, plan, out) -> int:
         lines.append(f"import: {change}")
     for kind, path in (finished.get("files") or {}).items():
         lines.append(f"{kind}: {path}")
-    summary = {"ok": result.finished is not None, "job": str(job.root), "model": plan.model_name,
+    decision = ((result.chosen or {}).get("review") or {}).get("decision")
+    usable = result.finished is not None and decision in ("keep", "unverified", "fix")
+    if result.finished is not None and not usable:
+        lines.append(f"the best attempt was finished, but its review says {decision}: look at the report before "
+                     f"printing, or continue with more --attempts")
+    summary = {"ok": usable, "decision": decision, "job": str(job.root), "model": plan.model_name,
                "provider": plan.provider, "options": plan.options, **result.as_dict()}
     out.finish(summary, "\n".join(lines))
-    return EXIT_OK if result.finished is not None else 1
+    return EXIT_OK if usable else 1
