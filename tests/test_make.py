@@ -251,7 +251,7 @@ def test_make_from_views_stops_before_passing_the_credit_cap(tmp_path, fakes, sa
     job = tmp_path / "job"
     env = {k: v for k, v in env.items() if k != "GEMINI_API_KEY"}  # not needed: nothing to draw
     proc = run_cli("make", *args, "--online", "--attempts", "3", "--max-credits", "100", "--size", "512",
-                   "--base", "none", "--json", "--out", job, env={**env, "GEMINI_API_KEY": ""})
+                   "--base", "none", "--digital", "--json", "--out", job, env={**env, "GEMINI_API_KEY": ""})
     assert proc.returncode == 1, proc.stderr[-3000:]
     summary = last_json(proc.stdout)
     assert studio.count("submit") == 1 and gemini.received == []
@@ -263,6 +263,32 @@ def test_make_from_views_stops_before_passing_the_credit_cap(tmp_path, fakes, sa
     assert manifest["make"]["plan"]["ai_steps"] == []
     # Finished anyway (it was paid for), without a base: 32 mm tall.
     assert abs(float(read_stl(job / "figurine.stl").size()[2]) - 32.0) < 0.3
+    # --digital: the textured model (seams kept), turned like the print, 32 mm = 0.032 m tall.
+    glb = _read_glb_positions(job / "figurine.glb")
+    size = glb.max(axis=0) - glb.min(axis=0)  # glTF: Y up
+    assert abs(size[1] - 0.032) < 0.001, size
+    # Turned like the print: the arms (the figure's widest part above its base) lie across X.
+    upper = glb[glb[:, 1] > glb[:, 1].min() + 0.6 * size[1]]
+    width = upper.max(axis=0) - upper.min(axis=0)
+    assert width[0] > 1.5 * width[2], width
+
+
+def _read_glb_positions(path: Path) -> np.ndarray:
+    import struct
+
+    data = path.read_bytes()
+    (json_len,) = struct.unpack_from("<I", data, 12)
+    doc = json.loads(data[20:20 + json_len])
+    bin_start = 20 + json_len + 8
+    points = []
+    for mesh in doc["meshes"]:
+        for prim in mesh["primitives"]:
+            acc = doc["accessors"][prim["attributes"]["POSITION"]]
+            view = doc["bufferViews"][acc["bufferView"]]
+            offset = bin_start + view.get("byteOffset", 0) + acc.get("byteOffset", 0)
+            points.append(np.frombuffer(data, np.float32, acc["count"] * 3, offset).reshape(-1, 3))
+            assert "TEXCOORD_0" in prim["attributes"]  # the textures' UVs came through
+    return np.concatenate(points)
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -103,3 +103,18 @@ def test_review_of_a_generate_job_finds_turn_and_size(tmp_path, views, turned_gl
     assert np.isclose(review["print"]["size_mm"][2], 32.0, atol=0.05)
     html = (job / "report.html").read_text("utf-8")
     assert "What the import changed" in html and "turned" in html
+
+
+def test_local_generation_is_judged_as_built_from_its_views_remote_by_all():
+    from figurine_forge.core.review.verdict import views_the_model_was_built_from
+
+    def manifest(provider: str) -> dict:
+        return {"steps": [
+            {"index": 1, "name": "prepare", "status": "done", "params": {"views": list(VIEWS)}},
+            {"index": 2, "name": "generate", "status": "done", "params": {"provider": provider, "views": list(VIEWS)}},
+        ]}
+
+    # The local provider carves from the silhouettes: their agreement is no evidence ("unverified").
+    assert views_the_model_was_built_from(manifest("local")) == list(VIEWS)
+    # A remote generator draws its own shape: every view is a test of it.
+    assert views_the_model_was_built_from(manifest("3daistudio")) == []

@@ -21,9 +21,13 @@ def review_attempt(job: Job, model: str) -> dict:
 def finish_attempt(job: Job, attempt: dict, plan: MakePlan) -> dict:
     """Repair, scale and base the chosen attempt as ``figurine repair`` does, export
     ``figurine.stl`` and ``figurine.3mf`` (and ``figurine.glb`` with ``plan.digital``)."""
+    import bpy
+
     from ..core.repair.bases import parse_preset
-    from . import meshio, pipeline, repair
+    from . import meshio, pipeline, repair, units
     from .review import fit_generated_model
+
+    units.use_millimetres(bpy.context.scene)  # the meshes below are in mm, as `figurine export` sets it
 
     entry = job.last_step("prepare")
     viewset = load_prepared(job.root / entry["folder"]) if entry else None
