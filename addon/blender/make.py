@@ -38,7 +38,10 @@ def finish_attempt(job: Job, attempt: dict, plan: MakePlan) -> dict:
     out: dict = {"model": attempt["model"], "changes": fitting["changes"], "facing": fitting["facing"]}
     with job.step("export", {"make_attempt": attempt["n"], "height_mm": plan.height_mm, "base": plan.base,
                              "format": "stl"}) as step:
+        # The repaired figure stays in the scene (the panel shows it; the CLI's scene is thrown away).
         obj = meshio.trimesh_to_object(tm, "Figurine", pipeline.figurine_collection())
+        obj["figurine_job"] = str(job.root)
+        out["object"] = obj.name
         fix = repair.make_printable(obj, mode="AUTO")
         out["repair"] = {k: fix.get(k) for k in ("method", "deviation", "warning") if k in fix}
         if spec is not None:

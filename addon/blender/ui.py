@@ -302,6 +302,8 @@ class FIGURINE_PT_generate(bpy.types.Panel):
             row.operator("figurine.generate", icon="PLAY")
             if s.provider == "local":
                 layout.operator("figurine.run_job", text="Make Whole Figurine (offline)", icon="MOD_BUILD")
+            else:
+                layout.operator("figurine.make", icon="MOD_BUILD")  # the whole loop (core.make)
         self.draw_resume(context, layout, s, busy)
         if s.last_generated and not busy:
             layout.label(text=f"Last model: {os.path.basename(s.last_generated)}", icon="MESH_DATA")

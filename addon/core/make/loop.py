@@ -334,32 +334,46 @@ def _score(attempt: dict) -> tuple[int, float]:
 
 
 # -- the loop ---------------------------------------------------------------------------------------
-def run(job: Job, plan: MakePlan, hooks: MakeHooks) -> MakeResult:
-    """Run (or continue) the make in ``job``; see the module's text."""
+# The stages are separate so a host can run the network ones off its main thread (Blender's
+# panel: ``blender/tasks.py``) and the review and finish, which render, on it.
+def views_stage(job: Job, plan: MakePlan, hooks: MakeHooks):
+    """Network (Gemini) and numpy: the plan written, the front, the missing views, prepared."""
     start(job, plan)
-    section = state(job)
     front = front_image(job, plan, hooks)
     chosen = missing_views(job, plan, hooks, front)
-    viewset = prepared_views(job, plan, chosen)
+    return prepared_views(job, plan, chosen)
+
+
+def generation_stage(job: Job, plan: MakePlan, hooks: MakeHooks, viewset) -> tuple[dict | None, str]:
+    """Network: the attempt to review next — one interrupted earlier (polled, never paid
+    again), or a newly paid one — or ``(None, why the loop stops)`` ("" after a keep)."""
+    attempts: list[dict] = state(job)["attempts"]
+    for attempt in attempts:
+        if attempt["state"] == "submitting":
+            _settle(job, attempt, hooks)
+    pending = [a for a in attempts if a["state"] == "generated"]
+    if pending:
+        return pending[0], ""
+    if any(_score(a)[0] == 3 for a in attempts):
+        return None, ""
+    if len(attempts) >= plan.attempts:
+        return None, f"{len(attempts)} paid attempt(s) made (--attempts {plan.attempts}) and none was kept"
+    paid = _new_attempt(job, plan, hooks, viewset, attempts)
+    if paid is None:
+        return None, f"the next generation would pass --max-credits {plan.max_credits:g} ({_spent(attempts):g} spent)"
+    return paid, ""
+
+
+def review_stage(job: Job, attempt: dict, hooks: MakeHooks) -> None:
+    """The host's review of one attempt (Blender renders)."""
+    _review(job, attempt, hooks)
+
+
+def finish_stage(job: Job, plan: MakePlan, hooks: MakeHooks, stopped: str) -> MakeResult:
+    """Choose the best attempt and finish it (the host's repair and export), once."""
+    section = state(job)
     attempts: list[dict] = section["attempts"]
-    stopped = ""
-    while True:
-        for attempt in attempts:
-            if attempt["state"] == "submitting":
-                _settle(job, attempt, hooks)
-            if attempt["state"] == "generated":
-                _review(job, attempt, hooks)
-        if any(_score(a)[0] == 3 for a in attempts):
-            break
-        if len(attempts) >= plan.attempts:
-            stopped = f"{len(attempts)} paid attempt(s) made (--attempts {plan.attempts}) and none was kept"
-            break
-        if _new_attempt(job, plan, hooks, viewset, attempts) is None:
-            stopped = (f"the next generation would pass --max-credits {plan.max_credits:g} "
-                       f"({_spent(attempts):g} spent)")
-            break
-    reviewed = [a for a in attempts if a.get("review")]
-    best = max(reviewed, key=_score) if reviewed else None
+    best = best_of(attempts)
     for a in attempts:
         a["chosen"] = a is best
     finished = section.get("finished")
@@ -371,7 +385,18 @@ def run(job: Job, plan: MakePlan, hooks: MakeHooks) -> MakeResult:
     section["status"] = "done" if best is not None else "stopped"
     section["stopped"] = stopped
     _save(job)
-    return MakeResult(job.root, attempts, best, finished, chosen, stopped)
+    return MakeResult(job.root, attempts, best, finished, dict(section.get("views", {})), stopped)
+
+
+def run(job: Job, plan: MakePlan, hooks: MakeHooks) -> MakeResult:
+    """Run (or continue) the make in ``job``; see the module's text."""
+    viewset = views_stage(job, plan, hooks)
+    while True:
+        attempt, stopped = generation_stage(job, plan, hooks, viewset)
+        if attempt is None:
+            break
+        review_stage(job, attempt, hooks)
+    return finish_stage(job, plan, hooks, stopped)
 
 
 def best_of(attempts: list[dict]) -> dict | None:
