@@ -287,6 +287,16 @@ def _settle(job: Job, attempt: dict, hooks: MakeHooks) -> None:
     _generated(job, attempt, result)
 
 
+def attempt_options(provider, options: dict, n: int) -> dict:
+    """The options of attempt ``n``: a service that takes a seed gets a new one each attempt
+    (the given or default seed, plus n - 1); others are simply asked again."""
+    spec = next((o for o in provider.capabilities.options if o.name == "seed"), None)
+    if spec is None or n == 1:
+        return dict(options)
+    base = int(options.get("seed", spec.default))
+    return {**options, "seed": str(base + n - 1)}
+
+
 def _new_attempt(job: Job, plan: MakePlan, hooks: MakeHooks, viewset, attempts: list[dict]) -> dict | None:
     """Pay for one more generation, unless the credit cap or the balance forbids it."""
     from .. import providers
@@ -294,23 +304,24 @@ def _new_attempt(job: Job, plan: MakePlan, hooks: MakeHooks, viewset, attempts: 
     from ..providers.lifecycle import check_request
 
     provider = providers.get_provider(plan.provider, hooks.provider_config)
-    slots, parsed, _ = check_request(provider, list(viewset.views), plan.options)
+    options = attempt_options(provider, plan.options, len(attempts) + 1)
+    slots, parsed, _ = check_request(provider, list(viewset.views), options)
     cost = provider.cost_credits({s: None for s in slots}, parsed)
     if plan.max_credits is not None and cost is not None and _spent(attempts) + cost > plan.max_credits:
         return None
     if provider.remote and provider.capabilities.has_balance:
         balance = providers.account_balance(plan.provider, config=hooks.provider_config,
-                                            views=slots, options=plan.options)
+                                            views=slots, options=options)
         if balance.get("enough") is False:
             raise RemoteError(f"{provider.label} has {balance['balance']:g} credits; one generation costs "
                               f"{balance['cost']:g}", hint="top up the account, then `figurine resume` the job")
-    attempt = {"n": len(attempts) + 1, "provider": plan.provider, "options": dict(plan.options),
+    attempt = {"n": len(attempts) + 1, "provider": plan.provider, "options": dict(options),
                "credits": cost, "state": "submitting", "steps_before": len(job.steps)}
     attempts.append(attempt)
     _save(job)  # recorded with its price before the request goes out
     hooks.progress("generate", f"attempt {attempt['n']}: {plan.model_name} "
                                f"({'about %g credits' % cost if cost is not None else 'price unknown'})")
-    result = providers.generate(job, plan.provider, viewset, options=plan.options, config=hooks.provider_config,
+    result = providers.generate(job, plan.provider, viewset, options=options, config=hooks.provider_config,
                                 progress=lambda f, t: hooks.progress("generate", t), cancel=hooks.cancel)
     _generated(job, attempt, result)
     return attempt
