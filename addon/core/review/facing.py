@@ -62,24 +62,33 @@ def project(mesh: TriMesh, axis: int, size: int = SEARCH_SIZE) -> np.ndarray:
     scale = FIGURE_PX / height
     u = (v[:, axis] - (lo[axis] + hi[axis]) / 2.0) * scale + size / 2.0
     w = (hi[2] - v[:, 2]) * scale + (size - FIGURE_PX) / 2.0
-    pts = np.stack([u, w], axis=1)
+    pts = np.stack([u, w], axis=1).astype(np.float32)
     tri = pts[np.asarray(mesh.triangles)]
-    edges = np.stack([tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 1], tri[:, 0] - tri[:, 2]], axis=1)
-    longest = np.linalg.norm(edges, axis=2).max(axis=1)
-    level = np.clip(np.ceil(longest * 2.0), 1, MAX_SAMPLE_LEVEL).astype(np.int64)
-    # Levels rounded up to powers of two: few groups, each sampled with one barycentric grid.
-    level = (2 ** np.ceil(np.log2(level))).astype(np.int64)
+    longest_sq = np.maximum(np.maximum(((tri[:, 1] - tri[:, 0]) ** 2).sum(axis=1),
+                                       ((tri[:, 2] - tri[:, 1]) ** 2).sum(axis=1)),
+                            ((tri[:, 0] - tri[:, 2]) ** 2).sum(axis=1))
+    # Samples per edge: two per pixel of the longest edge, rounded up to a power of two, so a
+    # few groups each take one barycentric grid (a scan's sub-pixel triangles: the corners).
+    level = np.clip(np.ceil(np.sqrt(longest_sq) * 2.0), 1, MAX_SAMPLE_LEVEL)
+    level = np.exp2(np.ceil(np.log2(level))).astype(np.int64)
     mask = np.zeros((size, size), bool)
-    for n in np.unique(level):
-        group = tri[level == n]
-        i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
-        keep = (i + j) <= n
-        a, b = i[keep] / n, j[keep] / n
-        bary = np.stack([1.0 - a - b, a, b], axis=1)  # (S, 3)
-        samples = np.einsum("sk,tkd->tsd", bary, group).reshape(-1, 2)
-        x = np.clip(samples[:, 0].astype(np.int64), 0, size - 1)
-        y = np.clip(samples[:, 1].astype(np.int64), 0, size - 1)
-        mask[y, x] = True
+    n = 1
+    while n <= MAX_SAMPLE_LEVEL:
+        chosen = level == n
+        if chosen.any():
+            group = tri[chosen]
+            if n == 1:
+                samples = group.reshape(-1, 2)
+            else:
+                i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+                keep = (i + j) <= n
+                a, b = i[keep] / n, j[keep] / n
+                bary = np.stack([1.0 - a - b, a, b], axis=1).astype(np.float32)  # (S, 3)
+                samples = np.einsum("sk,tkd->tsd", bary, group).reshape(-1, 2)
+            x = np.clip(samples[:, 0].astype(np.int64), 0, size - 1)
+            y = np.clip(samples[:, 1].astype(np.int64), 0, size - 1)
+            mask[y, x] = True
+        n *= 2
     return mask
 
 
