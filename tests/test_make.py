@@ -82,14 +82,29 @@ class Studio(AIStudio3DFake):
         return task
 
 
+def zoomed_out(png: bytes, scale: float = 0.7) -> bytes:
+    """The same picture with the character drawn smaller, feet on the same ground line."""
+    with Image.open(io.BytesIO(png)) as img:
+        rgb = img.convert("RGB")
+    w, h = rgb.size
+    small = rgb.resize((int(w * scale), int(h * scale)), Image.Resampling.LANCZOS)
+    canvas = Image.new("RGB", (w, h), rgb.getpixel((0, 0)))
+    canvas.paste(small, ((w - small.width) // 2, h - small.height - int(h * (1 - scale) * 0.1)))
+    buf = io.BytesIO()
+    canvas.save(buf, format="PNG")
+    return buf.getvalue()
+
+
 class Painter:
     """The fake Gemini's answers: the sample character seen as the prompt asks; the first
-    left view comes back as the front picture again (the check must reject it)."""
+    left view comes back as the front picture again, the first right view drawn at 70 % of the
+    front's height (the check must reject both)."""
 
     def __init__(self, fake, views: dict[str, bytes]):
         self.fake = fake
         self.views = views
         self.left_calls = 0
+        self.right_calls = 0
 
     def __call__(self, image):
         text = " ".join(self.fake.received[-1].texts)
@@ -98,7 +113,8 @@ class Painter:
         if "from directly behind" in text:
             return self.views["back"]
         if "faces the LEFT edge" in text:
-            return self.views["right"]
+            self.right_calls += 1
+            return self.views["right"] if self.right_calls > 1 else zoomed_out(self.views["right"])
         if "faces the RIGHT edge" in text:
             self.left_calls += 1
             return self.views["front"] if self.left_calls == 1 else self.views["left"]
@@ -162,9 +178,10 @@ def _check_finished(job: Path, studio, summary: dict | None) -> None:
     edits = [s for s in manifest["steps"] if s["name"] == "ai-edit" and s["status"] == "done"]
     assert [e["params"]["preset"] for e in edits][:5] == ["create-character", "cinematic", "simplify-pose",
                                                           "gray-background", "round-base"]
-    lefts = [e for e in edits if e["params"]["preset"] == "left-view"]
-    assert len(lefts) == 2
-    assert manifest["make"]["views"]["left"] == lefts[1]["outputs"]["prepared"]
+    for preset, slot in (("left-view", "left"), ("right-view", "right")):
+        drawn = [e for e in edits if e["params"]["preset"] == preset]
+        assert len(drawn) == 2  # the first was rejected, the second kept
+        assert manifest["make"]["views"][slot] == drawn[1]["outputs"]["prepared"]
     text = json.dumps(manifest)
     assert GEMINI_KEY not in text and KEY not in text
 
@@ -176,8 +193,9 @@ def test_make_from_a_prompt_regenerates_until_keep(tmp_path, fakes):
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = last_json(proc.stdout)
     _check_finished(job, studio, summary)
-    assert len(gemini.received) == 9  # create, 4 AI steps, back, left twice, right
+    assert len(gemini.received) == 10  # create, 4 AI steps, back, left twice, right twice
     assert "left view try 1 rejected" in proc.stderr and "same picture as the front" in proc.stderr
+    assert "right view try 1 rejected" in proc.stderr and "differ in zoom" in proc.stderr
     assert gemini.problems == []
 
 
@@ -234,12 +252,13 @@ def test_sigkill_at_each_stage_then_resume_pays_once(tmp_path, fakes, stage):
     # once, except the left view the check rejected; the finished steps are all still there.
     asked = [(s["params"]["preset"], s["params"]["parent"], s["params"]["slot"])
              for s in manifest["steps"] if s["name"] == "ai-edit" and s["status"] == "done"]
-    others = [a for a in asked if a[0] != "left-view"]
-    assert len(others) == len(set(others)) == 7  # create, 4 AI steps, back, right: once each
+    others = [a for a in asked if a[0] not in ("left-view", "right-view")]
+    assert len(others) == len(set(others)) == 6  # create, 4 AI steps, back: once each
     assert len([a for a in asked if a[0] == "left-view"]) == 2  # one rejected, one kept
+    assert len([a for a in asked if a[0] == "right-view"]) == 2
     assert done_before <= {s["index"] for s in manifest["steps"] if s["status"] == "done"}
     # Gemini: at most the one request the kill cut short was asked again.
-    assert len(gemini.received) <= 10
+    assert len(gemini.received) <= 11
 
 
 def test_make_from_views_stops_before_passing_the_credit_cap(tmp_path, fakes, sample_views):

@@ -137,15 +137,18 @@ def _edit(job: Job, plan: MakePlan, hooks: MakeHooks, preset_name: str, parent: 
     return job.steps[version.step_index - 1]
 
 
-def front_image(job: Job, plan: MakePlan, hooks: MakeHooks) -> str:
-    """The job-relative prepared front after the plan's AI steps (each reused if done)."""
+def front_image(job: Job, plan: MakePlan, hooks: MakeHooks) -> tuple[str, str]:
+    """The job-relative front after the plan's AI steps (each reused if done): the prepared
+    image, and the picture as it came (the model's answer, or the user's file)."""
     if plan.prompt:
-        current = _edit(job, plan, hooks, CREATE_PRESET, None, "front")["outputs"]["prepared"]
+        outputs = _edit(job, plan, hooks, CREATE_PRESET, None, "front")["outputs"]
+        current, raw = outputs["prepared"], outputs["image"]
     else:
-        current = plan.photo or plan.views["front"]
+        current = raw = plan.photo or plan.views["front"]
     for name in plan.ai_steps:
-        current = _edit(job, plan, hooks, name, current, "front")["outputs"]["prepared"]
-    return current
+        outputs = _edit(job, plan, hooks, name, current, "front")["outputs"]
+        current, raw = outputs["prepared"], outputs["image"]
+    return current, raw
 
 
 def _prepared_single(job: Job, rel: str, slot: str, size: int):
@@ -153,6 +156,16 @@ def _prepared_single(job: Job, rel: str, slot: str, size: int):
     from ..images.prepare import prepare_single
 
     return prepare_single(load_rgba(job.root / rel, name=Path(rel).name), slot, size).views[slot]
+
+
+def _checked_view(job: Job, prepared: str, raw: str, slot: str, size: int):
+    """The prepared view, with what was measured on the picture as it came (its height in the
+    picture, the edges it touches): preparing frames every view to one height, which would
+    hide a view drawn at another zoom."""
+    view = _prepared_single(job, prepared, slot, size)
+    if raw != prepared:
+        view.source = _prepared_single(job, raw, slot, size).source
+    return view
 
 
 def check_view(front_view, view) -> tuple[list, bool]:
@@ -170,11 +183,12 @@ def check_view(front_view, view) -> tuple[list, bool]:
     return [i for i in mine if i.code in REJECTING_ISSUES], mirror
 
 
-def missing_views(job: Job, plan: MakePlan, hooks: MakeHooks, front_rel: str) -> dict[str, str]:
+def missing_views(job: Job, plan: MakePlan, hooks: MakeHooks, front: tuple[str, str]) -> dict[str, str]:
     """slot -> job-relative image for every view: given ones, and drawn ones that passed the
     check (tried up to ``plan.view_tries`` times each); a view that never passes is left out."""
+    front_rel, front_raw = front
     chosen = {"front": front_rel}
-    front_view = _prepared_single(job, front_rel, "front", plan.size)
+    front_view = _checked_view(job, front_rel, front_raw, "front", plan.size)
     for slot in ("back", "left", "right"):
         if slot in plan.views:
             chosen[slot] = plan.views[slot]
@@ -191,7 +205,7 @@ def missing_views(job: Job, plan: MakePlan, hooks: MakeHooks, front_rel: str) ->
             entry = candidates[checked]
             checked += 1
             rel = entry["outputs"]["prepared"]
-            view = _prepared_single(job, rel, slot, plan.size)
+            view = _checked_view(job, rel, entry["outputs"]["image"], slot, plan.size)
             problems, mirror = check_view(front_view, view)
             if problems:
                 hooks.warn(f"{slot} view try {checked} rejected: " + "; ".join(i.message for i in problems))
