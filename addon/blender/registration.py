@@ -22,6 +22,7 @@ MODULES = (
     "operators.ai_ops",
     "operators.generate_ops",
     "operators.review_ops",
+    "operators.make_ops",
     "operators.check_ops",
     "operators.print_view_ops",
     "operators.print_ops",

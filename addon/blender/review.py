@@ -224,12 +224,67 @@ def _prepared_views(job: Job) -> ViewSet:
     return load_prepared(job.root / entry["folder"])
 
 
-def _job_model(job: Job) -> TriMesh:
-    path = job.root / "figurine.stl"
-    if not path.is_file():
-        raise BadInputError(f"{job.root} has no figurine.stl to review",
-                            hint="run 'figurine run' (or Make Figurine) for this job first")
-    return read_stl(path).weld()
+def _job_height_mm(job: Job) -> float:
+    """The height the job asks for: its make or run's scale step, else the default 32 mm."""
+    for name in ("make", "scale"):
+        entry = job.last_step(name)
+        value = (entry or {}).get("params", {}).get("height_mm")
+        if isinstance(value, (int, float)) and value > 0:
+            return float(value)
+    return 32.0
+
+
+def _job_model(job: Job, viewset: ViewSet | None = None, model: str | None = None) -> tuple[TriMesh, str, dict]:
+    """The job's newest model (``core.review.model``), or its ``model`` (job-relative path), as
+    the review sees it, its label, and what the import changed: a generator's file goes through
+    the one import (weld, pose, units), is turned to face like the views and scaled to the
+    job's height."""
+    from ..core.review.model import job_models, newest_model
+
+    if model is None:
+        found = newest_model(job)
+    else:
+        matches = [m for m in job_models(job) if m.path == job.root / model]
+        if not matches:
+            raise BadInputError(f"{job.root} has no finished model {model}", hint="give a model a step of the job made")
+        found = matches[-1]
+    if not found.from_generator:
+        return read_stl(found.path).weld(), found.label, {"model": found.label, "changes": []}
+    tm, fitting = fit_generated_model(found.path, viewset, _job_height_mm(job))
+    fitting = {"model": found.label, "step": found.step_index, "provider": found.provider,
+               "task_id": found.task_id, **fitting}
+    return tm, found.label, fitting
+
+
+def fit_generated_model(path: Path, viewset: ViewSet | None, height_mm: float) -> tuple[TriMesh, dict]:
+    """A generator's model file read through the one import, turned to face like the views
+    (quarter turns about Z, silhouettes in numpy) and scaled to ``height_mm``; returns the
+    mesh and ``{"import", "facing", "scale", "changes"}`` saying what was done."""
+    from ..core.mesh.load import load_mesh
+    from ..core.review import facing as facing_mod
+    from .pipeline import read_with_blender
+
+    # The height is given (the review scales to it), so the import judges no unit as implausible.
+    loaded = load_mesh(path, height_mm=height_mm, read_with_blender=read_with_blender)
+    changes = list(loaded.warnings)
+    if loaded.pose.get("rotated"):
+        changes.append(f"stood up: {loaded.pose.get('message', 'the model lay down')}")
+    tm = loaded.mesh
+    facing = facing_mod.find_facing(tm, {s: v.matte for s, v in viewset.views.items()} if viewset else {})
+    if facing.turn_deg:
+        tm = facing_mod.turn_about_z(tm, facing.turn_deg)
+        changes.append(f"turned {facing.turn_deg} degrees about the vertical axis to face like the views "
+                       f"(silhouettes agree {facing.scores[facing.turn_deg]:.2f} turned, "
+                       f"{facing.scores[0]:.2f} as delivered)")
+    changes += facing.notes
+    before = float(tm.size()[2])
+    tm, factor = facing_mod.scale_to_height(tm, height_mm)
+    if abs(factor - 1.0) > 1e-3:
+        changes.append(f"scaled from {before:.1f} mm to {height_mm:g} mm tall (x{factor:.4g}; the file is in "
+                       f"{loaded.units.unit})")
+    return tm, {"import": loaded.report(), "facing": facing.to_dict(),
+                "scale": {"factor": round(factor, 6), "height_mm": height_mm, "height_before_mm": round(before, 4)},
+                "changes": changes}
 
 
 def _write_input(view, out: Path, size: int) -> Path:
@@ -244,9 +299,9 @@ def _write_input(view, out: Path, size: int) -> Path:
 
 
 # -- the whole review -----------------------------------------------------------------------------
-def review_job(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
+def review_job(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
                run_check: bool = True, progress: Progress | None = None,
-               cancel: Callable[[], bool] | None = None) -> ReviewResult:
+               cancel: Callable[[], bool] | None = None, model: str | None = None) -> ReviewResult:
     """Review the job's model (``obj`` if given, else the job's ``figurine.stl``) against the
     job's prepared views; write the ``review`` step and publish ``review.json`` and
     ``report.html`` at the job's top level.
@@ -254,7 +309,7 @@ def review_job(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE
     ``preset`` is the printer preset for the print check (default: the one the job's run
     used); ``run_check=False`` leaves the check and its heat maps out."""
     progress = progress or _no_progress
-    steps = iter_review(job_dir, obj=obj, size=size, preset=preset, run_check=run_check, cancel=cancel)
+    steps = iter_review(job_dir, obj=obj, size=size, preset=preset, run_check=run_check, cancel=cancel, model=model)
     while True:
         try:
             progress(*next(steps))
@@ -262,17 +317,21 @@ def review_job(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE
             return done.value
 
 
-def iter_review(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
-                run_check: bool = True, cancel: Callable[[], bool] | None = None):
+def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
+                run_check: bool = True, cancel: Callable[[], bool] | None = None, model: str | None = None):
     """:func:`review_job` as a generator: yields ``(step, fraction, message)`` between renders
     (so a modal operator can keep Blender's window responsive) and returns the
     :class:`ReviewResult`. ``cancel`` is asked between renders."""
     if not 128 <= int(size) <= 2048:
         raise BadInputError(f"review image size {size} is out of range", hint="use 128 to 2048 pixels")
-    job = Job.open(job_dir, create=False)
+    # A caller holding the job open (the make loop) passes it: one manifest, no lost steps.
+    job = job_dir if isinstance(job_dir, Job) else Job.open(job_dir, create=False)
     viewset = _prepared_views(job)
-    tm = meshio.object_to_trimesh(obj) if obj is not None else _job_model(job)
-    model_label = obj.name if obj is not None else "figurine.stl"
+    fitting: dict = {"changes": []}
+    if obj is not None:
+        tm, model_label = meshio.object_to_trimesh(obj), obj.name
+    else:
+        tm, model_label, fitting = _job_model(job, viewset, model)
     preset = preset or job_preset(job)
     heat_renders = (len(HEAT_VIEWS) + len(OVERHANG_VIEWS)) if run_check else 0
     total = len(CLAY_VIEWS) + heat_renders + 2  # renders, plus the comparison and the check
@@ -342,6 +401,7 @@ def iter_review(job_dir: str | os.PathLike, *, obj=None, size: int = DEFAULT_SIZ
             "job": job.manifest.get("id", ""),
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "model": model_label,
+            "model_import": fitting,
             "verdict": verdict.to_dict(),
             "score": round(verdict.score, 4),
             "views": view_entries,

@@ -362,6 +362,8 @@ class FIGURINE_PT_generate(bpy.types.Panel):
             if s.provider == "local":
                 layout.operator("figurine.run_job", text="Make Whole Figurine", icon="MOD_BUILD")
                 note(layout, "Generate, scale, check and write an STL in one go.", "BLANK1")
+            else:
+                layout.operator("figurine.make", icon="MOD_BUILD")  # the whole loop (core.make)
         self.draw_resume(context, layout, s, busy)
         if s.last_generated and not busy:
             layout.label(text=elide(f"Last: {os.path.basename(s.last_generated)}"), icon="MESH_DATA")

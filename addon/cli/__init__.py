@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "cmd_review",
     "cmd_repair",
     "cmd_batch",
+    "cmd_make",
 ]
 
 

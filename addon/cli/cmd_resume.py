@@ -7,11 +7,12 @@ from ..core.errors import EXIT_OK
 
 NAME = "resume"
 HELP = ("Resume an unfinished generation in a job folder (after a crash, a timeout or Ctrl-C): "
-        "poll the task it recorded and download the model. Never starts a new paid job.")
+        "poll the task it recorded and download the model; an unfinished `figurine make` continues from "
+        "where it stopped. Never pays again for a task the job recorded.")
 
 
 def add_arguments(p) -> None:
-    p.add_argument("job", metavar="JOB_DIR", help="job folder written by `figurine generate`")
+    p.add_argument("job", metavar="JOB_DIR", help="job folder written by `figurine generate` or `figurine make`")
     p.add_argument("--online", action="store_true", help="allow network access (required)")
     p.add_argument("--task", metavar="KEY", help="which task, when the job has several (default: the newest)")
 
@@ -21,6 +22,13 @@ def execute(args, out) -> int:
     from ..core.jobstore import Job
 
     job = Job.open(args.job, create=False)
+    from ..core.make import is_unfinished_make
+
+    if is_unfinished_make(job) and args.task is None:
+        # A make continues as a whole: finished edits and tasks are reused, never paid again.
+        from .cmd_make import resume_make
+
+        return resume_make(job.root, online=bool(args.online), out=out)
     config = providers.ProviderConfig.from_env(online=bool(args.online))
     result = providers.resume(job, task_key=args.task, config=config,
                               progress=lambda fraction, text: out.progress("resume", text, fraction))

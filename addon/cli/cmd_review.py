@@ -11,7 +11,7 @@ HELP = ("Review a job's model: clay renders, silhouettes against the input views
 
 
 def add_arguments(p) -> None:
-    p.add_argument("job_dir", metavar="JOB_DIR", help="a job folder written by 'figurine run'")
+    p.add_argument("job_dir", metavar="JOB_DIR", help="a job folder (run, generate or make); its newest model is reviewed")
     p.add_argument("--size", type=int, default=512, metavar="PX",
                    help="render and comparison size in pixels (default 512)")
     p.add_argument("--preset", default=None,
@@ -35,8 +35,11 @@ def execute(args, out) -> int:
         "review_json": str(result.review_path), "verdict": verdict["decision"], "score": review["score"],
         "reasons": verdict["reasons"],
         "views": [{"view": v["view"], "iou": v["iou"], "findings": v["findings"]} for v in review["views"]],
+        "model": review.get("model"), "model_import": review.get("model_import"),
     }
-    lines = [f"{v['view']:>6}: IoU {v['iou']:.3f}" + (f"  ({'; '.join(v['findings'])})" if v["findings"] else "")
+    changes = (review.get("model_import") or {}).get("changes") or []
+    lines = [f"model: {review.get('model')}"] + [f"  import: {c}" for c in changes]
+    lines += [f"{v['view']:>6}: IoU {v['iou']:.3f}" + (f"  ({'; '.join(v['findings'])})" if v["findings"] else "")
              for v in review["views"]]
     lines.append(f"verdict: {verdict['decision']} (score {review['score']:.3f}) — {verdict['advice']}")
     lines += [f"  - {r}" for r in verdict["reasons"]]

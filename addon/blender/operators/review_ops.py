@@ -79,6 +79,7 @@ def store_review(scene, result: review.ReviewResult) -> dict:
         "job_dir": str(root), "report_html": str(result.html_path), "review_json": str(result.review_path),
         "decision": rv["verdict"]["decision"], "score": float(rv["score"]), "advice": rv["verdict"]["advice"],
         "reasons": list(rv["verdict"]["reasons"]), "views": views, "renders": renders, "heatmaps": heat,
+        "model": str(rv.get("model", "")), "import_changes": list((rv.get("model_import") or {}).get("changes", [])),
     }
     scene[SCENE_KEY] = data
     return data
@@ -93,7 +94,8 @@ class FIGURINE_OT_review(bpy.types.Operator):
 
     job_dir: StringProperty(name="Job Folder", subtype="DIR_PATH", description="Empty uses the scene's Job Folder")
     use_active: BoolProperty(name="Active Object", default=True,
-                             description="Review the active mesh object; off (or no mesh active) reviews the job's figurine.stl")
+                             description="Review the active mesh object; off (or no mesh active) reviews the job's newest model "
+                                         "(figurine.stl, or a generated model turned and scaled to the views)")
     run_check: BoolProperty(name="Print Check", default=True,
                             description="Run the print check and render its heat maps")
 

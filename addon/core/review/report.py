@@ -114,6 +114,9 @@ def render_html(review: dict, root: str | os.PathLike) -> str:
         *(f"<li>{_e(r)}</li>" for r in verdict["reasons"]),
         "</ul></section>",
     ]
+    changes = (review.get("model_import") or {}).get("changes") or []
+    if changes:  # what the import did to a generator's model before the review looked at it
+        parts += ["<h2>What the import changed</h2><ul>", *(f"<li>{_e(c)}</li>" for c in changes), "</ul>"]
 
     # Input views against the model's renders.
     parts += [

@@ -144,6 +144,13 @@ def _unchecked(views: list[str], built_from: set[str]) -> str:
 def views_the_model_was_built_from(manifest: dict) -> list[str]:
     """The views a job's local reconstruction carved its ``figurine.stl`` from ([] if none)."""
     steps = [s for s in manifest.get("steps", []) if isinstance(s, dict) and s.get("status") == "done"]
+    models = [s for s in steps if s.get("name") in ("export", "generate", "reconstruct")]
+    if models and models[-1].get("name") == "generate":
+        # A generator's model: the local provider carves it from the views' silhouettes; a
+        # remote one is made by a model that draws its own shape, judged by every view.
+        params = models[-1].get("params", {})
+        views = params.get("views", [])
+        return [str(v) for v in views] if params.get("provider") == "local" and isinstance(views, list) else []
     recon = [s for s in steps if s.get("name") == "reconstruct"]
     if not recon:
         return []
