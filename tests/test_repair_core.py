@@ -327,3 +327,23 @@ def test_3mf_refuses_bad_meshes_and_existing_files(tmp_path):
         threemf.write_3mf(target, cube(2.0), overwrite=False)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["x.3mf"]  # no temp file left behind
+
+
+def test_a_drain_never_runs_down_the_outside_of_a_leg():
+    """A pipe leaves the solid cleanly (from all-solid to all-air within a few layers) or is not
+    drilled: half in a leg, half in the air beside it, a boolean leaves crossing slivers."""
+    from figurine_forge.core.repair.hollow import _pipe_exit
+
+    step, radius = 0.25, 1.0
+    inside = np.zeros((80, 80, 80), bool)
+    inside[:, :, 60:] = True  # a body from z = 15 mm up
+    inside[20:36, 20:60, :60] = True  # a leg 4 mm wide below it, along x in [5, 9)
+    origin = np.zeros(3)
+    # Straight down through the body into the open air beside the leg: a clean exit.
+    bottom = _pipe_exit(inside, origin, step, radius, 15.0, 10.0, 17.0)
+    assert bottom is not None and 14.0 <= bottom < 15.0
+    # Down the leg's side (the pipe's axis on the leg's face at x = 9): refused.
+    assert _pipe_exit(inside, origin, step, radius, 9.0, 10.0, 17.0) is None
+    # Down the middle of the leg: solid all the way to the floor, out at the bottom.
+    bottom = _pipe_exit(inside, origin, step, radius, 7.0, 10.0, 17.0)
+    assert bottom is not None and bottom < 0.0

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -59,10 +58,9 @@ def host_command(host: str) -> tuple[list[str], str]:
 
 
 def export_formats() -> list[str]:
-    text = (REPO / "addon" / "blender" / "pipeline.py").read_text("utf-8")
-    found = re.search(r"^EXPORT_FORMATS = \(([^)]*)\)", text, re.M)
-    assert found, "addon/blender/pipeline.py has no EXPORT_FORMATS"
-    return re.findall(r'"(\w+)"', found[1])
+    from figurine_forge.core.exportformats import EXPORT_FORMATS  # conftest loads addon/ from source
+
+    return list(EXPORT_FORMATS)
 
 
 # The chain's steps, in order (tests/in_blender/chain.py prints one result line per step).

@@ -95,17 +95,25 @@ def cavity_cutter(mesh: TriMesh, wall: float, drain_diameter: float = 2.0, *, sp
     drains = []
     if drain_diameter > 0:
         r = drain_diameter / 2.0
+        wanted = []
         for part in np.flatnonzero(keep):
             pv = cav.vertices[np.unique(cav.triangles[tri_part == part])]
-            points = _drain_points(pv, drain_diameter, drains_per_cavity)
-            for x, y, z in points:
-                bottom = _exit_below(inside, origin, step, x, y, z)
-                drains.append({"x": round(float(x), 4), "y": round(float(y), 4), "z_top": round(float(z + r), 4),
-                               "z_bottom": round(float(bottom), 4), "diameter": float(drain_diameter)})
-        for x, y, z in extra_drains or []:
-            bottom = _exit_below(inside, origin, step, x, y, z)
-            drains.append({"x": round(float(x), 4), "y": round(float(y), 4), "z_top": round(float(z + r), 4),
-                           "z_bottom": round(float(bottom), 4), "diameter": float(drain_diameter)})
+            wanted.append((_drain_points(pv, drain_diameter, drains_per_cavity), pv))
+        wanted += [([np.asarray(p, float)], None) for p in extra_drains or []]
+        for points, pv in wanted:
+            drained = False
+            for point in points:
+                found = _clean_drain(inside, origin, step, r, point, pv)
+                if found is not None:
+                    x, y, z, bottom = found
+                    drained = True
+                    drains.append({"x": round(x, 4), "y": round(y, 4), "z_top": round(z + r, 4),
+                                   "z_bottom": round(bottom, 4), "diameter": float(drain_diameter)})
+            if not drained and pv is not None:
+                # No clean way out: that space stays solid rather than trap resin. (Its box may
+                # also hold a neighbour's cavity: that only leaves more solid, never less.)
+                box = np.all((centres >= pv.min(axis=0) - step) & (centres <= pv.max(axis=0) + step), axis=1)
+                field[tuple(idx[box].T)] = np.minimum(field[tuple(idx[box].T)], -0.5 * step)
         # Pipes join the cavity field; the union is one level set, so surface nets gives one
         # closed surface with the pipes already merged.
         for dr in drains:
@@ -152,16 +160,45 @@ def _drain_points(pv: np.ndarray, diameter: float, count: int) -> list:
     return points
 
 
-def _exit_below(inside: np.ndarray, origin: np.ndarray, step: float, x: float, y: float, z: float) -> float:
-    """Height just below where the vertical line through (x, y) leaves the solid, going down
-    from z: the drain ends there (plus a margin), so it never cuts into parts further below."""
-    i = int(np.clip(round((x - origin[0]) / step), 0, inside.shape[0] - 1))
-    j = int(np.clip(round((y - origin[1]) / step), 0, inside.shape[1] - 1))
-    k = int(np.clip(round((z - origin[2]) / step), 0, inside.shape[2] - 1))
-    column = inside[i, j, : k + 1]
-    outside = np.flatnonzero(~column)
-    k_exit = int(outside[-1]) if len(outside) else 0
-    return float(origin[2] + k_exit * step - step)
+def _pipe_exit(inside: np.ndarray, origin: np.ndarray, step: float, radius: float, x: float, y: float,
+               z: float) -> float | None:
+    """Where a vertical pipe of ``radius`` from (x, y, z) down leaves the solid cleanly: the
+    height just below the first layer where its whole cross-section is in the air, provided the
+    cross-section goes from all-solid to all-air within a wall's few layers. None when the pipe
+    would run along the outside for a stretch (its rim half in the solid, e.g. down the inner
+    side of a leg): a boolean cannot cut that cleanly, and it would scar the surface."""
+    nx, ny, nz = inside.shape
+    reach = radius + step
+    xs = origin[0] + np.arange(nx) * step
+    ys = origin[1] + np.arange(ny) * step
+    disc = np.hypot(xs[:, None] - x, ys[None, :] - y) <= reach
+    if not disc.any():
+        return None
+    k = int(np.clip(round((z - origin[2]) / step), 0, nz - 1))
+    # Fraction of the cross-section in the solid, layer by layer from the cavity down.
+    solid = inside[disc][:, : k + 1].mean(axis=0)[::-1]
+    air = np.flatnonzero(solid == 0.0)
+    k_air = int(air[0]) if len(air) else len(solid)  # layers below the cavity point until all-air
+    partial = np.count_nonzero((solid[:k_air] > 0) & (solid[:k_air] < 1))
+    if partial > max(3, int(np.ceil(2 * radius / step))):  # a grazing run, not a crossing
+        return None
+    return float(origin[2] + (k - k_air) * step - step)
+
+
+def _clean_drain(inside, origin, step, radius, point, pv) -> tuple[float, float, float, float] | None:
+    """A drain for a cavity point: straight down from it if that pipe leaves the solid
+    cleanly, else from the nearest of the cavity's other low points whose pipe does (a handful
+    tried, lowest first). None when no clean way out was found (the void is then reported)."""
+    candidates = [np.asarray(point, float)]
+    if pv is not None:
+        low = pv[pv[:, 2] <= point[2] + 4.0 * radius]
+        order = np.argsort(np.hypot(low[:, 0] - point[0], low[:, 1] - point[1]))
+        candidates += [low[i] for i in order[1::max(1, len(order) // 12)][:12]]
+    for x, y, z in candidates:
+        bottom = _pipe_exit(inside, origin, step, radius, float(x), float(y), float(z))
+        if bottom is not None:
+            return float(x), float(y), float(z), bottom
+    return None
 
 
 def _cylinder_field(origin, step, shape, dr: dict) -> np.ndarray:
