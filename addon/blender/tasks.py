@@ -332,13 +332,20 @@ def _abandon(run: Running, text: str) -> tuple[str, str]:
     return "ERROR", text
 
 
-def _redraw() -> None:
+def _redraw(progress_only: bool = False) -> None:
+    """Redraw where the task shows. ``progress_only`` (every monitor tick): the sidebars and
+    the status bar, not the 3D view itself: redrawing a dense figure ten times a second is
+    itself a freeze under software OpenGL."""
     wm = getattr(bpy.context, "window_manager", None)
     if wm is None:
         return
     for window in wm.windows:
         for area in window.screen.areas:
-            if area.type in ("VIEW_3D", "STATUSBAR", "PROPERTIES"):
+            if area.type == "VIEW_3D" and progress_only:
+                for region in area.regions:
+                    if region.type == "UI":
+                        region.tag_redraw()
+            elif area.type in ("VIEW_3D", "STATUSBAR", "PROPERTIES"):
                 area.tag_redraw()
 
 
@@ -375,7 +382,7 @@ class FIGURINE_OT_task_monitor(bpy.types.Operator):
         # drain; the event itself is always handed on, so other timers keep working.
         try:
             end = _drain(run)
-            _redraw()
+            _redraw(progress_only=True)
             if end is None and run.stepper is not None and run.waiting is None:
                 end = ("done", None)  # a sliced finish: its next slice, one per tick
             if end is None:

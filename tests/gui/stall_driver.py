@@ -136,8 +136,20 @@ def steps():
             "progress": [(round(t - t0, 2), f, x) for t, f, x in progress[:: max(1, len(progress) // 40)]],
             "distinct_fractions": sorted(set(fractions)),
             "longest_still_progress": round(_longest_still(progress, t0, t1), 3),
+            "long_gaps": _long_gaps(t0, t1),
         })
         yield (lambda: None), 1.0  # settle between operations
+
+
+def _long_gaps(t0: float, t1: float, over: float = 0.3) -> list:
+    """Where the stalls were: (seconds after the click, length, the task's text just before)."""
+    edges = [t0, *[t for t in ticks if t0 <= t <= t1], t1]
+    found = []
+    for a, b in zip(edges, edges[1:]):
+        if b - a > over:
+            before = [x for t, _f, x in progress if t <= a]
+            found.append((round(a - t0, 2), round(b - a, 3), before[-1] if before else ""))
+    return found
 
 
 def _longest_still(samples, t0: float, t1: float) -> float:
