@@ -284,6 +284,7 @@ def _advance(context, run: Running, kind: str, payload) -> bool:
             run.thread = _spawn(run, item.work)
         return False
     fraction, text = item
+    _redraw(progress_only=True)
     if fraction is not None:
         run.fraction = max(0.0, min(1.0, float(fraction)))
     if text:
@@ -381,8 +382,10 @@ class FIGURINE_OT_task_monitor(bpy.types.Operator):
         # Any timer tick (the Python API cannot tell ours from another's) is a chance to
         # drain; the event itself is always handed on, so other timers keep working.
         try:
+            shown = (run.fraction, run.text)
             end = _drain(run)
-            _redraw(progress_only=True)
+            if (run.fraction, run.text) != shown:  # a redraw only when there is news to show
+                _redraw(progress_only=True)
             if end is None and run.stepper is not None and run.waiting is None:
                 end = ("done", None)  # a sliced finish: its next slice, one per tick
             if end is None:
