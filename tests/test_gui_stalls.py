@@ -26,6 +26,10 @@ def table(result: dict) -> str:
     for op in result["operations"]:
         samples = ", ".join(f"{t:g}: {f if f is None else round(f, 2)}" for t, f, _x in op["progress"][::4])
         lines.append(f"{op['name']:<22}{op['seconds']:>9.2f}{op['longest_gap']:>13.3f}{base:>10.3f}  {samples}")
+    redraw = result.get("redraw_with_figure")
+    if redraw:
+        lines.append(f"(one 3D view redraw with the figure, {redraw['faces']} faces: longest gap "
+                     f"{redraw['longest_gap']:.3f} s)")
     return "\n".join(lines)
 
 

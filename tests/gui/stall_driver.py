@@ -139,6 +139,13 @@ def steps():
             "long_gaps": _long_gaps(t0, t1),
         })
         yield (lambda: None), 1.0  # settle between operations
+        if name == "Scale to Height":  # what one redraw of the 3D view with the figure costs
+            t0 = time.monotonic()
+            for _ in range(3):
+                yield (lambda: view3d().tag_redraw()), 0.8
+            result["redraw_with_figure"] = {"longest_gap": round(longest_gap(t0, time.monotonic()), 3),
+                                            "faces": sum(len(o.data.polygons) for o in bpy.data.objects
+                                                         if o.type == "MESH")}
 
 
 def _long_gaps(t0: float, t1: float, over: float = 0.3) -> list:
