@@ -333,20 +333,33 @@ def _abandon(run: Running, text: str) -> tuple[str, str]:
     return "ERROR", text
 
 
+SIDEBAR_REDRAW_S = 1.0  # the sidebar's progress: at most one redraw a second
+
+
+_sidebar_drawn = 0.0
+
+
 def _redraw(progress_only: bool = False) -> None:
-    """Redraw where the task shows. ``progress_only`` (every monitor tick): the sidebars and
-    the status bar, not the 3D view itself: redrawing a dense figure ten times a second is
-    itself a freeze under software OpenGL."""
+    """Redraw where the task shows. ``progress_only`` (new progress): the status bar's
+    progress bar each time, the sidebar at most once a second. The sidebar overlaps the 3D
+    view, so redrawing it redraws the figure: with a dense figure under software OpenGL each
+    is a 0.4-0.7 s stall, and one per progress message froze Blender."""
+    global _sidebar_drawn
     wm = getattr(bpy.context, "window_manager", None)
     if wm is None:
         return
+    now = time.monotonic()
+    sidebar = not progress_only or now - _sidebar_drawn >= SIDEBAR_REDRAW_S
+    if sidebar:
+        _sidebar_drawn = now
     for window in wm.windows:
         for area in window.screen.areas:
             if area.type == "VIEW_3D" and progress_only:
-                for region in area.regions:
-                    if region.type == "UI":
-                        region.tag_redraw()
-            elif area.type in ("VIEW_3D", "STATUSBAR", "PROPERTIES"):
+                if sidebar:
+                    for region in area.regions:
+                        if region.type == "UI":
+                            region.tag_redraw()
+            elif area.type == "STATUSBAR" or (sidebar and area.type in ("VIEW_3D", "PROPERTIES")):
                 area.tag_redraw()
 
 
