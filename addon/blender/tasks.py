@@ -162,7 +162,7 @@ def start(context, task: Task, *, wait: bool = False) -> Running:
         raise BadInputError("Blender has no window to follow the task in", hint="run the script in background mode")
     with context.temp_override(window=window):
         getattr(bpy.ops, "figurine").task_monitor("INVOKE_DEFAULT")
-    _redraw()
+    _redraw(progress_only=True)  # the progress bar appears; the 3D view has nothing new
     return run
 
 
