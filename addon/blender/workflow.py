@@ -181,7 +181,8 @@ def finish_job_slices(rec: Reconstruction, *, height_mm: float = pipeline.DEFAUL
         obj = meshio.trimesh_to_object(clean, "Figurine", pipeline.figurine_collection())
         obj["figurine_job"] = str(job.root)
         pipeline.set_clay(obj, True)
-        yield say("scale", 2.5 / total, f"to {height_mm:g} mm")
+        # Scaled in the same slice: the dense mesh's first draw (a stall of its own under
+        # software GL) then happens once, not once unscaled and once scaled.
         scaled = pipeline.scale_to_height(obj, height_mm)
         job.finish_step(step, result=scaled)
     name = obj.name
