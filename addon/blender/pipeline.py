@@ -259,9 +259,17 @@ def export_object(obj, path: str | os.PathLike, *, fmt: str | None = None, max_t
 def finish_reconstruction(raw: TriMesh, resolution: int) -> TriMesh:
     """Make the reconstruction one clean shell: OpenVDB voxel remesh at a step finer than
     the hull grid (so no detail is lost), then drop silhouette-noise specks."""
-    voxel = 1.0 / (resolution * 1.5)
-    clean = remesh.voxel_remesh(raw, voxel)
-    clean, _specks = drop_small_parts(clean, 0.01)
+    return clean_reconstruction(remesh.voxel_remesh(raw, reconstruction_voxel(resolution)), resolution)
+
+
+def reconstruction_voxel(resolution: int) -> float:
+    return 1.0 / (resolution * 1.5)
+
+
+def clean_reconstruction(remeshed: TriMesh, resolution: int) -> TriMesh:
+    """Any thread (numpy only): the remeshed reconstruction without specks and slivers."""
+    voxel = reconstruction_voxel(resolution)
+    clean, _specks = drop_small_parts(remeshed, 0.01)
     clean, _slivers = collapse_short_edges(clean, voxel * 0.02)
     return clean
 

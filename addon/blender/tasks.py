@@ -16,10 +16,21 @@ panel and the status bar, lets every other event through (the UI stays usable), 
 worker on Esc, and calls ``finish``. In background mode (``blender -b``, the bpy module)
 timers and modal operators never run, so :func:`start` runs both halves right away, in order,
 on the calling thread: scripts get the same result as the panel, synchronously.
+
+Main-thread work in slices: ``finish`` may be a generator. The monitor then runs it one
+slice per timer tick, so the window draws and the progress bar moves between slices:
+
+* ``yield (fraction, text)`` ends a slice (bpy work: one render, one remesh, one export);
+* ``value = yield OffThread(fn)`` runs ``fn(ctl)`` in a worker thread (no bpy again: the
+  numpy parts of a step) and resumes the generator with its return value;
+* ``return text`` (or ``(level, text)``) ends the task like a plain ``finish``.
+
+A task with ``work=None`` starts straight with its ``finish`` slices (Render Review).
 """
 
 from __future__ import annotations
 
+import inspect
 import queue
 import threading
 import time
@@ -55,9 +66,17 @@ class TaskControl:
 
 
 @dataclass
+class OffThread:
+    """Yielded by a sliced ``finish``: run ``work(ctl)`` in a worker thread (never bpy) and
+    send its return value back into the generator."""
+
+    work: Callable[[TaskControl], Any]
+
+
+@dataclass
 class Task:
     label: str  # what the panel and the status bar call it ("Generate", "Make Figurine")
-    work: Callable[[TaskControl], Any]
+    work: Callable[[TaskControl], Any] | None
     finish: Callable[[Any, Any], Any] | None = None  # (context, value) -> text or (level, text)
     undo: bool = True  # finish changes the scene: push an undo step named after the task
 
@@ -79,6 +98,10 @@ class Running:
     # How the monitor treated events, so a test can see the UI got them back.
     passed_through: int = 0
     drains: int = 0
+    # A sliced finish: the generator, and whether it waits for an OffThread part.
+    stepper: Any = None
+    waiting: OffThread | None = None
+    slices: int = 0
 
     @property
     def active(self) -> bool:
@@ -127,9 +150,11 @@ def start(context, task: Task, *, wait: bool = False) -> Running:
         _last = run
         _run_sync(context, run)
         return run
-    run.thread = threading.Thread(target=_work, args=(run,), name=f"figurine: {task.label}", daemon=True)
     _current = run
-    run.thread.start()
+    if task.work is None:  # straight to the main-thread slices
+        run.messages.put(("done", None, None))
+    else:
+        run.thread = _spawn(run, task.work)
     window = context.window or (context.window_manager.windows[0] if context.window_manager.windows else None)
     if window is None:  # no window at all: nothing could ever drain the queue
         run.cancel.set()
@@ -137,16 +162,52 @@ def start(context, task: Task, *, wait: bool = False) -> Running:
         raise BadInputError("Blender has no window to follow the task in", hint="run the script in background mode")
     with context.temp_override(window=window):
         getattr(bpy.ops, "figurine").task_monitor("INVOKE_DEFAULT")
-    _redraw()
+    _redraw(progress_only=True)  # the progress bar appears; the 3D view has nothing new
     return run
+
+
+def run_inline(slices, cancel: Callable[[], bool] | None = None):
+    """Drive a sliced finish (see the module doc) on the calling thread, its worker parts
+    inline: the CLI and scripts run the panel's steps synchronously. Returns its value."""
+    ctl = TaskControl(queue.Queue(), threading.Event())
+    kind, value = "done", None
+    while True:
+        try:
+            if kind == "error":
+                item = slices.throw(value)
+            elif cancel is not None and cancel():
+                item = slices.throw(CancelledError("cancelled by the user"))
+            else:
+                item = slices.send(value)
+        except StopIteration as stop:
+            return stop.value
+        kind, value = "done", None
+        if isinstance(item, OffThread):
+            try:
+                value = item.work(ctl)
+            except BaseException as exc:
+                kind, value = "error", exc
+
+
+def _spawn(run: Running, work: Callable[[TaskControl], Any]) -> threading.Thread:
+    thread = threading.Thread(target=_work, args=(run, work), name=f"figurine: {run.task.label}", daemon=True)
+    thread.start()
+    return thread
 
 
 def _run_sync(context, run: Running) -> None:
     ctl = TaskControl(run.messages, run.cancel)
     try:
-        value = run.task.work(ctl)
+        kind, value = "done", run.task.work(ctl) if run.task.work is not None else None
         _drain(run)
-        _apply_finish(context, run, value)
+        while not _advance(context, run, kind, value):
+            part, kind, value = run.waiting, "done", None
+            if part is not None:  # inline here: there is no monitor to wait for a thread
+                try:
+                    value = part.work(ctl)
+                except BaseException as exc:
+                    kind, value = "error", exc
+                _drain(run)
     except CancelledError as exc:
         run.state, run.result_text = "cancelled", exc.one_line()
         raise
@@ -158,11 +219,11 @@ def _run_sync(context, run: Running) -> None:
         raise
 
 
-def _work(run: Running) -> None:
+def _work(run: Running, work: Callable[[TaskControl], Any]) -> None:
     """The worker thread's body: only ever talks to the queue."""
     ctl = TaskControl(run.messages, run.cancel)
     try:
-        value = run.task.work(ctl)
+        value = work(ctl)
     except BaseException as exc:  # handed to the main thread, which reports it
         if not isinstance(exc, FigurineError):
             traceback.print_exc()  # the console gets the details of a bug
@@ -189,19 +250,55 @@ def _drain(run: Running) -> tuple[str, Any] | None:
             end = (kind, a)
 
 
-def _apply_finish(context, run: Running, value) -> None:
-    out = run.task.finish(context, value) if run.task.finish else None
+def _set_outcome(run: Running, out) -> None:
     level, text = out if isinstance(out, tuple) else ("INFO", out)
     run.state, run.level, run.result_text = "finished", level, text or f"{run.task.label} finished"
 
 
-def _conclude(context, run: Running, kind: str, payload) -> tuple[str, str]:
-    """Main thread: run the finish half and say how it went as (report type, message)."""
-    global _current, _last
-    try:
+def _advance(context, run: Running, kind: str, payload) -> bool:
+    """Main thread: move the task on by one slice; True once it ended (outcome in ``run``).
+    ``kind``/``payload`` is what the last worker part gave ("done", value) or ("error", exc)."""
+    if run.stepper is None:
         if kind == "error":
             raise payload
-        _apply_finish(context, run, payload)
+        out = run.task.finish(context, payload) if run.task.finish else None
+        if not inspect.isgenerator(out):
+            _set_outcome(run, out)
+            return True
+        run.stepper, kind, payload = out, "done", None
+    run.waiting = None
+    run.slices += 1
+    try:
+        if kind == "error":
+            item = run.stepper.throw(payload)
+        elif run.cancel.is_set():
+            item = run.stepper.throw(CancelledError("cancelled by the user"))
+        else:
+            item = run.stepper.send(payload)
+    except StopIteration as stop:
+        _set_outcome(run, stop.value)
+        return True
+    if isinstance(item, OffThread):
+        run.waiting = item
+        if _current is run:  # followed by the monitor; a synchronous run does it inline
+            run.thread = _spawn(run, item.work)
+        return False
+    fraction, text = item
+    _redraw(progress_only=True)
+    if fraction is not None:
+        run.fraction = max(0.0, min(1.0, float(fraction)))
+    if text:
+        run.text = str(text)
+    return False
+
+
+def _conclude(context, run: Running, kind: str, payload) -> tuple[str, str] | None:
+    """Main thread: run (the next slice of) the finish half; once the task ended, say how
+    it went as (report type, message); None while slices remain."""
+    global _current, _last
+    try:
+        if not _advance(context, run, kind, payload):
+            return None
         level = run.level
         if run.task.undo:
             bpy.ops.ed.undo_push(message=f"Figurine: {run.task.label}")
@@ -210,10 +307,12 @@ def _conclude(context, run: Running, kind: str, payload) -> tuple[str, str]:
     except FigurineError as exc:
         run.state, run.result_text, level = "failed", exc.one_line(), "ERROR"
     except Exception as exc:  # a bug: keep Blender running, say so, details on the console
-        if kind != "error":
+        if exc is not payload:
             traceback.print_exc()
         run.state, level = "failed", "ERROR"
         run.result_text = f"Figurine Forge internal error: {type(exc).__name__}: {exc}"
+    if run.stepper is not None:
+        run.stepper.close()  # a slice that raised: let the generator's finally blocks clean up
     run.level = level
     run.fraction = 1.0 if run.state == "finished" else run.fraction
     if _current is run:
@@ -234,13 +333,33 @@ def _abandon(run: Running, text: str) -> tuple[str, str]:
     return "ERROR", text
 
 
-def _redraw() -> None:
+SIDEBAR_REDRAW_S = 1.0  # the sidebar's progress: at most one redraw a second
+
+
+_sidebar_drawn = 0.0
+
+
+def _redraw(progress_only: bool = False) -> None:
+    """Redraw where the task shows. ``progress_only`` (new progress): the status bar's
+    progress bar each time, the sidebar at most once a second. The sidebar overlaps the 3D
+    view, so redrawing it redraws the figure: with a dense figure under software OpenGL each
+    is a 0.4-0.7 s stall, and one per progress message froze Blender."""
+    global _sidebar_drawn
     wm = getattr(bpy.context, "window_manager", None)
     if wm is None:
         return
+    now = time.monotonic()
+    sidebar = not progress_only or now - _sidebar_drawn >= SIDEBAR_REDRAW_S
+    if sidebar:
+        _sidebar_drawn = now
     for window in wm.windows:
         for area in window.screen.areas:
-            if area.type in ("VIEW_3D", "STATUSBAR", "PROPERTIES"):
+            if area.type == "VIEW_3D" and progress_only:
+                if sidebar:
+                    for region in area.regions:
+                        if region.type == "UI":
+                            region.tag_redraw()
+            elif area.type == "STATUSBAR" or (sidebar and area.type in ("VIEW_3D", "PROPERTIES")):
                 area.tag_redraw()
 
 
@@ -276,12 +395,19 @@ class FIGURINE_OT_task_monitor(bpy.types.Operator):
         # Any timer tick (the Python API cannot tell ours from another's) is a chance to
         # drain; the event itself is always handed on, so other timers keep working.
         try:
+            shown = (run.fraction, run.text)
             end = _drain(run)
-            _redraw()
+            if (run.fraction, run.text) != shown:  # a redraw only when there is news to show
+                _redraw(progress_only=True)
+            if end is None and run.stepper is not None and run.waiting is None:
+                end = ("done", None)  # a sliced finish: its next slice, one per tick
             if end is None:
                 return {"PASS_THROUGH"}
+            outcome = _conclude(context, run, *end)
+            if outcome is None:
+                return {"PASS_THROUGH"}
             self._stop(context)
-            level, text = _conclude(context, run, *end)
+            level, text = outcome
         except Exception as exc:  # never leave a task that nobody follows any more
             traceback.print_exc()
             self._stop(context)

@@ -51,15 +51,19 @@ def pending_task(job_dir: str) -> dict | None:
 _PENDING_CACHE: dict = {}
 
 
-def _bring_in(context, result, provider: str, options: dict) -> str:
-    """Main thread: the generated mesh as one clay object, selected and active."""
+def _bring_in(context, result, provider: str, options: dict):
+    """Main-thread slices (see :mod:`..tasks`): the generated mesh as one clay object,
+    selected and active."""
     from ...core.stl import read_stl
-    from .. import meshio
+    from .. import meshio, workflow
 
     if provider == "local":
-        # The local provider stores the raw hull; the watertight remesh needs Blender (OpenVDB).
-        raw = read_stl(result.mesh_path)
-        clean = pipeline.finish_reconstruction(raw, int(options.get("resolution", 160)))
+        # The local provider stores the raw hull; the watertight remesh needs Blender (OpenVDB):
+        # a child Blender in the GUI, so this thread keeps drawing (see workflow).
+        yield 0.9, "voxel remesh: one closed shell"
+        raw = yield tasks.OffThread(lambda ctl: read_stl(result.mesh_path))
+        clean = yield from workflow.remeshed_reconstruction(raw, int(options.get("resolution", 160)))
+        yield 0.97, f"into the scene: {len(clean.triangles)} triangles"
         obj = meshio.trimesh_to_object(clean, "Figurine", pipeline.figurine_collection())
     else:
         obj = pipeline.import_mesh_file(result.latest_path or result.mesh_path)

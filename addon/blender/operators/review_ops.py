@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Operators of the Review sub-panel: render and compare, open the report.
 
-``figurine.review`` runs modally: one render per timer tick, so Blender's window keeps
-drawing (with progress in the status bar) and Esc cancels between renders. Run from a script
-or headless (``bpy.ops.figurine.review()`` via ``execute``) it runs to the end in one call.
+``figurine.review`` is a task (see :mod:`..tasks`) without a worker half: its main-thread
+slices are the review's steps, one render per timer tick, so Blender's window keeps drawing
+(progress in the status bar and the panel) and Esc cancels between renders. In background
+mode, or with ``wait``, it runs to the end in one call.
 
 After a review the scene holds ``scene["figurine_review"]`` (what the panel draws) and the
 images are loaded as ``bpy.data.images`` named ``Figurine Review <view> <kind>``.
@@ -16,8 +17,7 @@ from pathlib import Path
 import bpy
 from bpy.props import BoolProperty, StringProperty
 
-from ...core.errors import CancelledError, FigurineError
-from .. import review
+from .. import review, tasks
 from .common import abspath, reports_errors
 
 SCENE_KEY = "figurine_review"
@@ -99,87 +99,48 @@ class FIGURINE_OT_review(bpy.types.Operator):
     run_check: BoolProperty(name="Print Check", default=True,
                             description="Run the print check and render its heat maps")
 
-    _steps = None
-    _timer = None
-    _cancelled = False
-
-    def _start(self, context):
-        job_dir = _job_dir(self, context)
-        if not job_dir:
-            self.report({"ERROR"}, "No job folder — set Job Folder in the Figurine panel")
-            return None
-        self._cancelled = False
-        return review.iter_review(job_dir, obj=_model(self, context), preset=context.scene.figurine.preset,
-                                  run_check=self.run_check, cancel=lambda: self._cancelled)
-
-    def _finish(self, context, result: review.ReviewResult):
-        data = store_review(context.scene, result)
-        text = f"Review: {data['decision']} (score {data['score']:.2f}) — {data['reasons'][0]}"
-        # The print check's size notices (a model of no figurine's size was checked scaled).
-        notes = (result.review.get("check") or {}).get("notices", [])
-        text += "".join(f"; {n}" for n in notes)
-        self.report({"INFO"} if data["decision"] == "keep" and not notes else {"WARNING"}, text)
+    wait: tasks.wait_property()
 
     @reports_errors
     def execute(self, context):
-        steps = self._start(context)
-        if steps is None:
+        job_dir = _job_dir(self, context)
+        if not job_dir:
+            self.report({"ERROR"}, "No job folder — set Job Folder in the Figurine panel")
             return {"CANCELLED"}
+        steps = review.iter_review(job_dir, obj=_model(self, context), preset=context.scene.figurine.preset,
+                                   run_check=self.run_check)
+
+        def finish(ctx, _nothing):  # main thread, one render per monitor tick (see ..tasks)
+            result = yield from _slices(steps)
+            data = store_review(ctx.scene, result)
+            text = f"Review: {data['decision']} (score {data['score']:.2f}) — {data['reasons'][0]}"
+            # The print check's size notices (a model of no figurine's size was checked scaled).
+            notes = (result.review.get("check") or {}).get("notices", [])
+            text += "".join(f"; {n}" for n in notes)
+            return ("INFO" if data["decision"] == "keep" and not notes else "WARNING"), text
+
+        run = tasks.start(context, tasks.Task("Review", None, finish, undo=False), wait=self.wait)
+        if run.state == "finished":  # ran synchronously: report now
+            self.report({run.level}, run.result_text)
+        return {"FINISHED"}
+
+
+def _slices(steps):
+    """:func:`..review.iter_review`'s steps as task slices: ``(fraction, message)`` between
+    renders; a cancel (or an error) thrown in at a slice goes to the review, whose job step
+    records it. Returns the review's result."""
+    try:
+        item = next(steps)
         while True:
+            _step, fraction, message = item
             try:
-                next(steps)
-            except StopIteration as done:
-                self._finish(context, done.value)
-                return {"FINISHED"}
-
-    def invoke(self, context, event):
-        try:
-            self._steps = self._start(context)
-        except FigurineError as exc:
-            self.report({"ERROR"}, exc.one_line())
-            return {"CANCELLED"}
-        if self._steps is None:
-            return {"CANCELLED"}
-        wm = context.window_manager
-        self._timer = wm.event_timer_add(0.05, window=context.window)
-        wm.modal_handler_add(self)
-        return {"RUNNING_MODAL"}
-
-    def modal(self, context, event):
-        if event.type == "ESC":
-            self._cancelled = True  # the generator raises CancelledError at its next step
-        if event.type != "TIMER" and not self._cancelled:
-            return {"PASS_THROUGH"}
-        try:
-            step, fraction, message = next(self._steps)
-        except StopIteration as done:
-            self._end(context)
-            self._finish(context, done.value)
-            return {"FINISHED"}
-        except CancelledError:
-            self._end(context)
-            self.report({"WARNING"}, "Review cancelled")
-            return {"CANCELLED"}
-        except FigurineError as exc:
-            self._end(context)
-            self.report({"ERROR"}, exc.one_line())
-            return {"CANCELLED"}
-        except Exception as exc:  # keep Blender running; the console has the traceback
-            import traceback
-
-            traceback.print_exc()
-            self._end(context)
-            self.report({"ERROR"}, f"Figurine Forge internal error: {type(exc).__name__}: {exc}")
-            return {"CANCELLED"}
-        context.workspace.status_text_set(f"Figurine review: {message} ({fraction * 100:.0f}%) — Esc to cancel")
-        return {"RUNNING_MODAL"}
-
-    def _end(self, context):
-        if self._timer is not None:
-            context.window_manager.event_timer_remove(self._timer)
-            self._timer = None
-        if context.workspace is not None:
-            context.workspace.status_text_set(None)
+                yield fraction, message
+            except BaseException as exc:
+                item = steps.throw(exc)
+            else:
+                item = next(steps)
+    except StopIteration as done:
+        return done.value
 
 
 class FIGURINE_OT_open_review_report(bpy.types.Operator):

@@ -37,9 +37,9 @@ class FIGURINE_OT_run_job(bpy.types.Operator):
                                               progress=lambda step, f, msg: ctl.progress(f, msg),
                                               cancel=ctl.cancel.is_set)
 
-        def finish(ctx, rec):  # main thread: remesh, scale, check, export
+        def finish(ctx, rec):  # main thread, in slices: remesh, scale, check, export
             units_before = ctx.scene.unit_settings.length_unit
-            result = workflow.finish_job(rec, height_mm=height_mm, preset=preset)
+            result = yield from workflow.finish_job_slices(rec, height_mm=height_mm, preset=preset)
             ctx.view_layer.update()
             obj = ctx.view_layer.objects.get(result.object_name)
             if obj is not None:
