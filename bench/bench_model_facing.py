@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from figurine import load_package  # noqa: E402  (addon/ loaded as figurine_forge, as the CLI does)
 
 load_package()
-from figurine_forge.core.meshdata import TriMesh  # noqa: E402
+from figurine_forge.core.mesh.trimesh import TriMesh  # noqa: E402
 from figurine_forge.core.review import facing  # noqa: E402
 from generator_corpus import member_mesh  # noqa: E402
 

@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     load_package()
     from figurine_forge.core import printcheck
-    from figurine_forge.core.meshdata import TriMesh
+    from figurine_forge.core.mesh.trimesh import TriMesh
 
     settings = printcheck.preset(args.preset)
     print(f"{os.cpu_count()} CPUs; load average at start {os.getloadavg()[0]:.2f}")

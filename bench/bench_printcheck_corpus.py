@@ -74,7 +74,7 @@ def run_check(path: Path, limit: int = 5_000_000) -> dict:
 def detail(path: Path) -> None:
     """In this process: the STL read (with its weld) and each check's share of the check."""
     from figurine_forge.core import printcheck
-    from figurine_forge.core.stl import read_stl
+    from figurine_forge.core.mesh.stl import read_stl
 
     t0 = time.perf_counter()
     mesh = read_stl(path)

@@ -56,7 +56,7 @@ SCAN_AXES = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
 
 def read_obj(path: Path):
-    from figurine_forge.core.meshdata import TriMesh
+    from figurine_forge.core.mesh.trimesh import TriMesh
 
     verts, faces = [], []
     with open(path) as fh:
@@ -72,7 +72,7 @@ def render_scan(name: str, data: Path, folder: Path, size: int) -> None:
     import bpy
 
     from figurine_forge.blender import eval_figures, meshio
-    from figurine_forge.core.stl import write_stl
+    from figurine_forge.core.mesh.stl import write_stl
 
     mesh = read_obj(data / SCANS[name])
     obj = meshio.trimesh_to_object(mesh, f"bench_{name}")
@@ -151,11 +151,11 @@ def bvh_distances(mesh, points):
 
 
 def measure(name: str, folder: Path, counts, res: int, distance_samples: int) -> list[dict]:
-    from figurine_forge.core.meshclean import drop_small_parts
-    from figurine_forge.core.meshdata import shell_count
+    from figurine_forge.core.mesh.clean import drop_small_parts
+    from figurine_forge.core.mesh.trimesh import shell_count
     from figurine_forge.core.reconstruct import reconstruct_mesh
     from figurine_forge.core.repair.nearest import surface_deviation
-    from figurine_forge.core.stl import read_stl
+    from figurine_forge.core.mesh.stl import read_stl
     from figurine_forge.core.voxelize import normalise_figure, volumetric_iou
 
     truth = normalise_figure(read_stl(folder / "ground_truth.stl"))
@@ -228,7 +228,7 @@ def real_sets(data: Path, images: Path | None, res: int) -> None:
 
     from figurine_forge.blender import meshio, pipeline, render
     from figurine_forge.core.images.prepare import prepare_view_set
-    from figurine_forge.core.meshdata import shell_count
+    from figurine_forge.core.mesh.trimesh import shell_count
     from figurine_forge.core.reconstruct import reconstruct_mesh
 
     for folder in sorted(p for p in (data / "multiview").glob("*") if p.is_dir()):

@@ -37,7 +37,7 @@ def sample_figure_mesh(triangles: int):
 
     load_package()
     from figurine_forge.blender import meshio, sample_figure
-    from figurine_forge.core.meshdata import TriMesh
+    from figurine_forge.core.mesh.trimesh import TriMesh
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     objects = sample_figure.build_sample_objects()
@@ -90,7 +90,7 @@ def main() -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench_repair_"))
     work.mkdir(parents=True, exist_ok=True)
     tm = sample_figure_mesh(args.triangles)
-    from figurine_forge.core.stl import write_stl
+    from figurine_forge.core.mesh.stl import write_stl
 
     src = work / "figure_100k.stl"
     write_stl(src, tm)

@@ -55,8 +55,8 @@ def main(argv=None) -> int:
     load_package()
     from bench_printcheck import suzanne
     from figurine_forge.core.mesh.weld import weld_arrays
-    from figurine_forge.core.meshdata import TriMesh
-    from figurine_forge.core.stl import _RECORD, write_stl
+    from figurine_forge.core.mesh.trimesh import TriMesh
+    from figurine_forge.core.mesh.stl import _RECORD, write_stl
 
     from figurine_forge.core.mesh.load import load_mesh
 

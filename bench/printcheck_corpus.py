@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from figurine import load_package  # noqa: E402  (addon/ loaded as figurine_forge, as the CLI does)
 
 load_package()
-from figurine_forge.core.meshdata import TriMesh  # noqa: E402
-from figurine_forge.core.stl import write_stl  # noqa: E402
+from figurine_forge.core.mesh.trimesh import TriMesh  # noqa: E402
+from figurine_forge.core.mesh.stl import write_stl  # noqa: E402
 
 FIGURE_MM = 32.0  # the printed height the scaled members are relative to
 

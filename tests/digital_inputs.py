@@ -125,7 +125,7 @@ def read_back(path: Path, keep_addons: bool = False) -> ReadBack:
     elif suffix == ".fbx":
         bpy.ops.import_scene.fbx(filepath=str(path))
     elif suffix == ".obj":
-        # written Z up, as slicers read OBJ (see core.exportformats)
+        # written Z up, as slicers read OBJ (see core.mesh.exportformats)
         bpy.ops.wm.obj_import(filepath=str(path), forward_axis="NEGATIVE_Y", up_axis="Z")
     else:
         raise ValueError(suffix)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figurine_forge.core.meshdata import TriMesh
+from figurine_forge.core.mesh.trimesh import TriMesh
 from printcheck_meshes import join
 from repair_meshes import cylinder, ellipsoid
 
@@ -166,7 +166,7 @@ def member_mesh(name: str) -> TriMesh:
 
 def write_stl(mesh: TriMesh, path, scale: float = 1.0) -> Path:
     """Binary STL of the triangles (corners unshared, as STL has them) in the mesh's units x scale."""
-    from figurine_forge.core.stl import write_stl as core_write_stl
+    from figurine_forge.core.mesh.stl import write_stl as core_write_stl
 
     return core_write_stl(Path(path), TriMesh(mesh.vertices * scale, mesh.triangles.copy()))
 

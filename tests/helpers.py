@@ -33,7 +33,7 @@ def last_json(stdout: str) -> dict:
 
 
 def cube(size: float = 1.0, centre=(0.0, 0.0, 0.0)):
-    from figurine_forge.core.meshdata import TriMesh
+    from figurine_forge.core.mesh.trimesh import TriMesh
 
     v = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], float) - 0.5
     quads = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 try:
-    from figurine_forge.core.meshdata import TriMesh
+    from figurine_forge.core.mesh.trimesh import TriMesh
 except ModuleNotFoundError:  # inside a real Blender (tests/in_blender): the installed extension's
     import importlib
 
-    TriMesh = importlib.import_module("bl_ext.user_default.figurine_forge.core.meshdata").TriMesh
+    TriMesh = importlib.import_module("bl_ext.user_default.figurine_forge.core.mesh.trimesh").TriMesh
 
 # Unit cube corners and outward, counter-clockwise triangles (two per side).
 CUBE_V = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0],

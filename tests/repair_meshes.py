@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from figurine_forge.core.meshdata import TriMesh
+from figurine_forge.core.mesh.trimesh import TriMesh
 from printcheck_meshes import join as combine  # (one mesh-joining helper for all the test meshes)
 
 

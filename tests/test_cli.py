@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from figurine_forge.core.meshdata import is_consistently_oriented, non_manifold_edge_count, shell_count
-from figurine_forge.core.stl import read_stl
+from figurine_forge.core.mesh.trimesh import is_consistently_oriented, non_manifold_edge_count, shell_count
+from figurine_forge.core.mesh.stl import read_stl
 from figurine_forge.core.voxelize import normalise_figure, volumetric_iou
 from helpers import last_json, run_cli
 

@@ -4,12 +4,12 @@
 import numpy as np
 import pytest
 
-from figurine_forge.core import meshformats
+from figurine_forge.core.mesh import formats as meshformats
 from figurine_forge.core.errors import BadInputError
-from figurine_forge.core.meshclean import drop_small_parts
-from figurine_forge.core.meshdata import (TriMesh, is_consistently_oriented, non_manifold_edge_count,
+from figurine_forge.core.mesh.clean import drop_small_parts
+from figurine_forge.core.mesh.trimesh import (TriMesh, is_consistently_oriented, non_manifold_edge_count,
                                           shell_count)
-from figurine_forge.core.stl import read_stl, write_stl
+from figurine_forge.core.mesh.stl import read_stl, write_stl
 from figurine_forge.core.voxelize import volumetric_iou, voxelize
 from helpers import cube
 
@@ -95,7 +95,7 @@ def test_voxelize_cube_volume_and_iou():
 
 
 def test_collapse_short_edges_removes_slivers_and_keeps_the_surface_closed():
-    from figurine_forge.core.meshclean import collapse_short_edges
+    from figurine_forge.core.mesh.clean import collapse_short_edges
 
     c = cube(1.0)
     # Split the edge (0, 1) with a vertex a millionth of the edge away from vertex 0: the two

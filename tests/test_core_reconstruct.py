@@ -8,7 +8,7 @@ import pytest
 
 from figurine_forge.core.errors import BadInputError, CancelledError
 from figurine_forge.core.images.prepare import PreparedView, ViewSet
-from figurine_forge.core.meshdata import is_consistently_oriented, non_manifold_edge_count
+from figurine_forge.core.mesh.trimesh import is_consistently_oriented, non_manifold_edge_count
 from figurine_forge.core.reconstruct import HullSettings, reconstruct_mesh
 
 S = 256
@@ -68,7 +68,7 @@ def test_two_legs_stay_two_legs():
     legs = np.maximum(rect(70, 110, 28, 228), rect(146, 186, 28, 228))
     vs = ViewSet({"front": view("front", legs), "left": view("left", rect(108, 148, 28, 228))})
     mesh = reconstruct_mesh(vs, resolution=96)
-    from figurine_forge.core.meshdata import shell_count
+    from figurine_forge.core.mesh.trimesh import shell_count
 
     assert shell_count(mesh) == 2
 

@@ -15,8 +15,8 @@ import bpy  # noqa: E402  (conftest has pointed Blender at a private user folder
 
 from blender_env import build_zip, install_zip
 from digital_inputs import TEXTURE_SIZE, make_textured_glb, read_back, texture_pixels
-from figurine_forge.core import exportformats
-from figurine_forge.core.stl import read_stl
+from figurine_forge.core.mesh import exportformats
+from figurine_forge.core.mesh.stl import read_stl
 from helpers import last_json, run_cli
 
 HALF = 4224  # half the textured figure's 8448 triangles
@@ -126,7 +126,7 @@ def test_the_panel_export_writes_what_the_cli_writes(textured, tmp_path, blender
 def test_cli_reads_a_unitless_file_as_millimetres(tmp_path):
     """An STL (no unit in the file; the project reads millimetres) of a 32 mm figure becomes a
     0.032 m GLB and a 3.2 cm FBX, without --height."""
-    from figurine_forge.core.stl import write_stl
+    from figurine_forge.core.mesh.stl import write_stl
     from repair_meshes import figure
 
     write_stl(tmp_path / "mini.stl", figure(32.0))

@@ -10,7 +10,9 @@ import struct
 
 import pytest
 
-from figurine_forge.core import atomic, exportformats
+from figurine_forge.core import atomic
+
+from figurine_forge.core.mesh import exportformats
 from figurine_forge.core.errors import BadInputError, OutputError
 
 

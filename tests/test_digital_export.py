@@ -19,9 +19,9 @@ import bpy  # noqa: E402  (conftest has pointed Blender at a private user folder
 from digital_inputs import (FIGURE_HEIGHT_M, TEXTURE_SIZE, height_colour, make_coloured_glb, make_textured_glb,
                             open_edges, read_back, texture_pixels, uv_agreement)
 from figurine_forge.blender import digital, meshio, pipeline
-from figurine_forge.core import exportformats
+from figurine_forge.core.mesh import exportformats
 from figurine_forge.core.errors import BadInputError, OutputError
-from figurine_forge.core.stl import read_stl
+from figurine_forge.core.mesh.stl import read_stl
 from helpers import cube
 
 

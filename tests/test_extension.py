@@ -142,7 +142,7 @@ def test_mesh_steps_one_by_one(scene, tmp_path):
     assert co[:, 0].max() - co[:, 0].min() == pytest.approx(16.0, abs=1e-4)
     out = tmp_path / "box.stl"
     assert bpy.ops.figurine.export_mesh(filepath=str(out)) == {"FINISHED"}
-    from figurine_forge.core.stl import read_stl
+    from figurine_forge.core.mesh.stl import read_stl
 
     back = read_stl(out)
     assert back.size() == pytest.approx([16, 16, 32], abs=1e-3)

@@ -28,9 +28,9 @@ from generator_corpus import member_mesh, write_glb
 from PIL import Image
 from provider_harness import KEY
 
-from figurine_forge.core.meshdata import TriMesh
+from figurine_forge.core.mesh.trimesh import TriMesh
 from figurine_forge.core.review import facing
-from figurine_forge.core.stl import read_stl
+from figurine_forge.core.mesh.stl import read_stl
 from helpers import last_json, run_cli
 
 REPO = Path(__file__).resolve().parent.parent

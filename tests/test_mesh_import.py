@@ -13,8 +13,8 @@ import pytest
 from figurine_forge import cli
 from figurine_forge.core.errors import BadInputError
 from figurine_forge.core.mesh import archive, load, units, weld
-from figurine_forge.core.meshdata import TriMesh, non_manifold_edge_count, shell_count
-from figurine_forge.core.stl import read_stl, write_stl
+from figurine_forge.core.mesh.trimesh import TriMesh, non_manifold_edge_count, shell_count
+from figurine_forge.core.mesh.stl import read_stl, write_stl
 from printcheck_meshes import cube, join, uv_sphere
 
 

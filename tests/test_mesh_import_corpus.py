@@ -13,7 +13,7 @@ import pytest
 
 import generator_corpus as corpus
 from figurine_forge import cli
-from figurine_forge.core.stl import read_stl
+from figurine_forge.core.mesh.stl import read_stl
 
 # Counts that depend on topology and shape only (not on the order triangles are stored in).
 TOPOLOGY = ("non_manifold_edges", "boundary_loops", "loose_parts", "floating_parts", "tiny_parts",

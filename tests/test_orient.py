@@ -10,7 +10,7 @@ import pytest
 
 import generator_corpus as corpus
 from figurine_forge.core.errors import BadInputError
-from figurine_forge.core.meshdata import TriMesh
+from figurine_forge.core.mesh.trimesh import TriMesh
 from figurine_forge.core.repair import orient
 
 UPRIGHT = [n for n in corpus.MEMBERS if corpus.EXPECT[n]["upright"]]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from figurine_forge.core import printcheck
-from figurine_forge.core.meshdata import TriMesh
+from figurine_forge.core.mesh.trimesh import TriMesh
 from figurine_forge.core.printcheck import checks, spatial
 from printcheck_meshes import join, uv_sphere
 

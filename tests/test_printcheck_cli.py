@@ -8,7 +8,7 @@ import json
 import pytest
 
 from figurine_forge import cli
-from figurine_forge.core.stl import write_stl
+from figurine_forge.core.mesh.stl import write_stl
 from printcheck_meshes import box, cube
 
 

@@ -119,7 +119,7 @@ def test_the_same_limit_for_export_and_repair(tmp_path):
 
 
 def test_ascii_stl_triangles_are_counted_without_parsing(tmp_path):
-    from figurine_forge.core.meshlimits import stl_triangle_count
+    from figurine_forge.core.mesh.limits import stl_triangle_count
 
     facet = "facet normal 0 0 1\n outer loop\n  vertex 0 0 0\n  vertex 1 0 0\n  vertex 0 1 0\n endloop\nendfacet\n"
     path = tmp_path / "a.stl"

@@ -10,7 +10,7 @@ import pytest
 
 from figurine_forge.core import printcheck
 from figurine_forge.core.errors import BadInputError
-from figurine_forge.core.meshdata import TriMesh
+from figurine_forge.core.mesh.trimesh import TriMesh
 from printcheck_meshes import (CUBE_F, FRONT, TOP, box, cube, cube_with_slivers, join, sheared_box,
                                uv_sphere)
 

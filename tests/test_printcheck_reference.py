@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from figurine_forge.core.meshdata import TriMesh
+from figurine_forge.core.mesh.trimesh import TriMesh
 from figurine_forge.core.printcheck import checks, spatial, topology
 from printcheck_meshes import join, uv_sphere
 
@@ -220,7 +220,7 @@ def test_sort_keys_is_a_stable_argsort_on_both_paths():
 
 
 def test_meshdata_topology_uses_the_fast_helpers_and_agrees_with_reference():
-    from figurine_forge.core import meshdata
+    from figurine_forge.core.mesh import trimesh as meshdata
 
     rng = np.random.default_rng(23)
     m = join(uv_sphere((0, 0, 0), 1.0), uv_sphere((5, 0, 0), 1.0), uv_sphere((0, 5, 0), 0.5, segments=6, rings=4))

@@ -17,7 +17,7 @@ from figurine_forge.blender import findings, meshio, props, sample_figure  # noq
 from figurine_forge.blender.operators import check_ops, review_ops  # noqa: E402
 from figurine_forge.core.images.prepare import prepare_into_job  # noqa: E402
 from figurine_forge.core.jobstore import Job  # noqa: E402
-from figurine_forge.core.stl import read_stl  # noqa: E402
+from figurine_forge.core.mesh.stl import read_stl  # noqa: E402
 
 VIEWS = ("front", "back", "left", "right")
 

@@ -18,7 +18,7 @@ from fakes.payloads import make_glb, write_view_pngs
 from provider_harness import KEY
 
 from figurine_forge import cli
-from figurine_forge.core.stl import read_stl
+from figurine_forge.core.mesh.stl import read_stl
 
 REPO = Path(__file__).resolve().parent.parent
 FIGURINE = REPO / "scripts" / "figurine.py"

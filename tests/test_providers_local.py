@@ -12,8 +12,8 @@ from fakes.payloads import view_set
 from figurine_forge.core import providers
 from figurine_forge.core.errors import CancelledError
 from figurine_forge.core.jobstore import Job
-from figurine_forge.core.meshdata import TriMesh
-from figurine_forge.core.stl import read_stl
+from figurine_forge.core.mesh.trimesh import TriMesh
+from figurine_forge.core.mesh.stl import read_stl
 
 
 def test_local_runs_offline_and_applies_the_injected_finish(tmp_path):

@@ -11,8 +11,8 @@ import textwrap
 import pytest
 
 from blender_env import build_zip, real_blender_target, run_real_blender
-from figurine_forge.core.meshdata import non_manifold_edge_count, shell_count
-from figurine_forge.core.stl import read_stl
+from figurine_forge.core.mesh.trimesh import non_manifold_edge_count, shell_count
+from figurine_forge.core.mesh.stl import read_stl
 from figurine_forge.core.voxelize import volumetric_iou
 from helpers import REPO, last_json, run_cli
 

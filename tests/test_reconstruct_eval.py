@@ -16,11 +16,11 @@ import bpy  # noqa: F401  (before bmesh, which the figures use)
 
 from figurine_forge.blender import eval_figures, meshio, pipeline, vertex_colours
 from figurine_forge.core.images.prepare import PreparedView, ViewSet
-from figurine_forge.core.meshclean import drop_small_parts
-from figurine_forge.core.meshdata import shell_count
+from figurine_forge.core.mesh.clean import drop_small_parts
+from figurine_forge.core.mesh.trimesh import shell_count
 from figurine_forge.core.reconstruct import reconstruct_mesh
 from figurine_forge.core.reconstruct.views import VIEW_ANGLES
-from figurine_forge.core.stl import read_stl
+from figurine_forge.core.mesh.stl import read_stl
 from figurine_forge.core.voxelize import normalise_figure, volumetric_iou
 
 SIZE, RES = 192, 72

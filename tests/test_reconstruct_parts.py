@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from figurine_forge.core.images.prepare import PreparedView, ViewSet
-from figurine_forge.core.meshdata import TriMesh, shell_count
+from figurine_forge.core.mesh.trimesh import TriMesh, shell_count
 from figurine_forge.core.reconstruct import reconstruct_mesh
 from figurine_forge.core.reconstruct.colour import project_colours
 from figurine_forge.core.voxelize import voxelize

@@ -63,7 +63,7 @@ class Ctx:
         return run_cli(*args, env=env, timeout=timeout, cwd=self.tmp)
 
     def stl(self, name="cube.stl", size=10.0) -> Path:
-        from figurine_forge.core.stl import write_stl
+        from figurine_forge.core.mesh.stl import write_stl
 
         return write_stl(self.tmp / name, cube(size))
 
@@ -265,7 +265,7 @@ def _truncated_stl(ctx):
 
 
 def _nan_stl(ctx):
-    from figurine_forge.core.stl import write_stl
+    from figurine_forge.core.mesh.stl import write_stl
 
     mesh = cube(10.0)
     mesh.vertices[3] = np.nan

@@ -18,8 +18,8 @@ import bpy  # noqa: E402  (conftest has pointed Blender at a private user folder
 from figurine_forge.blender import meshio, pipeline, repair
 from figurine_forge.core import printcheck
 from figurine_forge.core.errors import BadInputError, OutputError
-from figurine_forge.core.meshdata import TriMesh, is_consistently_oriented, non_manifold_edge_count, shell_count
-from figurine_forge.core.stl import read_stl
+from figurine_forge.core.mesh.trimesh import TriMesh, is_consistently_oriented, non_manifold_edge_count, shell_count
+from figurine_forge.core.mesh.stl import read_stl
 from helpers import cube
 from repair_meshes import damaged_figure, ellipsoid, figure
 

@@ -9,9 +9,9 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 
-from figurine_forge.core.meshdata import TriMesh, is_consistently_oriented, non_manifold_edge_count, shell_count
+from figurine_forge.core.mesh.trimesh import TriMesh, is_consistently_oriented, non_manifold_edge_count, shell_count
 from figurine_forge.core.repair.orient import apply_transform
-from figurine_forge.core.stl import read_stl, write_stl
+from figurine_forge.core.mesh.stl import read_stl, write_stl
 from helpers import cube, last_json, run_cli
 from repair_meshes import damaged_figure
 

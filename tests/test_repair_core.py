@@ -10,9 +10,9 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 
-from figurine_forge.core import threemf
+from figurine_forge.core.mesh import threemf
 from figurine_forge.core.errors import BadInputError, OutputError
-from figurine_forge.core.meshdata import TriMesh, is_consistently_oriented, non_manifold_edge_count, shell_count
+from figurine_forge.core.mesh.trimesh import TriMesh, is_consistently_oriented, non_manifold_edge_count, shell_count
 from figurine_forge.core.repair import (check_triangle_budget, drop_floating_bits, edge_report, validate_mesh)
 from figurine_forge.core.repair import bases, contact, hollow, orient
 from figurine_forge.core.repair.nearest import (nearest_distances, point_triangle_sq_distance, sample_surface,

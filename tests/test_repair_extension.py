@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from blender_env import build_zip, clear_scene, install_zip
-from figurine_forge.core.meshdata import TriMesh, is_consistently_oriented, non_manifold_edge_count, shell_count
+from figurine_forge.core.mesh.trimesh import TriMesh, is_consistently_oriented, non_manifold_edge_count, shell_count
 from figurine_forge.core.repair.orient import apply_transform
-from figurine_forge.core.stl import read_stl, write_stl
+from figurine_forge.core.mesh.stl import read_stl, write_stl
 from repair_meshes import damaged_figure
 
 import bpy  # noqa: E402  (conftest has pointed Blender at a private user folder)

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from figurine_forge.core.errors import BadInputError, FigurineError
-from figurine_forge.core.meshdata import TriMesh
+from figurine_forge.core.mesh.trimesh import TriMesh
 from figurine_forge.core.repair import faithful, pipeline
 from figurine_forge.core.repair.nearest import SurfaceGrid, point_triangle_sq_distance, sample_surface
-from figurine_forge.core.stl import read_stl, write_stl
+from figurine_forge.core.mesh.stl import read_stl, write_stl
 from helpers import cube, last_json, run_cli
 from repair_meshes import combine, cylinder, ellipsoid, figure
 
@@ -39,7 +39,7 @@ def welded(tm: TriMesh) -> TriMesh:
 
 
 def parts(tm: TriMesh) -> int:
-    from figurine_forge.core.meshdata import shell_count
+    from figurine_forge.core.mesh.trimesh import shell_count
 
     return shell_count(tm)
 

@@ -14,7 +14,7 @@ from fakes.aistudio3d_server import AIStudio3DFake
 from generator_corpus import member_mesh, write_glb
 from provider_harness import KEY
 
-from figurine_forge.core.meshdata import TriMesh
+from figurine_forge.core.mesh.trimesh import TriMesh
 from figurine_forge.core.review import facing
 from helpers import last_json, run_cli
 

@@ -10,7 +10,7 @@ from PIL import Image
 import bpy  # the dev environment's Blender-as-a-module; the review layer needs it
 
 from figurine_forge.blender import review
-from figurine_forge.core.meshdata import TriMesh
+from figurine_forge.core.mesh.trimesh import TriMesh
 from figurine_forge.core.review import heatmap
 
 SIZE = 160

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from figurine_forge.core.meshdata import TriMesh
+from figurine_forge.core.mesh.trimesh import TriMesh
 from figurine_forge.core.review import silhouette
-from figurine_forge.core.stl import read_stl, write_stl
+from figurine_forge.core.mesh.stl import read_stl, write_stl
 from helpers import last_json, run_cli
 
 VIEWS = ("front", "back", "left", "right")

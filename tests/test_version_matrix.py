@@ -58,7 +58,7 @@ def host_command(host: str) -> tuple[list[str], str]:
 
 
 def export_formats() -> list[str]:
-    from figurine_forge.core.exportformats import EXPORT_FORMATS  # conftest loads addon/ from source
+    from figurine_forge.core.mesh.exportformats import EXPORT_FORMATS  # conftest loads addon/ from source
 
     return list(EXPORT_FORMATS)
 

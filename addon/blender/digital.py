@@ -8,7 +8,7 @@ modifiers, which carry UVs, colour attributes and material indices through the c
 Blender's official exporters write it (glTF, FBX, OBJ with path_mode COPY) into a private
 folder, and ``core.atomic`` publishes the file — or the OBJ with its .mtl and textures — at once.
 
-Units are described in ``core.exportformats``.
+Units are described in ``core.mesh.exportformats``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ import bpy
 import numpy as np
 from mathutils import Matrix
 
-from ..core import atomic, exportformats, threemf
+from ..core import atomic
+
+from ..core.mesh import exportformats, threemf
 from ..core.errors import BadInputError, OutputError
 from . import meshio
 
@@ -311,7 +313,7 @@ def _image_on_disk(image, folder: Path, loaded: list) -> "bpy.types.Image":
 def export(obj, path: str | os.PathLike, *, fmt: str | None = None, max_triangles: int | None = None,
            overwrite: bool = True) -> dict:
     """Write ``obj`` to ``path`` (format from ``fmt`` or the extension; units per
-    ``core.exportformats``), decimated on a copy to ``max_triangles`` when given. Atomic,
+    ``core.mesh.exportformats``), decimated on a copy to ``max_triangles`` when given. Atomic,
     never over one of the figure's own input files, never over an existing file unless
     ``overwrite``. Returns what was written."""
     target, fmt = exportformats.resolve_target(path, fmt)

@@ -23,7 +23,7 @@ from mathutils import Matrix, Vector
 
 from ..core import atomic
 from ..core.images import STUDIO_GRAY
-from ..core.meshdata import TriMesh
+from ..core.mesh.trimesh import TriMesh
 from ..core.reconstruct.views import VIEW_ANGLES
 from . import render
 from .sample_figure import BASE, HAIR, PARTS as SAMPLE_PARTS, SHIRT, SHOES, SKIN, TROUSERS, ground_truth
@@ -296,7 +296,7 @@ def render_objects_views(objects, out_dir: str | os.PathLike, views, size: int =
 def write_figure(name: str, out_dir: str | os.PathLike, views=tuple(VIEW_ANGLES), size: int = 512,
                  voxel_size: float = 0.008) -> dict[str, Path]:
     """Views of figure ``name`` and ``ground_truth.stl`` (figure units, feet on z = 0)."""
-    from ..core.stl import write_stl
+    from ..core.mesh.stl import write_stl
 
     objects = build_figure_objects(name)
     try:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core import printcheck
 from ..core.errors import BadInputError
-from ..core.meshdata import TriMesh
+from ..core.mesh.trimesh import TriMesh
 from . import meshio
 
 THICKNESS_ATTRIBUTE = "figurine_thickness"

@@ -9,7 +9,7 @@ import bpy
 import numpy as np
 
 from ..core.errors import BadInputError
-from ..core.meshdata import TriMesh
+from ..core.mesh.trimesh import TriMesh
 
 
 def mesh_triangles(mesh: "bpy.types.Mesh", matrix=None) -> tuple[TriMesh, np.ndarray]:

@@ -21,7 +21,7 @@ import bpy
 import numpy as np
 
 from ..core.errors import CancelledError
-from ..core.meshdata import TriMesh
+from ..core.mesh.trimesh import TriMesh
 
 CHILD_SCRIPT = Path(__file__).with_name("vdb_remesh_child.py")
 CHILD_TIMEOUT_S = 600.0

@@ -17,10 +17,12 @@ import bpy
 import numpy as np
 from mathutils import Matrix
 
-from ..core import atomic, exportformats
+from ..core import atomic
+
+from ..core.mesh import exportformats
 from ..core.errors import BadInputError, OutputError
-from ..core.meshclean import collapse_short_edges, drop_small_parts
-from ..core.meshdata import TriMesh
+from ..core.mesh.clean import collapse_short_edges, drop_small_parts
+from ..core.mesh.trimesh import TriMesh
 from . import clay, meshio, remesh, units
 
 DEFAULT_HEIGHT_MM = 32.0
@@ -57,7 +59,7 @@ _IMPORTERS: dict[str, Callable[[str], Collection[str]]] = {
 def _import_stl_with_core(path: str) -> set[str]:
     """STL through the core's reader, the one ``check`` uses: Blender's importer reads a
     non-number as 0 where the core refuses the file, and welds the same corners the same way."""
-    from ..core.stl import read_stl
+    from ..core.mesh.stl import read_stl
 
     meshio.trimesh_to_object(read_stl(path), Path(path).stem)
     return {"FINISHED"}
@@ -222,7 +224,7 @@ def check_object(obj, height_mm: float | None = None, preset: str = "resin", **o
     tall in a scene in metres is checked at 32 mm). Returns the core report; its "notices"
     say when the size is implausible for a figurine."""
     from ..core import printcheck
-    from ..core.meshdata import TriMesh
+    from ..core.mesh.trimesh import TriMesh
     from .units import mm_per_unit
 
     from ..core.mesh.load import weld_for_analysis
@@ -245,7 +247,7 @@ def export_object(obj, path: str | os.PathLike, *, fmt: str | None = None, max_t
     """Write the object (modifiers applied; the user's object is never changed) as ``fmt`` or
     the format of the file extension: STL, 3MF, PLY and OBJ in millimetres for printing (OBJ
     with its .mtl and textures), GLB in metres and FBX in centimetres with textures embedded
-    (see ``core.exportformats``). ``max_triangles`` decimates the written copy with Blender's
+    (see ``core.mesh.exportformats``). ``max_triangles`` decimates the written copy with Blender's
     Decimate, keeping UVs, colours and materials. Atomic; an existing file is replaced only
     with ``overwrite``, an input of the figure never. Returns path, format, unit, bytes, files
     and the triangles before/after."""

@@ -17,7 +17,7 @@ from bpy.app.handlers import persistent
 from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty,
                        PointerProperty, StringProperty)
 
-from ..core import exportformats
+from ..core.mesh import exportformats
 from ..core import gemini  # names and choices only: the SDK is imported when an edit runs
 
 PRESET_ITEMS = [

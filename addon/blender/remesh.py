@@ -7,7 +7,7 @@ from typing import cast
 
 import bpy
 
-from ..core.meshdata import TriMesh
+from ..core.mesh.trimesh import TriMesh
 from . import meshio
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from mathutils import Matrix
 
 from ..core.errors import BadInputError
-from ..core.meshdata import TriMesh
+from ..core.mesh.trimesh import TriMesh
 from ..core.repair import check_triangle_budget, validate_mesh
 from ..core.repair import bases, orient as core_orient
 from ..core.repair import pipeline as core

@@ -23,10 +23,10 @@ from ..core.errors import BadInputError, CancelledError
 from ..core.images import STUDIO_GRAY
 from ..core.images.prepare import ViewSet, load_prepared
 from ..core.jobstore import Job, StepRun
-from ..core.meshdata import TriMesh
+from ..core.mesh.trimesh import TriMesh
 from ..core.review import heatmap, report, silhouette
 from ..core.review.verdict import decide, views_the_model_was_built_from
-from ..core.stl import read_stl
+from ..core.mesh.stl import read_stl
 from ..core.version import VERSION
 from . import clay, meshio, render
 from .units import describe_units, mm_per_unit

@@ -17,8 +17,8 @@ from mathutils import Matrix
 
 from ..core import atomic
 from ..core.images import STUDIO_GRAY
-from ..core.meshdata import TriMesh
-from ..core.stl import write_stl
+from ..core.mesh.trimesh import TriMesh
+from ..core.mesh.stl import write_stl
 from . import meshio, remesh, render
 
 # (name, shape, centre xyz, size xyz, colour) in figure units; the figure is ~2 units tall and

@@ -10,7 +10,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from ..core.meshdata import TriMesh
+from ..core.mesh.trimesh import TriMesh
 from ..core.reconstruct.colour import project_colours
 from ..core.voxelize import normalise_figure
 from . import meshio

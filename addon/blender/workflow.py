@@ -21,10 +21,10 @@ import bpy
 from ..core.errors import BadInputError, CancelledError, FigurineError
 from ..core.images.prepare import DEFAULT_SIZE, ViewSet, prepare_into_job
 from ..core.jobstore import Job, StepRun
-from ..core.meshdata import TriMesh
-from ..core.meshdata import non_manifold_edge_count, shell_count
+from ..core.mesh.trimesh import TriMesh
+from ..core.mesh.trimesh import non_manifold_edge_count, shell_count
 from ..core.reconstruct import reconstruct_mesh
-from ..core.stl import write_stl
+from ..core.mesh.stl import write_stl
 from ..core.version import VERSION
 from . import meshio, offload, pipeline, remesh, tasks
 

@@ -65,7 +65,7 @@ ABSURD_SIZE_MM = 1_000_000.0
 
 def execute(args, out) -> int:
     from ..core import printcheck
-    from ..core.meshlimits import check_triangle_budget, precheck_mesh_file
+    from ..core.mesh.limits import check_triangle_budget, precheck_mesh_file
     from .paths import file_output, guard
 
     guard({"mesh": args.mesh}, file_output("--report", args.report), force=args.force)

@@ -6,7 +6,7 @@ optionally scaled to a height and decimated to a triangle budget (UVs and textur
 from __future__ import annotations
 
 from ..core.errors import EXIT_OK
-from ..core.exportformats import EXPORT_FORMATS, check_triangle_budget, resolve_target
+from ..core.mesh.exportformats import EXPORT_FORMATS, check_triangle_budget, resolve_target
 
 NAME = "export"
 HELP = ("Convert a mesh for printing (STL, 3MF, PLY, OBJ: millimetres) or for the screen (GLB in metres, "
@@ -31,7 +31,7 @@ def add_arguments(p) -> None:
 
 
 def execute(args, out) -> int:
-    from ..core.meshlimits import precheck_mesh_file
+    from ..core.mesh.limits import precheck_mesh_file
     from .blender_host import empty_scene, import_object
     from .paths import file_output, guard
 

@@ -51,9 +51,9 @@ def _precheck(path) -> None:
     would quietly drop those faces, so the damage would go unnoticed)."""
     from pathlib import Path
 
-    from ..core.meshlimits import precheck_mesh_file
+    from ..core.mesh.limits import precheck_mesh_file
     from ..core.repair import validate_mesh
-    from ..core.stl import read_stl
+    from ..core.mesh.stl import read_stl
 
     # (An STL's header or ASCII keywords say how many triangles: refused before reading.)
     if precheck_mesh_file(path, "the repair") != "stl":
@@ -78,7 +78,7 @@ def execute(args, out) -> int:
 
     from ..core.repair import pipeline as core
     from ..core.repair.bases import parse_preset
-    from ..core.exportformats import resolve_target
+    from ..core.mesh.exportformats import resolve_target
     from ..core.repair.faithful import RepairLossError
     from .paths import file_output, guard
 

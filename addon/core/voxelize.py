@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .meshdata import TriMesh
+from .mesh.trimesh import TriMesh
 
 
 def voxelize(mesh: TriMesh, lo, spacing: float, shape) -> np.ndarray:

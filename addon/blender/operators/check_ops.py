@@ -16,7 +16,7 @@ from bpy.props import EnumProperty, FloatProperty, StringProperty
 
 from ...core import printcheck
 from ...core.errors import BadInputError
-from ...core.meshlimits import check_triangle_budget
+from ...core.mesh.limits import check_triangle_budget
 from .. import findings, tasks
 from ..units import describe_units, mm_per_unit
 from .common import reports_errors

@@ -54,7 +54,7 @@ _PENDING_CACHE: dict = {}
 def _bring_in(context, result, provider: str, options: dict):
     """Main-thread slices (see :mod:`..tasks`): the generated mesh as one clay object,
     selected and active."""
-    from ...core.stl import read_stl
+    from ...core.mesh.stl import read_stl
     from .. import meshio, workflow
 
     if provider == "local":

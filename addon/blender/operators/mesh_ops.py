@@ -6,7 +6,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
-from ...core import exportformats
+from ...core.mesh import exportformats
 from .. import pipeline
 from ..placement import show_new_figure
 from .common import abspath, reports_errors

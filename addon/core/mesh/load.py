@@ -28,7 +28,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from ..errors import BadInputError
-from ..meshdata import TriMesh
+from .trimesh import TriMesh
 from .units import UnitDecision, decide_units
 from .weld import tolerance_for, weld_arrays, weld_map
 
@@ -104,7 +104,7 @@ def weld_for_analysis(mesh: TriMesh, relative: float = WELD_RELATIVE, *,
 def opened_model(path: str | os.PathLike) -> Iterator[tuple[Path, str]]:
     """``(model file, format)`` for a mesh file, or for a zip holding one (unpacked safely into
     a temporary folder that lives as long as the ``with`` block)."""
-    from ..meshformats import require_mesh_file
+    from .formats import require_mesh_file
 
     source = Path(path).expanduser()
     fmt = require_mesh_file(source, allow_zip=True)
@@ -153,7 +153,7 @@ def load_mesh(path: str | os.PathLike, *, height_mm: float | None = None, orient
     """Read a mesh file (or a zip holding one) for checking or measuring. STL, OBJ and
     triangle PLY need no Blender; other formats (GLB/glTF, FBX, polygon PLY) are read through
     ``read_with_blender``."""
-    from ..stl import read_stl_corners
+    from .stl import read_stl_corners
 
     source = Path(path).expanduser()
     with opened_model(source) as (model, fmt):

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BadInputError
-from ..meshdata import TriMesh
+from .trimesh import TriMesh
 
 _VERTEX = re.compile(rb"^[ \t]*v[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\S+)", re.M)
 _TRIANGLE = re.compile(rb"^[ \t]*f[ \t]+(-?\d+)\S*[ \t]+(-?\d+)\S*[ \t]+(-?\d+)\S*[ \t]*(?:#[^\r\n]*)?\r?$", re.M)

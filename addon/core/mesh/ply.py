@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BadInputError
-from ..meshdata import TriMesh
+from .trimesh import TriMesh
 
 _TYPES = {"char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1", "short": "i2", "int16": "i2",
           "ushort": "u2", "uint16": "u2", "int": "i4", "int32": "i4", "uint": "u4", "uint32": "u4",

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import BadInputError
-from ..meshdata import TriMesh
+from ..mesh.trimesh import TriMesh
 from . import checks, spatial, topology
 from .settings import ALL_CHECKS, DEFAULT_FAIL_ON, PRESETS, PrintSettings, preset
 

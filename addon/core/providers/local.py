@@ -37,7 +37,7 @@ class LocalProvider(Provider):
 
     def run(self, viewset, slots: list[str], options: dict, folder: Path, *, progress, cancel: threading.Event) -> Path:
         from ..reconstruct import reconstruct_mesh
-        from ..stl import write_stl
+        from ..mesh.stl import write_stl
 
         if cancel.is_set():
             raise CancelledError("cancelled")

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from .. import atomic
 from ..errors import RemoteError
-from ..meshformats import sniff_bytes, sniff_file
+from ..mesh.formats import sniff_bytes, sniff_file
 
 # Which mesh to keep when an archive holds several: the richest format a Blender importer
 # reads reliably first.

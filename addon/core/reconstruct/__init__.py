@@ -19,8 +19,8 @@ def reconstruct_mesh(viewset, resolution: int = 160, settings: "HullSettings | N
                      progress=None, cancel=None):
     """Silhouettes → signed field on a grid → surface. See :mod:`.hull` for the model."""
     from ..errors import CancelledError
-    from ..meshclean import drop_small_parts
-    from ..meshdata import TriMesh
+    from ..mesh.clean import drop_small_parts
+    from ..mesh.trimesh import TriMesh
 
     settings = settings or HullSettings(resolution=resolution)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..meshdata import TriMesh
+from ..mesh.trimesh import TriMesh
 from .views import VIEW_ANGLES
 
 # Views whose silhouette centre is the figure's centre. A diagonal view's own centre is not

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import BadInputError
-from ..meshdata import TriMesh
+from ..mesh.trimesh import TriMesh
 
-# The triangle limit is shared by every command (core.meshlimits); re-exported for callers.
-from ..meshlimits import DEFAULT_MAX_TRIANGLES, check_triangle_budget, max_triangles  # noqa: F401
+# The triangle limit is shared by every command (core.mesh.limits); re-exported for callers.
+from ..mesh.limits import DEFAULT_MAX_TRIANGLES, check_triangle_budget, max_triangles  # noqa: F401
 
 
 def validate_mesh(mesh: TriMesh, name: str = "the mesh", limit: int | None = None) -> None:
@@ -40,7 +40,7 @@ def drop_floating_bits(mesh: TriMesh, volume_fraction: float = 0.01, area_fracti
     percent of the base's volume, and it is the figure. With ``isolated_only`` a small part
     also stays when its bounding box touches a large part's: it may be a separate shell pushed
     into the body (an ear, a buckle) that a voxel union should merge, not a floating bit."""
-    from ..meshclean import compact, part_labels, part_volumes
+    from ..mesh.clean import compact, part_labels, part_volumes
 
     tri_part, n = part_labels(mesh)
     if n <= 1:

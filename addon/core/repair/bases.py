@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import BadInputError
-from ..meshdata import TriMesh
+from ..mesh.trimesh import TriMesh
 
 KINDS = ("round", "oval", "square", "hex")
 ROUND_SIZES_MM = (25.0, 32.0, 40.0, 50.0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..meshdata import TriMesh
+from ..mesh.trimesh import TriMesh
 from .bases import BaseSpec, inside_outline
 
 # Below this contact area (mm²) the join is a point or a sliver: a resin print snaps there.

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import EXIT_CHECK_FAILED, FigurineError
-from ..meshdata import TriMesh
+from ..mesh.trimesh import TriMesh
 from .nearest import surface_deviation
 
 MAX_GRID_VOXELS = 4_000_000
@@ -154,7 +154,7 @@ def _largest_cluster(points: np.ndarray, link: float) -> np.ndarray:
 
 def _part_boxes(mesh: TriMesh) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per part: bounding box (lo, hi), triangle count; and the part of each triangle."""
-    from ..meshclean import part_labels
+    from ..mesh.clean import part_labels
 
     tri_part, n = part_labels(mesh)
     corners = mesh.triangle_corners()

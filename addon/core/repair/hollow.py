@@ -17,8 +17,8 @@ from typing import Callable
 import numpy as np
 
 from ..errors import BadInputError
-from ..meshclean import part_labels, part_volumes, compact
-from ..meshdata import TriMesh
+from ..mesh.clean import part_labels, part_volumes, compact
+from ..mesh.trimesh import TriMesh
 from ..reconstruct.surface_nets import surface_nets
 from ..voxelize import voxelize
 from .nearest import distances_within

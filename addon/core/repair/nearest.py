@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..meshdata import TriMesh
+from ..mesh.trimesh import TriMesh
 
 PAIR_BATCH = 1 << 19  # point-triangle pairs per numpy batch (~150 MB of temporaries at most)
 CELL_BATCH = 1 << 18  # point-cell pairs per lookup batch

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import BadInputError
-from ..meshdata import TriMesh
+from ..mesh.trimesh import TriMesh
 
 AXES = {"+X": (0, 1), "-X": (0, -1), "+Y": (1, 1), "-Y": (1, -1), "+Z": (2, 1), "-Z": (2, -1)}
 POSE_MODES = ("auto", "keep") + tuple(AXES)

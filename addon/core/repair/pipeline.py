@@ -21,7 +21,7 @@ from typing import Iterable, Protocol
 import numpy as np
 
 from ..errors import BadInputError, FigurineError
-from ..meshdata import TriMesh, shell_count
+from ..mesh.trimesh import TriMesh, shell_count
 from . import bases, contact, faithful
 from . import hollow as core_hollow
 from . import drop_floating_bits, edge_report, validate_mesh
@@ -397,7 +397,7 @@ def _subtract_cutter(engine: RepairEngine, figure: TriMesh, cutter) -> tuple:
 
 def sealed_voids(mesh: TriMesh) -> list:
     """Lowest points of closed inner shells (negative volume): cavities without a way out."""
-    from ..meshclean import part_labels, part_volumes
+    from ..mesh.clean import part_labels, part_volumes
 
     tri_part, n = part_labels(mesh)
     if n <= 1:

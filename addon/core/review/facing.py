@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..meshdata import TriMesh
+from ..mesh.trimesh import TriMesh
 from .silhouette import best_shift, resize_mask
 
 SEARCH_SIZE = 192  # canvas of the search, pixels

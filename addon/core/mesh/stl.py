@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import atomic
-from .errors import BadInputError
-from .meshdata import TriMesh
+from .. import atomic
+from ..errors import BadInputError
+from .trimesh import TriMesh
 
 _RECORD = np.dtype([("normal", "<f4", 3), ("corners", "<f4", (3, 3)), ("attr", "<u2")])
 
@@ -30,7 +30,7 @@ def is_binary_stl(data: bytes, file_size: int) -> bool:
 def read_stl(path: str | os.PathLike) -> TriMesh:
     """Read an STL file; corners are welded so the topology is usable. A file that is not a
     readable STL is a BadInputError that names what is wrong."""
-    from .mesh.weld import weld_arrays
+    from .weld import weld_arrays
 
     corners = read_stl_corners(path)
     tris = np.arange(len(corners)).reshape(-1, 3)

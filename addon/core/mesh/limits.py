@@ -14,7 +14,7 @@ import os
 import struct
 from pathlib import Path
 
-from .errors import BadInputError
+from ..errors import BadInputError
 
 # Above this a command refuses to start: a voxel remesh or boolean of a mesh this big would take
 # minutes and gigabytes, and generated figures never need it.
@@ -68,7 +68,7 @@ def precheck_mesh_file(path: str | os.PathLike, task: str) -> str:
     """Before any work on a mesh file: it exists and is a mesh we read (else BadInputError),
     and, where the file says how many triangles it holds (STL), they are within the limit.
     Returns the format (see :func:`meshformats.require_mesh_file`)."""
-    from .meshformats import require_mesh_file
+    from .formats import require_mesh_file
 
     fmt = require_mesh_file(path, allow_zip=True)  # a zip is opened by the import itself
     if fmt == "stl":

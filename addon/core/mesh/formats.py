@@ -11,7 +11,7 @@ import os
 import struct
 from pathlib import Path
 
-from .errors import BadInputError
+from ..errors import BadInputError
 
 MESH_FORMATS = ("glb", "gltf", "obj", "stl", "ply", "fbx")
 EXTENSIONS = {".glb": "glb", ".gltf": "gltf", ".obj": "obj", ".stl": "stl", ".ply": "ply", ".fbx": "fbx"}

@@ -23,7 +23,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BadInputError, OutputError
+from ..errors import BadInputError, OutputError
 
 
 @dataclass(frozen=True)

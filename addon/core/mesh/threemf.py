@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import atomic
-from .errors import BadInputError
-from .meshdata import TriMesh
+from .. import atomic
+from ..errors import BadInputError
+from .trimesh import TriMesh
 
 CORE_NS = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
 MODEL_PATH = "3D/3dmodel.model"

@@ -66,7 +66,7 @@ class TriMesh:
 
         STL stores every triangle's corners separately; topology checks need them shared.
         Distinct vertices keep the order they first appear in (see ``core.mesh.weld``)."""
-        from .mesh.weld import weld_arrays
+        from .weld import weld_arrays
 
         return TriMesh(*weld_arrays(self.vertices, self.triangles, tolerance))
 
@@ -81,7 +81,7 @@ class TriMesh:
 # module for ``TriMesh``.
 def edge_face_counts(tris: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique undirected edges (E, 2), low index first, and how many triangles use each."""
-    from .printcheck.topology import undirected_edges
+    from ..printcheck.topology import undirected_edges
 
     return undirected_edges(tris)
 
@@ -95,7 +95,7 @@ def non_manifold_edge_count(tris: np.ndarray) -> int:
 def connected_components(n_vertices: int, tris: np.ndarray) -> np.ndarray:
     """Label per vertex of the connected part it belongs to: the part's smallest vertex index
     (vectorised union-find over the unique edges)."""
-    from .printcheck.topology import label_components, undirected_edges
+    from ..printcheck.topology import label_components, undirected_edges
 
     if len(tris) == 0:
         return np.arange(n_vertices)
@@ -112,6 +112,6 @@ def shell_count(mesh: TriMesh) -> int:
 
 def is_consistently_oriented(tris: np.ndarray) -> bool:
     """Every directed edge appears once: neighbouring faces agree on winding."""
-    from .printcheck.topology import directed_edges_unique
+    from ..printcheck.topology import directed_edges_unique
 
     return directed_edges_unique(tris)

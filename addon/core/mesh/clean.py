@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .meshdata import TriMesh, connected_components
+from .trimesh import TriMesh, connected_components
 
 
 def part_labels(mesh: TriMesh) -> tuple[np.ndarray, int]:
@@ -48,7 +48,7 @@ def collapse_short_edges(mesh: TriMesh, tolerance: float) -> tuple[TriMesh, int]
     voxel; at print scale that is a "degenerate face" to every checker. Collapsing such edges
     is invisible at that size. If merging would break the surface's topology (a rare
     configuration where two sheets nearly touch), the mesh is returned unchanged."""
-    from .meshdata import non_manifold_edge_count
+    from .trimesh import non_manifold_edge_count
 
     welded = mesh.weld(tolerance).drop_degenerate_indices()
     removed = len(mesh.triangles) - len(welded.triangles)
