@@ -506,7 +506,7 @@ def test_characters_in_real_blender_background(sample_views, tmp_path):
     """--blender: each character in `blender -b` (Debian's Blender 4.3) instead of the bpy module."""
     from helpers import REAL_BLENDER
 
-    assert REAL_BLENDER.is_file(), f"{REAL_BLENDER} is missing: CI runs with ../shared beside the clone"
+    assert REAL_BLENDER.is_file(), f"{REAL_BLENDER} is missing: set $BLENDER, put blender on PATH, or let scripts/real_blender.sh provision it"
     wrapper = tmp_path / "blender.sh"  # one real Blender at a time on a shared machine
     wrapper.write_text(f'#!/bin/sh\nexec flock /tmp/real-blender.run.lock "{REAL_BLENDER}" "$@"\n')
     wrapper.chmod(0o755)

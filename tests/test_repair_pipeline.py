@@ -241,7 +241,7 @@ def test_add_base_in_blender_4_3_fuses_with_the_solver_it_has(tmp_path):
 
     from helpers import REAL_BLENDER, REPO
 
-    assert REAL_BLENDER.is_file(), f"{REAL_BLENDER} is missing: CI runs with ../shared beside the clone"
+    assert REAL_BLENDER.is_file(), f"{REAL_BLENDER} is missing: set $BLENDER, put blender on PATH, or let scripts/real_blender.sh provision it"
     src = tmp_path / "fig.stl"
     write_stl(src, figure(10.0))
     out = tmp_path / "based.stl"
