@@ -123,16 +123,21 @@ def execute(args, out) -> int:
     runner = BatchRunner(state, characters, settings, executor, worker_argv,
                          ProgressBar(len(characters), quiet=args.quiet),
                          is_remote=lambda name: name in remote)
-    previous = signal.getsignal(signal.SIGTERM)
+    # Ctrl-C and SIGTERM stop the batch in order (the runner's KeyboardInterrupt path: children
+    # told to stop, state written, "run the same command again"), not at once as the CLI's
+    # own handler stops a single command.
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
 
-    def _term(signum, frame):  # SIGTERM stops like Ctrl-C: children end resumable
+    def _stop(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, _term)
+    for signum in previous:
+        signal.signal(signum, _stop)
     try:
         counts = runner.run()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         executor.close()
     failed = [n for n in state.data["order"] if state.characters[n]["status"] == "failed"]
     summary = {"ok": not failed, "output_dir": str(state.output_dir), "batch_json": str(state.output_dir / "batch.json"),
