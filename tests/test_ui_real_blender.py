@@ -155,7 +155,9 @@ def test_gui_draws_the_figurine_tab(installed, blend, sample, tmp_path, output_d
     assert result["check_returned"] == ["FINISHED"] and result["check_async"] and result["check_in_worker"]
     assert not result["check_findings_at_start"]
     assert result["check_state"] == "finished", result["check_text"]
-    assert re.fullmatch(r"'Sphere' (passes the resin print check|fails: .+)", result["check_text"])
+    # The sphere is a Blender default in a scene in metres: the check says at what size it judged it.
+    assert re.fullmatch(r"'Sphere' (passes the resin print check|fails: .+); 'Sphere' is .+ mm tall in the scene "
+                        r"\(1 unit = 1 m\); it was checked as printed .+", result["check_text"]), result["check_text"]
     assert result["check_colours"]
     # No label cut at the sidebar's default width with the four views and the AI controls open.
     assert result["sidebar_width"]["panel"] == result["ui_width"]
