@@ -29,6 +29,11 @@ MAX_VOXELS = 6_000_000  # the cavity grid; a few hundred MB of temporaries at mo
 WithinFn = Callable[[TriMesh, np.ndarray, float], np.ndarray]
 
 
+class NoCleanDrain(Exception):
+    """Cavities exist, but none has a drain that leaves the solid cleanly (straight down): the
+    figure stays solid rather than trap resin or be scarred by a pipe along its outside."""
+
+
 @dataclass
 class Cutter:
     mesh: TriMesh  # closed, outward wound: cavity + drain pipes
@@ -118,11 +123,15 @@ def cavity_cutter(mesh: TriMesh, wall: float, drain_diameter: float = 2.0, *, sp
         # closed surface with the pipes already merged.
         for dr in drains:
             field = np.maximum(field, _cylinder_field(origin, step, shape, dr))
+        if not (field > 0).any():  # every cavity stayed solid: no clean way out for any
+            raise NoCleanDrain("no cavity has a drain hole that leaves the figure cleanly straight down")
         verts, tris = surface_nets(field.astype(np.float32))
         cav = TriMesh(origin + verts.astype(np.float64) * step, tris)
         tri_part, n = part_labels(cav)
         vols = part_volumes(cav, tri_part, n)
         keep = vols >= floor
+        if not drains or not keep.any():
+            raise NoCleanDrain("no cavity has a drain hole that leaves the figure cleanly straight down")
     cav = compact(cav, keep[tri_part])
     return Cutter(cav, float(step), int(np.count_nonzero(keep)), drains, float(vols[keep].sum()))
 

@@ -345,8 +345,12 @@ def hollow(mesh: TriMesh, engine: RepairEngine, wall_mm: float = 1.5, drain_mm: 
     used, after = "", {}
     cutter = None
     for _attempt in range(3):
-        cutter = core_hollow.cavity_cutter(mesh, wall_mm, drain_mm, within_fn=engine.distances_within,
-                                           extra_drains=extra)
+        try:
+            cutter = core_hollow.cavity_cutter(mesh, wall_mm, drain_mm, within_fn=engine.distances_within,
+                                               extra_drains=extra)
+        except core_hollow.NoCleanDrain as why:
+            return mesh, {"step": "hollow", "changed": False, "wall_mm": wall_mm,
+                          "message": f"{why}: the figure stays solid (a sealed hollow would trap resin)"}
         if cutter is None:
             return mesh, {"step": "hollow", "changed": False, "wall_mm": wall_mm,
                           "message": f"no part of the figure is thicker than twice the {wall_mm:g} mm wall; nothing to hollow"}
