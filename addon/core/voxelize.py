@@ -13,8 +13,13 @@ import numpy as np
 from .mesh.trimesh import TriMesh
 
 
-def voxelize(mesh: TriMesh, lo, spacing: float, shape) -> np.ndarray:
-    """Boolean occupancy (X, Y, Z) of voxel centres ``lo + (i + 0.5) * spacing``."""
+def voxelize(mesh: TriMesh, lo, spacing: float, shape, *, rule: str = "parity") -> np.ndarray:
+    """Boolean occupancy (X, Y, Z) of voxel centres ``lo + (i + 0.5) * spacing``, by vertical
+    rays up each column of centres. ``rule``: "parity" (inside after an odd number of crossings:
+    one closed surface) or "nonzero" (the winding rule, each crossing counted by its face's
+    direction: overlapping closed shells are one solid, counted once)."""
+    if rule not in ("parity", "nonzero"):
+        raise ValueError(f"unknown fill rule {rule!r}")
     nx, ny, nz = (int(s) for s in shape)
     lo = np.asarray(lo, dtype=np.float64)
     # A tiny irrational offset keeps column rays off vertices and edges of regular meshes.
@@ -49,19 +54,24 @@ def voxelize(mesh: TriMesh, lo, spacing: float, shape) -> np.ndarray:
         hit = (d != 0) & (l1 >= 0) & (l2 >= 0) & (l3 >= 0)
         z = (l1 * c[tri, 0, 2] + l2 * c[tri, 1, 2] + l3 * c[tri, 2, 2])[hit]
     col = (cx * ny + cy)[hit]
-    zi = (z - lo[2]) / spacing - 0.5  # hit height in voxel-centre units
+    # Hit heights in voxel-centre units, clamped to just below or above the grid: a column's
+    # keys span [-2, nz + 2] and columns lie nz + 8 apart, so neighbours never overlap.
+    zi = np.clip((z - lo[2]) / spacing - 0.5, -2.0, nz + 2.0)
     order = np.lexsort((zi, col))
-    col, zi = col[order], zi[order]
-    # Hits below each voxel centre: searchsorted on (column, z) keys.
-    # Hits outside the grid's height are clamped to just below or above it; a column's keys
-    # span [-2, nz + 2] and columns lie nz + 8 apart, so neighbours never overlap.
     stride = nz + 8.0
-    key = col * stride + np.clip(zi, -2.0, nz + 2.0)
-    centres = np.arange(nz, dtype=np.float64)
-    query = (np.arange(nx * ny, dtype=np.float64)[:, None] * stride + centres[None, :])
+    key = col[order] * stride + zi[order]
+    # Hits below each voxel centre: searchsorted on (column, z) keys.
+    query = np.arange(nx * ny, dtype=np.float64)[:, None] * stride + np.arange(nz, dtype=np.float64)[None, :]
     below = np.searchsorted(key, query.ravel()).reshape(nx * ny, nz)
     start = np.searchsorted(key, np.arange(nx * ny, dtype=np.float64) * stride - 3.0)
-    inside = ((below - start[:, None]) % 2) == 1
+    if rule == "parity":
+        inside = ((below - start[:, None]) % 2) == 1
+    else:
+        # Going up, a face seen from below (projected clockwise: d < 0 for outward faces facing
+        # down) is an entry (+1), a face facing up an exit (-1).
+        sign = np.where(d[hit] < 0, 1, -1).astype(np.int64)[order]
+        running = np.concatenate([[0], np.cumsum(sign)])
+        inside = (running[below] - running[start][:, None]) != 0
     return inside.reshape(nx, ny, nz)
 
 

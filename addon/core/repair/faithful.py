@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import EXIT_CHECK_FAILED, FigurineError
 from ..mesh.trimesh import TriMesh
+from ..voxelize import voxelize
 from .nearest import surface_deviation
 
 MAX_GRID_VOXELS = 4_000_000
@@ -48,50 +49,8 @@ class FaithfulnessLimits:
 
 def winding_occupancy(mesh: TriMesh, lo: np.ndarray, step: float, shape) -> np.ndarray:
     """Boolean (X, Y, Z) grid of voxel centres ``lo + (i + 0.5) * step`` inside the mesh by the
-    non-zero winding rule (vertical rays, each crossing counted by its face's direction)."""
-    nx, ny, nz = (int(s) for s in shape)
-    lo = np.asarray(lo, dtype=np.float64)
-    jitter = np.array([1.234567e-4, 2.345678e-4]) * step  # keeps column rays off vertices
-    c = mesh.triangle_corners()
-    gx = (c[:, :, 0] - lo[0] - jitter[0]) / step - 0.5
-    gy = (c[:, :, 1] - lo[1] - jitter[1]) / step - 0.5
-    ix0 = np.clip(np.ceil(gx.min(axis=1)), 0, nx).astype(np.int64)
-    ix1 = np.clip(np.floor(gx.max(axis=1)), -1, nx - 1).astype(np.int64)
-    iy0 = np.clip(np.ceil(gy.min(axis=1)), 0, ny).astype(np.int64)
-    iy1 = np.clip(np.floor(gy.max(axis=1)), -1, ny - 1).astype(np.int64)
-    wx = np.maximum(ix1 - ix0 + 1, 0)
-    wy = np.maximum(iy1 - iy0 + 1, 0)
-    counts = wx * wy
-    tri = np.repeat(np.arange(len(c)), counts)
-    if len(tri) == 0:
-        return np.zeros((nx, ny, nz), bool)
-    k = np.arange(len(tri)) - np.repeat(np.cumsum(counts) - counts, counts)
-    cx = ix0[tri] + k % wx[tri]
-    cy = iy0[tri] + k // wx[tri]
-    px, py = cx.astype(np.float64), cy.astype(np.float64)
-    ax, ay, bx, by, qx, qy = gx[tri, 0], gy[tri, 0], gx[tri, 1], gy[tri, 1], gx[tri, 2], gy[tri, 2]
-    d = (by - qy) * (ax - qx) + (qx - bx) * (ay - qy)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        l1 = ((by - qy) * (px - qx) + (qx - bx) * (py - qy)) / d
-        l2 = ((qy - ay) * (px - qx) + (ax - qx) * (py - qy)) / d
-        l3 = 1.0 - l1 - l2
-        hit = (d != 0) & (l1 >= 0) & (l2 >= 0) & (l3 >= 0)
-        z = (l1 * c[tri, 0, 2] + l2 * c[tri, 1, 2] + l3 * c[tri, 2, 2])[hit]
-    # Going up, a face seen from below (projected clockwise: d < 0 for outward faces facing
-    # down) is an entry (+1), a face facing up an exit (-1).
-    sign = np.where(d[hit] < 0, 1, -1).astype(np.int64)
-    col = (cx * ny + cy)[hit]
-    zi = np.clip((z - lo[2]) / step - 0.5, -2.0, nz + 2.0)
-    order = np.lexsort((zi, col))
-    col, zi, sign = col[order], zi[order], sign[order]
-    stride = nz + 8.0
-    key = col * stride + zi
-    running = np.concatenate([[0], np.cumsum(sign)])
-    query = np.arange(nx * ny, dtype=np.float64)[:, None] * stride + np.arange(nz, dtype=np.float64)[None, :]
-    below = np.searchsorted(key, query.ravel()).reshape(nx * ny, nz)
-    start = np.searchsorted(key, np.arange(nx * ny, dtype=np.float64) * stride - 3.0)
-    winding = running[below] - running[start][:, None]
-    return (winding != 0).reshape(nx, ny, nz)
+    non-zero winding rule: overlapping shells (an input made of parts) are one solid."""
+    return voxelize(mesh, lo, step, shape, rule="nonzero")
 
 
 def _common_grid(a: TriMesh, b: TriMesh, max_voxels: int = MAX_GRID_VOXELS):
