@@ -21,12 +21,10 @@ import bpy
 import numpy as np
 from mathutils import Matrix, Vector
 
-from ..core import atomic
-from ..core.images import STUDIO_GRAY
 from ..core.mesh.trimesh import TriMesh
 from ..core.reconstruct.views import VIEW_ANGLES
 from . import render
-from .sample_figure import BASE, HAIR, PARTS as SAMPLE_PARTS, SHIRT, SHOES, SKIN, TROUSERS, ground_truth
+from .sample_figure import BASE, HAIR, PARTS as SAMPLE_PARTS, SHIRT, SHOES, SKIN, TROUSERS, ground_truth, publish_view
 
 RED, GOLD, STEEL, FUR, CAPE, GREEN = ((0.70, 0.12, 0.10), (0.85, 0.65, 0.15), (0.70, 0.72, 0.75),
                                       (0.55, 0.38, 0.22), (0.45, 0.10, 0.35), (0.20, 0.50, 0.25))
@@ -263,30 +261,17 @@ def render_objects_views(objects, out_dir: str | os.PathLike, views, size: int =
     """``<view>.png`` on flat #BEBEBE and ``<view>_rgba.png`` with true alpha for each view
     name of ``VIEW_ANGLES``. A diagonal view is the front camera looking at the objects turned
     about Z, which is the same picture as a camera turned the other way."""
-    from PIL import Image
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = [o.matrix_world.copy() for o in objects]
     written: dict[str, Path] = {}
-    gray = Image.new("RGBA", (size, size), (*STUDIO_GRAY, 255))
     try:
         for view in views:
             turn = Matrix.Rotation(-math.radians(VIEW_ANGLES[view]), 4, "Z")
             for obj, m in zip(objects, saved):
                 obj.matrix_world = turn @ m
             path = render.render_views(objects, out_dir, views=("front",), size=size, prefix=f"render_{view}_")["front"]
-            with Image.open(path) as im:
-                rgba = im.convert("RGBA")
-            on_gray = gray.copy()
-            on_gray.alpha_composite(rgba)
-            target = out_dir / f"{view}.png"
-            with atomic.atomic_path(target) as tmp:
-                on_gray.convert("RGB").save(tmp, format="PNG")
-            rgba_target = out_dir / f"{view}_rgba.png"
-            os.replace(path, rgba_target)
-            written[view] = target
-            written[f"{view}_rgba"] = rgba_target
+            written.update(publish_view(path, out_dir, view))
     finally:
         for obj, m in zip(objects, saved):
             obj.matrix_world = m

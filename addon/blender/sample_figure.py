@@ -85,30 +85,34 @@ def ground_truth(objects, voxel_size: float = 0.008) -> TriMesh:
     return remesh.voxel_remesh(merged, voxel_size)
 
 
+def publish_view(rendered: Path, out_dir: Path, view: str) -> dict[str, Path]:
+    """A transparent render as ``<view>.png`` on flat #BEBEBE and ``<view>_rgba.png`` (the
+    render itself, moved): what a view set and its true matte look like."""
+    from PIL import Image
+
+    with Image.open(rendered) as im:
+        rgba = im.convert("RGBA")
+    on_gray = Image.new("RGBA", rgba.size, (*STUDIO_GRAY, 255))
+    on_gray.alpha_composite(rgba)
+    target = out_dir / f"{view}.png"
+    with atomic.atomic_path(target) as tmp:
+        on_gray.convert("RGB").save(tmp, format="PNG")
+    rgba_target = out_dir / f"{view}_rgba.png"
+    os.replace(rendered, rgba_target)
+    return {view: target, f"{view}_rgba": rgba_target}
+
+
 def write_sample(out_dir: str | os.PathLike, size: int = 512) -> dict[str, Path]:
     """Write ``front/back/left/right.png`` on flat #BEBEBE, ``*_rgba.png`` with true alpha,
     and ``ground_truth.stl`` (figure units, feet on z = 0)."""
-    from PIL import Image
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     objects = build_sample_objects()
     try:
         rgba_paths = render.render_views(objects, out_dir, size=size, prefix="render_")
-        written = {}
-        gray = Image.new("RGBA", (size, size), (*STUDIO_GRAY, 255))
+        written: dict[str, Path] = {}
         for view, path in rgba_paths.items():
-            with Image.open(path) as im:
-                rgba = im.convert("RGBA")
-            on_gray = gray.copy()
-            on_gray.alpha_composite(rgba)
-            target = out_dir / f"{view}.png"
-            with atomic.atomic_path(target) as tmp:
-                on_gray.convert("RGB").save(tmp, format="PNG")
-            rgba_target = out_dir / f"{view}_rgba.png"
-            os.replace(path, rgba_target)
-            written[view] = target
-            written[f"{view}_rgba"] = rgba_target
+            written.update(publish_view(path, out_dir, view))
         written["ground_truth"] = write_stl(out_dir / "ground_truth.stl", ground_truth(objects))
         return written
     finally:
