@@ -112,26 +112,14 @@ def sculpt(triangles: int = 2_000_000) -> TriMesh:
 
 # -- bpy members --------------------------------------------------------------------------------
 def suzanne(level: int) -> TriMesh:
-    """Blender's monkey subdivided ``level`` times (Subdivision Surface applied), 32 mm tall
+    """Blender's monkey subdivided ``level`` times (bench_printcheck's mesh), 32 mm tall
     (level 4: 251,904 triangles; 5: 1,007,616; 6: 4,030,464)."""
     import bpy
+    from bench_printcheck import suzanne as monkey_arrays
 
     from figurine_forge.core.printcheck import scale_to_height
 
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    bpy.ops.mesh.primitive_monkey_add()
-    obj = bpy.context.active_object
-    if level:
-        mod = obj.modifiers.new("subsurf", "SUBSURF")
-        mod.levels = mod.render_levels = level
-        bpy.ops.object.modifier_apply(modifier=mod.name)
-    mesh = obj.data
-    mesh.calc_loop_triangles()
-    co = np.empty(len(mesh.vertices) * 3, np.float32)
-    mesh.vertices.foreach_get("co", co)
-    tris = np.empty(len(mesh.loop_triangles) * 3, np.int32)
-    mesh.loop_triangles.foreach_get("vertices", tris)
-    tm = TriMesh(co.reshape(-1, 3).astype(np.float64), tris.reshape(-1, 3).astype(np.int64))
+    tm = TriMesh(*monkey_arrays(level))
     bpy.ops.wm.read_factory_settings(use_empty=True)
     return scale_to_height(tm, FIGURE_MM)
 

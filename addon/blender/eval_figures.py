@@ -24,7 +24,7 @@ from mathutils import Matrix, Vector
 from ..core.mesh.trimesh import TriMesh
 from ..core.reconstruct.views import VIEW_ANGLES
 from . import render
-from .sample_figure import BASE, HAIR, PARTS as SAMPLE_PARTS, SHIRT, SHOES, SKIN, TROUSERS, ground_truth, publish_view
+from .sample_figure import BASE, HAIR, PARTS as SAMPLE_PARTS, SHIRT, SHOES, SKIN, TROUSERS, ground_truth, publish_view, remove_objects
 
 RED, GOLD, STEEL, FUR, CAPE, GREEN = ((0.70, 0.12, 0.10), (0.85, 0.65, 0.15), (0.70, 0.72, 0.75),
                                       (0.55, 0.38, 0.22), (0.45, 0.10, 0.35), (0.20, 0.50, 0.25))
@@ -245,16 +245,6 @@ def build_figure_objects(name: str, collection=None) -> list:
         collection.objects.link(obj)
         objects.append(obj)
     return objects
-
-
-def remove_objects(objects) -> None:
-    for obj in objects:
-        mesh, mats = obj.data, list(obj.data.materials)
-        bpy.data.objects.remove(obj)
-        bpy.data.meshes.remove(mesh)
-        for mat in mats:
-            if mat is not None and mat.users == 0:
-                bpy.data.materials.remove(mat)
 
 
 def render_objects_views(objects, out_dir: str | os.PathLike, views, size: int = 512) -> dict[str, Path]:

@@ -116,10 +116,15 @@ def write_sample(out_dir: str | os.PathLike, size: int = 512) -> dict[str, Path]
         written["ground_truth"] = write_stl(out_dir / "ground_truth.stl", ground_truth(objects))
         return written
     finally:
-        for obj in objects:
-            mesh, mats = obj.data, list(obj.data.materials)
-            bpy.data.objects.remove(obj)
-            bpy.data.meshes.remove(mesh)
-            for mat in mats:
-                if mat is not None and mat.users == 0:
-                    bpy.data.materials.remove(mat)
+        remove_objects(objects)
+
+
+def remove_objects(objects) -> None:
+    """Remove the figure's objects with their meshes and the materials nothing else uses."""
+    for obj in objects:
+        mesh, mats = obj.data, list(obj.data.materials)
+        bpy.data.objects.remove(obj)
+        bpy.data.meshes.remove(mesh)
+        for mat in mats:
+            if mat is not None and mat.users == 0:
+                bpy.data.materials.remove(mat)
