@@ -1,19 +1,24 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Blender-only work off the main thread: the OpenVDB voxel remesh in a background Blender.
+"""Blender-only work off the main thread, in a background Blender child process.
 
-The remesh cannot be cut into slices and no numpy route gives the same shell, so in the GUI a
-worker thread runs it in a child ``blender -b --factory-startup`` (the same binary, so the
-same OpenVDB) and waits, checking Cancel; the main thread keeps drawing. In background mode
-(the CLI, scripts, the bpy module) and when no child can be started, the remesh runs in
-process as before (:func:`.remesh.voxel_remesh`).
+Two things Blender alone does cannot be cut into slices: the OpenVDB voxel remesh (no numpy
+route gives the same shell) and a render (one blocking call, 1-3 s for a dense figure under
+software GL). In the GUI a worker thread runs them in a child ``blender -b --factory-startup``
+(the same binary, so the same OpenVDB and Workbench) and waits, checking Cancel; the main
+thread keeps drawing. :func:`run_child` is that machinery; the remesh
+(:func:`voxel_remesh_in_child`, vdb_remesh_child.py) and the review's renders
+(:func:`render_in_child`, render_child.py) use it. In background mode (the CLI, scripts, the
+bpy module) and when no child can be started, the work runs in process as before.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Callable
 
@@ -24,48 +29,97 @@ from ..core.errors import CancelledError
 from ..core.mesh.trimesh import TriMesh
 
 CHILD_SCRIPT = Path(__file__).with_name("vdb_remesh_child.py")
+RENDER_SCRIPT = Path(__file__).with_name("render_child.py")
 CHILD_TIMEOUT_S = 600.0
 
 
 def child_binary() -> str | None:
-    """Main thread: the Blender binary a worker may start for the remesh, or None when the
-    remesh must stay in this process (background mode, the bpy module, no binary)."""
+    """Main thread: the Blender binary a worker may start for a remesh or renders, or None
+    when the work must stay in this process (background mode, the bpy module, no binary)."""
     if bpy.app.background:
         return None
     path = getattr(bpy.app, "binary_path", "") or ""
     return path if path and os.path.isfile(path) and CHILD_SCRIPT.is_file() else None
 
 
-def voxel_remesh_in_child(binary: str, tm: TriMesh, voxel_size: float,
+Command = str | Sequence[str]  # a Blender binary, or a command that starts one (tests: a wrapper)
+
+
+class ChildFailed(Exception):
+    """The child Blender did not deliver: its exit code and the end of its log."""
+
+
+def run_child(blender: Command, script: Path, args: Sequence[str | os.PathLike], log_path: Path, *,
+              cancel: Callable[[], bool] | None = None, timeout: float = CHILD_TIMEOUT_S) -> None:
+    """Any thread (no bpy): run ``script`` in a background Blender and wait for it, polling
+    ``cancel``. CancelledError (the child killed) on cancel; ChildFailed if it could not
+    start, ran out of time or exited non-zero. The log goes to a file, not a pipe: a chatty
+    child never blocks."""
+    command = [blender] if isinstance(blender, str) else list(blender)
+    cmd = [*command, "-b", "--factory-startup", "-noaudio", "--python-exit-code", "1",
+           "-P", str(script), "--", *(str(a) for a in args)]
+    with open(log_path, "w+b") as log:
+        try:
+            child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        except OSError as exc:
+            raise ChildFailed(f"cannot start {command[0]}: {exc}") from exc
+        deadline = time.monotonic() + timeout
+        while child.poll() is None:
+            stop = cancel is not None and cancel()
+            if stop or time.monotonic() > deadline:
+                child.kill()
+                child.wait()
+                if stop:
+                    raise CancelledError("cancelled by the user")
+                raise ChildFailed(f"{script.name} took longer than {timeout:g} s")
+            time.sleep(0.05)
+        log.seek(0)
+        text = log.read().decode("utf-8", "replace")
+    if child.returncode != 0:
+        tail = text.strip().splitlines()[-12:]
+        raise ChildFailed(f"{script.name} exited with {child.returncode}: " + " | ".join(tail)[-1500:])
+
+
+def voxel_remesh_in_child(binary: Command, tm: TriMesh, voxel_size: float,
                           cancel: Callable[[], bool] | None = None) -> TriMesh | None:
     """Any thread (no bpy): the remesh in a child Blender. None if the child failed (the
     caller then remeshes in process); CancelledError if ``cancel`` turned true meanwhile."""
     with tempfile.TemporaryDirectory(prefix="figurine_remesh_") as tmp:
         src, dest = Path(tmp) / "in.npz", Path(tmp) / "out.npz"
         np.savez(src, vertices=tm.vertices.astype(np.float32), triangles=tm.triangles.astype(np.int32))
-        cmd = [binary, "-b", "--factory-startup", "-noaudio", "--python-exit-code", "1",
-               "-P", str(CHILD_SCRIPT), "--", str(src), str(dest), repr(float(voxel_size))]
-        log = open(Path(tmp) / "child.log", "w+b")  # a file, not a pipe: a chatty child never blocks
         try:
-            child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-        except OSError:
-            log.close()
+            run_child(binary, CHILD_SCRIPT, [src, dest, repr(float(voxel_size))], Path(tmp) / "child.log",
+                      cancel=cancel)
+        except ChildFailed as exc:
+            print(f"Figurine Forge: the remesh child failed; remeshing here: {exc}")
             return None
-        deadline = time.monotonic() + CHILD_TIMEOUT_S
-        while child.poll() is None:
-            if (cancel is not None and cancel()) or time.monotonic() > deadline:
-                child.kill()
-                child.wait()
-                log.close()
-                if cancel is not None and cancel():
-                    raise CancelledError("cancelled by the user")
-                return None
-            time.sleep(0.05)
-        log.seek(0)
-        err = log.read().decode("utf-8", "replace")
-        log.close()
-        if child.returncode != 0 or not dest.is_file():
-            print(f"Figurine Forge: the remesh child failed ({child.returncode}); remeshing here\n{err[-2000:]}")
+        if not dest.is_file():
+            print("Figurine Forge: the remesh child wrote no result; remeshing here")
             return None
         with np.load(dest) as data:
             return TriMesh(data["vertices"].astype(np.float64), data["triangles"].astype(np.int64))
+
+
+def render_in_child(blender: Command, tm: TriMesh, out_dir: str | os.PathLike, renders: Sequence[dict], *,
+                    size: int, smooth: bool = False, point_rgba: np.ndarray | None = None,
+                    face_rgba: np.ndarray | None = None,
+                    cancel: Callable[[], bool] | None = None) -> dict[str, Path]:
+    """Any thread (no bpy): :func:`.render.render_views` of ``tm`` in a child Blender, once
+    per entry of ``renders`` (see render_child.py for its keys), into ``out_dir``. Returns
+    ``{prefix + view: path}`` of every PNG, each checked to exist; ChildFailed if the child
+    failed or left one out, CancelledError on cancel."""
+    out_dir = Path(out_dir)
+    with tempfile.TemporaryDirectory(prefix="figurine_render_") as tmp:
+        mesh = Path(tmp) / "mesh.npz"
+        extra = {k: np.asarray(v, np.float32) for k, v in (("point_rgba", point_rgba), ("face_rgba", face_rgba))
+                 if v is not None}
+        np.savez(mesh, vertices=tm.vertices.astype(np.float32), triangles=tm.triangles.astype(np.int32), **extra)
+        spec = Path(tmp) / "spec.json"
+        spec.write_text(json.dumps({"mesh": str(mesh), "out_dir": str(out_dir), "size": int(size),
+                                    "smooth": bool(smooth), "renders": list(renders)}), "utf-8")
+        run_child(blender, RENDER_SCRIPT, [spec], Path(tmp) / "child.log", cancel=cancel)
+    written = {r["prefix"] + view: out_dir / f"{r['prefix']}{view}.png" for r in renders for view in r["views"]}
+    missing = [p.name for p in written.values() if not p.is_file()]
+    if missing:
+        raise ChildFailed(f"render_child.py wrote no {', '.join(missing)}")
+    return written

@@ -27,7 +27,9 @@ VIEW_ROTATIONS = {
 }
 
 
-def _world_bounds(objects) -> tuple[Vector, Vector]:
+def world_bounds(objects) -> tuple[Vector, Vector]:
+    """The objects' world-space box as render framing sees it: their bounding boxes' corners
+    through their world matrices (a render in a child Blender gets these as given bounds)."""
     pts = []
     for obj in objects:
         m = np.array(obj.matrix_world)
@@ -47,7 +49,7 @@ def render_views(objects, out_dir: str | os.PathLike, *, views=("front", "back",
     ``color`` is the Workbench colour type: 'MATERIAL', 'SINGLE' (clay), 'OBJECT',
     'VERTEX' (colour attributes, e.g. heat maps)."""
     objects = [o for o in objects if o is not None]
-    lo, hi = bounds or _world_bounds(objects)
+    lo, hi = (Vector(bounds[0]), Vector(bounds[1])) if bounds is not None else world_bounds(objects)
     out_dir = Path(out_dir)
     scene = bpy.data.scenes.new("Figurine Render")
     written = {}
@@ -105,3 +107,24 @@ def render_views(objects, out_dir: str | os.PathLike, *, views=("front", "back",
         bpy.data.objects.remove(cam)
         bpy.data.cameras.remove(cam_data)
     return written
+
+
+def paint(obj, point_rgba: np.ndarray | None = None, face_rgba: np.ndarray | None = None) -> None:
+    """Give a triangle mesh object one colour attribute, per vertex or per face, for a
+    Workbench 'VERTEX' render (heat maps).
+
+    Blender's colour attributes live on points or face corners only, so per-face colours are
+    repeated onto each face's corners."""
+    mesh = obj.data
+    if point_rgba is not None:
+        attr = mesh.color_attributes.new("figurine_heat", "FLOAT_COLOR", "POINT")
+        attr.data.foreach_set("color", np.ascontiguousarray(point_rgba, np.float32).ravel())
+    elif face_rgba is not None:
+        totals = np.empty(len(mesh.polygons), np.int32)
+        mesh.polygons.foreach_get("loop_total", totals)
+        attr = mesh.color_attributes.new("figurine_heat", "FLOAT_COLOR", "CORNER")
+        attr.data.foreach_set("color", np.repeat(np.asarray(face_rgba, np.float32), totals, axis=0).ravel())
+    else:
+        raise ValueError("a heat map needs point or face colours")
+    mesh.color_attributes.active_color = attr
+    mesh.color_attributes.render_color_index = mesh.color_attributes.active_color_index

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
+import queue
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -28,7 +30,7 @@ from ..core.review import heatmap, report, silhouette
 from ..core.review.verdict import decide, views_the_model_was_built_from
 from ..core.mesh.stl import read_stl
 from ..core.version import VERSION
-from . import clay, meshio, render
+from . import clay, meshio, offload, render, tasks
 from .units import describe_units, mm_per_unit
 
 CLAY_VIEWS = ("front", "back", "left", "right", "three_quarter")
@@ -109,28 +111,50 @@ def clay_renders(objects, out_dir: str | os.PathLike, *, size: int = DEFAULT_SIZ
     return paths, alphas
 
 
+def clay_renders_in_child(blender: offload.Command, tm: TriMesh, out_dir: str | os.PathLike, *,
+                          size: int = DEFAULT_SIZE, views=CLAY_VIEWS, bounds=None, smooth: bool = False,
+                          cancel: Callable[[], bool] | None = None) -> tuple[dict[str, Path], dict[str, np.ndarray]]:
+    """Any thread (no bpy): :func:`clay_renders` of ``tm`` (world space) done by a child
+    Blender (:func:`.offload.render_in_child`), the same images; ``bounds`` frames them like
+    the object ``tm`` was read from (:func:`.render.world_bounds`). ChildFailed if the child
+    did not deliver."""
+    out_dir = Path(out_dir)
+    job = {"views": list(views), "prefix": "alpha_", "color": "SINGLE", "single_color": list(clay.CLAY_RGBA[:3]),
+           "bounds": bounds, "rotation": None, "paint": None}
+    raw = offload.render_in_child(blender, tm, out_dir, [job], size=size, smooth=smooth, cancel=cancel)
+    paths, alphas = {}, {}
+    for view in views:
+        paths[view] = out_dir / f"clay_{view}.png"
+        alphas[view] = _on_gray(raw[f"alpha_{view}"], paths[view])
+    return paths, alphas
+
+
 def _heat_object(tm: TriMesh, name: str, point_rgba: np.ndarray | None = None,
                  face_rgba: np.ndarray | None = None) -> "bpy.types.Object":
-    """A temporary object holding ``tm`` with one colour attribute (per vertex or per face).
-
-    Blender's colour attributes live on points or face corners only, so per-face colours are
-    repeated onto each face's corners."""
+    """A temporary object holding ``tm`` with one colour attribute (see :func:`.render.paint`)."""
     obj = meshio.trimesh_to_object(tm, name, collection=None)
     bpy.context.scene.collection.objects.unlink(obj)  # only the render scene needs it
-    mesh = obj.data
-    if point_rgba is not None:
-        attr = mesh.color_attributes.new("figurine_heat", "FLOAT_COLOR", "POINT")
-        attr.data.foreach_set("color", np.ascontiguousarray(point_rgba, np.float32).ravel())
-    elif face_rgba is not None:
-        totals = np.empty(len(mesh.polygons), np.int32)
-        mesh.polygons.foreach_get("loop_total", totals)
-        attr = mesh.color_attributes.new("figurine_heat", "FLOAT_COLOR", "CORNER")
-        attr.data.foreach_set("color", np.repeat(np.asarray(face_rgba, np.float32), totals, axis=0).ravel())
-    else:
-        raise ValueError("a heat map needs point or face colours")
-    mesh.color_attributes.active_color = attr
-    mesh.color_attributes.render_color_index = mesh.color_attributes.active_color_index
+    render.paint(obj, point_rgba, face_rgba)
     return obj
+
+
+def _tilt(view: str, below_deg: float) -> tuple[float, float, float]:
+    """The figure's rotation for a view from ``below_deg`` under the horizon: tipping the top
+    away from the camera (negative X rotation for the front camera at -Y, positive for the
+    back camera at +Y) brings the underside into view."""
+    sign = -1.0 if view != "back" else 1.0
+    return (sign * math.radians(below_deg), 0.0, 0.0)
+
+
+def _heat_on_gray(raw: dict[str, Path], out_dir: Path, name: str, suffix: str) -> dict[str, Path]:
+    """The transparent heat renders ``{view: path}`` composited on #BEBEBE as
+    ``<name>_<view><suffix>.png``; the transparent copies are removed (only intermediates)."""
+    written = {}
+    for view, path in raw.items():
+        written[f"{view}{suffix}"] = out_dir / f"{name}_{view}{suffix}.png"
+        _on_gray(path, written[f"{view}{suffix}"])
+        path.unlink()
+    return written
 
 
 def heatmap_renders(tm: TriMesh, out_dir: str | os.PathLike, name: str, *, point_rgba=None, face_rgba=None,
@@ -141,26 +165,44 @@ def heatmap_renders(tm: TriMesh, out_dir: str | os.PathLike, name: str, *, point
     out_dir = Path(out_dir)
     obj = _heat_object(tm, f"Figurine {name}", point_rgba, face_rgba)
     mesh: bpy.types.Mesh = obj.data
-    # Tipping the top away from the camera (negative X rotation for the front camera at -Y,
-    # positive for the back camera at +Y) brings the underside into view.
-    suffix = "_below" if below_deg else ""
     raw = {}
     try:
         for view in views:
-            sign = -1.0 if view != "back" else 1.0
-            obj.rotation_euler = (sign * math.radians(below_deg), 0.0, 0.0)
+            obj.rotation_euler = _tilt(view, below_deg)
             raw.update(render.render_views([obj], out_dir, views=(view,), size=size,
                                            color="VERTEX",  # Workbench's colour-attribute mode ("Attribute")
                                            prefix=f"alpha_{name}_"))
     finally:
         bpy.data.objects.remove(obj)
         bpy.data.meshes.remove(mesh)
-    written = {}
-    for view, path in raw.items():
-        written[f"{view}{suffix}"] = out_dir / f"{name}_{view}{suffix}.png"
-        _on_gray(path, written[f"{view}{suffix}"])
-        path.unlink()  # the transparent copy is only an intermediate here
-    return written
+    return _heat_on_gray(raw, out_dir, name, "_below" if below_deg else "")
+
+
+@dataclass
+class HeatJob:
+    """One heat map's renders: its name, views, colours (``paint``: "point" or "face") and tilt."""
+
+    name: str
+    views: tuple[str, ...]
+    paint: str
+    below_deg: float = 0.0
+
+
+def heatmap_renders_in_child(blender: offload.Command, tm: TriMesh, out_dir: str | os.PathLike,
+                             jobs: list[HeatJob], *, point_rgba=None, face_rgba=None, size: int = DEFAULT_SIZE,
+                             cancel: Callable[[], bool] | None = None) -> dict[str, dict[str, Path]]:
+    """Any thread (no bpy): :func:`heatmap_renders` for every job in one child Blender, one
+    fresh object per view as in process; ``{name: {view: path}}``. ChildFailed if the child
+    did not deliver."""
+    out_dir = Path(out_dir)
+    renders = [{"views": [view], "prefix": f"alpha_{job.name}_", "color": "VERTEX", "bounds": None,
+                "rotation": list(_tilt(view, job.below_deg)), "paint": job.paint}
+               for job in jobs for view in job.views]
+    raw = offload.render_in_child(blender, tm, out_dir, renders, size=size, point_rgba=point_rgba,
+                                  face_rgba=face_rgba, cancel=cancel)
+    return {job.name: _heat_on_gray({view: raw[f"alpha_{job.name}_{view}"] for view in job.views}, out_dir, job.name,
+                                    "_below" if job.below_deg else "")
+            for job in jobs}
 
 
 # -- the print check ----------------------------------------------------------------------------
@@ -299,34 +341,59 @@ def _write_input(view, out: Path, size: int) -> Path:
 
 
 # -- the whole review -----------------------------------------------------------------------------
+AUTO = "auto"  # render_child: a child Blender in the GUI (offload.child_binary), in process otherwise
+
+
 def review_job(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
                run_check: bool = True, progress: Progress | None = None,
-               cancel: Callable[[], bool] | None = None, model: str | None = None) -> ReviewResult:
+               cancel: Callable[[], bool] | None = None, model: str | None = None,
+               render_child: offload.Command | None = AUTO) -> ReviewResult:
     """Review the job's model (``obj`` if given, else the job's ``figurine.stl``) against the
     job's prepared views; write the ``review`` step and publish ``review.json`` and
     ``report.html`` at the job's top level.
 
     ``preset`` is the printer preset for the print check (default: the one the job's run
-    used); ``run_check=False`` leaves the check and its heat maps out."""
+    used); ``run_check=False`` leaves the check and its heat maps out. ``render_child``: see
+    :func:`iter_review`."""
     progress = progress or _no_progress
-    steps = iter_review(job_dir, obj=obj, size=size, preset=preset, run_check=run_check, cancel=cancel, model=model)
+    steps = iter_review(job_dir, obj=obj, size=size, preset=preset, run_check=run_check, cancel=cancel, model=model,
+                        render_child=render_child)
+    ctl = tasks.TaskControl(queue.Queue(), threading.Event())
+    value, error = None, None
     while True:
         try:
-            progress(*next(steps))
+            item = steps.throw(error) if error is not None else steps.send(value)
         except StopIteration as done:
             return done.value
+        value, error = None, None
+        if isinstance(item, tasks.OffThread):  # its worker part, inline here
+            try:
+                value = item.work(ctl)
+            except BaseException as exc:
+                error = exc
+        else:
+            progress(*item)
 
 
 def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAULT_SIZE, preset: str | None = None,
-                run_check: bool = True, cancel: Callable[[], bool] | None = None, model: str | None = None):
-    """:func:`review_job` as a generator: yields ``(step, fraction, message)`` between renders
-    (so a modal operator can keep Blender's window responsive) and returns the
-    :class:`ReviewResult`. ``cancel`` is asked between renders."""
+                run_check: bool = True, cancel: Callable[[], bool] | None = None, model: str | None = None,
+                render_child: offload.Command | None = AUTO):
+    """:func:`review_job` as task slices (see :mod:`.tasks`): yields ``(step, fraction,
+    message)`` between main-thread parts and :class:`.tasks.OffThread` for the parts without
+    bpy (the renders in a child Blender, the comparison, the print check), and returns the
+    :class:`ReviewResult`. ``cancel`` is asked between parts and by a waiting child.
+
+    ``render_child``: the Blender that renders the views in a child process (a binary or a
+    command line); AUTO is this Blender in the GUI (:func:`.offload.child_binary`) and
+    nothing in background mode; None renders here, one render per slice. A child that fails
+    falls back to rendering here (a render never changes the user's scene), and the review
+    and its message say so."""
     if not 128 <= int(size) <= 2048:
         raise BadInputError(f"review image size {size} is out of range", hint="use 128 to 2048 pixels")
     # A caller holding the job open (the make loop) passes it: one manifest, no lost steps.
     job = job_dir if isinstance(job_dir, Job) else Job.open(job_dir, create=False)
     viewset = _prepared_views(job)
+    child = offload.child_binary() if render_child == AUTO else render_child
     fitting: dict = {"changes": []}
     if obj is not None:
         tm, model_label = meshio.object_to_trimesh(obj), obj.name
@@ -335,47 +402,54 @@ def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAU
     preset = preset or job_preset(job)
     heat_renders = (len(HEAT_VIEWS) + len(OVERHANG_VIEWS)) if run_check else 0
     total = len(CLAY_VIEWS) + heat_renders + 2  # renders, plus the comparison and the check
+    render_notes: list[str] = []
 
     def check_cancel() -> None:
         if cancel is not None and cancel():
             raise CancelledError("review cancelled by the user")
 
+    def stop(ctl: tasks.TaskControl) -> Callable[[], bool]:  # a waiting child's cancel: the task's or the caller's
+        return lambda: ctl.cancelled or (cancel is not None and cancel())
+
     with job.step("review", {"size": size, "model": model_label, "preset": preset if run_check else None,
                              "views": list(viewset.views)}) as step:
         clay_paths: dict[str, Path] = {}
         alphas: dict[str, np.ndarray] = {}
-        temp = None
-        try:
-            if obj is None:
-                temp = meshio.trimesh_to_object(tm, "Figurine Review", collection=None)
-                bpy.context.scene.collection.objects.unlink(temp)
-            for i, view in enumerate(CLAY_VIEWS):
-                yield "render", i / total, f"clay render: {view.replace('_', ' ')}"
-                check_cancel()
-                paths, views_alpha = clay_renders([obj if obj is not None else temp], step.folder, size=size,
-                                                  views=(view,))
-                clay_paths.update(paths)
-                alphas.update(views_alpha)
-        finally:
-            if temp is not None:
-                mesh: bpy.types.Mesh = temp.data
-                bpy.data.objects.remove(temp)
-                bpy.data.meshes.remove(mesh)
+        if child:
+            yield "render", 0.0, "clay renders in a background Blender"
+            check_cancel()
+            # The object's own framing and shading; the job's model is framed by its own box.
+            bounds = [[v.x, v.y, v.z] for v in render.world_bounds([obj])] if obj is not None else None
+            smooth = obj is not None and _mostly_smooth(obj)
+            try:
+                clay_paths, alphas = yield tasks.OffThread(lambda ctl: clay_renders_in_child(
+                    child, tm, step.folder, size=size, bounds=bounds, smooth=smooth, cancel=stop(ctl)))
+            except offload.ChildFailed as exc:
+                render_notes.append(_fell_back(exc))
+        if not clay_paths:
+            temp = None
+            try:
+                if obj is None:
+                    temp = meshio.trimesh_to_object(tm, "Figurine Review", collection=None)
+                    bpy.context.scene.collection.objects.unlink(temp)
+                for i, view in enumerate(CLAY_VIEWS):
+                    yield "render", i / total, f"clay render: {view.replace('_', ' ')}"
+                    check_cancel()
+                    paths, views_alpha = clay_renders([obj if obj is not None else temp], step.folder, size=size,
+                                                      views=(view,))
+                    clay_paths.update(paths)
+                    alphas.update(views_alpha)
+            finally:
+                if temp is not None:
+                    mesh: bpy.types.Mesh = temp.data
+                    bpy.data.objects.remove(temp)
+                    bpy.data.meshes.remove(mesh)
 
         done = len(CLAY_VIEWS)
         yield "compare", done / total, f"silhouettes against {len(viewset.views)} input view(s)"
         check_cancel()
-        comparisons = silhouette.compare_views(alphas, {slot: v.matte for slot, v in viewset.views.items()},
-                                               size=size)
-        view_entries = []
-        for comp in comparisons:
-            input_path = _write_input(viewset.views[comp.view], step.path(f"input_{comp.view}.png"), size)
-            assert comp.diff is not None
-            diff_path = _save_rgb(step.path(f"diff_{comp.view}.png"), comp.diff)
-            entry = comp.to_dict()
-            entry["images"] = {"input": step.relpath(input_path), "render": step.relpath(clay_paths[comp.view]),
-                               "diff": step.relpath(diff_path)}
-            view_entries.append(entry)
+        comparisons, view_entries = yield tasks.OffThread(
+            lambda ctl: _compare(alphas, viewset, clay_paths, step, size))
 
         if obj is not None:  # scene units (Blender's default: metres)
             factor, units = mm_per_unit(bpy.context.scene), describe_units(bpy.context.scene)
@@ -387,13 +461,13 @@ def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAU
             check_cancel()
             settings = getattr(bpy.context.scene, "figurine", None)
             target = float(getattr(settings, "height_mm", 0.0) or DEFAULT_PRINT_HEIGHT_MM)
-            check_tm, note = model_for_check(tm, factor, units, target)
-            check, maps = print_check(check_tm, preset, note)
+            check, maps = yield tasks.OffThread(lambda ctl: _checked(tm, factor, units, target, preset))
         verdict = decide(comparisons, check, built_from=views_the_model_was_built_from(job.manifest))
 
         heat: dict = {"maps": [], "note": "No heat maps: the print check was not run for this review."}
         if maps is not None:
-            heat = yield from _heat_maps(tm, step, maps, size, (done + 2, total), check_cancel)
+            heat = yield from _heat_maps(tm, step, maps, size, (done + 2, total), check_cancel, child, stop,
+                                         render_notes)
         lo, hi = tm.bounds()
         review = {
             "format": report.REVIEW_FORMAT,
@@ -410,11 +484,15 @@ def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAU
             "print": {"size_mm": [round(float(v) * factor, 3) for v in hi - lo],
                       "material": report.material_estimate(tm.volume() * factor ** 3)},
             "check": check,
+            "render": {"where": "a background Blender" if child and not render_notes else "this Blender",
+                       "notices": render_notes},
             "folder": step.relpath(step.folder),
         }
         review["files"] = _files(job, step)
-        review_path = report.write_review_json(step.path("review.json"), review)
-        html_path = report.write_html(step.path("report.html"), review, job.root)
+        yield "report", (total - 0.5) / total, "report.html"
+        review_path, html_path = yield tasks.OffThread(lambda ctl: (
+            report.write_review_json(step.path("review.json"), review),
+            report.write_html(step.path("report.html"), review, job.root)))
         job.finish_step(step, {"review": review_path, "report": html_path},
                         {"decision": verdict.decision, "score": round(verdict.score, 4),
                          "iou": {c.view: round(c.iou, 4) for c in comparisons}})
@@ -425,44 +503,104 @@ def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAU
 
 
 def _heat_maps(tm: TriMesh, step: StepRun, maps: CheckMaps, size: int, position: tuple[int, int],
-               check_cancel: Callable[[], None]):
-    """Generator: renders the heat maps one view at a time; returns the report's entry."""
+               check_cancel: Callable[[], None], child=None, stop=None, notes: list[str] | None = None):
+    """Slices: renders the heat maps (all in one child Blender when ``child`` is given, else
+    one view per slice here); returns the report's entry."""
     done, total = position
-    out = []
+    jobs: list[HeatJob] = []
+    point_rgba = face_rgba = None
+    thin, flagged = 0, 0
+    t = None
     if maps.thickness_mm is not None:
         t = np.asarray(maps.thickness_mm, dtype=np.float64)
         if t.shape != (len(tm.vertices),):
             raise ValueError(f"thickness map has {t.shape} entries for {len(tm.vertices)} vertices")
-        colours = heatmap.thickness_colors(t, maps.min_wall_mm)
-        images: dict[str, Path] = {}
-        for view in HEAT_VIEWS:
-            yield "heatmaps", done / total, f"wall thickness: {view.replace('_', ' ')}"
-            check_cancel()
-            images.update(heatmap_renders(tm, step.folder, "thickness", size=size, point_rgba=colours, views=(view,)))
-            done += 1
+        point_rgba = heatmap.thickness_colors(t, maps.min_wall_mm)
         thin = int(np.count_nonzero(np.isfinite(t) & (t < maps.min_wall_mm)))
+        jobs.append(HeatJob("thickness", HEAT_VIEWS, "point"))
+    if maps.overhang_faces is not None:
+        face_rgba = heatmap.face_colors(len(tm.triangles), maps.overhang_faces)
+        flagged = int(np.count_nonzero((face_rgba != np.asarray(heatmap.NEUTRAL, np.float32)).any(axis=1)))
+        jobs.append(HeatJob("overhang", OVERHANG_VIEWS, "face", BELOW_TILT_DEG))
+    images: dict[str, dict[str, Path]] = {}
+    if child and jobs:
+        yield "heatmaps", done / total, "heat maps in a background Blender"
+        check_cancel()
+        try:
+            images = yield tasks.OffThread(lambda ctl: heatmap_renders_in_child(
+                child, tm, step.folder, jobs, point_rgba=point_rgba, face_rgba=face_rgba, size=size,
+                cancel=stop(ctl)))
+        except offload.ChildFailed as exc:
+            if notes is not None:
+                notes.append(_fell_back(exc))
+    if not images:
+        for job in jobs:
+            images[job.name] = {}
+            for view in job.views:
+                text = (f"wall thickness: {view.replace('_', ' ')}" if job.name == "thickness"
+                        else f"overhangs: {view} from below")
+                yield "heatmaps", done / total, text
+                check_cancel()
+                colours = {"point_rgba": point_rgba} if job.paint == "point" else {"face_rgba": face_rgba}
+                images[job.name].update(heatmap_renders(tm, step.folder, job.name, size=size, views=(view,),
+                                                        below_deg=job.below_deg, **colours))
+                done += 1
+    out = []
+    if t is not None:
         out.append({"name": "thickness", "title": "Wall thickness",
                     "caption": (f"red: thinner than {maps.min_wall_mm:g} mm ({thin} of {len(t)} vertices); "
                                 f"amber: under {2 * maps.min_wall_mm:g} mm; gray: thicker"),
                     "flagged": thin,
-                    "images": {v: step.relpath(p) for v, p in images.items()}})
-    if maps.overhang_faces is not None:
-        faces = heatmap.face_colors(len(tm.triangles), maps.overhang_faces)
-        flagged = int(np.count_nonzero((faces != np.asarray(heatmap.NEUTRAL, np.float32)).any(axis=1)))
-        images = {}
-        for view in OVERHANG_VIEWS:
-            yield "heatmaps", done / total, f"overhangs: {view} from below"
-            check_cancel()
-            images.update(heatmap_renders(tm, step.folder, "overhang", size=size, face_rgba=faces, views=(view,),
-                                          below_deg=BELOW_TILT_DEG))
-            done += 1
+                    "images": {v: step.relpath(p) for v, p in images["thickness"].items()}})
+    if face_rgba is not None:
         angle = f" beyond {maps.overhang_angle:g}° from the build direction" if maps.overhang_angle else ""
         out.append({"name": "overhang", "title": "Overhangs",
                     "caption": (f"magenta: {flagged} of {len(tm.triangles)} faces overhang{angle} and need "
                                 f"support; seen from {BELOW_TILT_DEG:g}° below"),
                     "flagged": flagged,
-                    "images": {v: step.relpath(p) for v, p in images.items()}})
+                    "images": {v: step.relpath(p) for v, p in images["overhang"].items()}})
     return {"maps": out}
+
+
+def _compare(alphas: dict[str, np.ndarray], viewset: ViewSet, clay_paths: dict[str, Path], step: StepRun,
+             size: int) -> tuple[list, list[dict]]:
+    """Any thread (no bpy): the silhouettes against the input views, with the input and
+    difference images written beside the renders; the comparisons and the report's entries."""
+    comparisons = silhouette.compare_views(alphas, {slot: v.matte for slot, v in viewset.views.items()}, size=size)
+    view_entries = []
+    for comp in comparisons:
+        input_path = _write_input(viewset.views[comp.view], step.path(f"input_{comp.view}.png"), size)
+        assert comp.diff is not None
+        diff_path = _save_rgb(step.path(f"diff_{comp.view}.png"), comp.diff)
+        entry = comp.to_dict()
+        entry["images"] = {"input": step.relpath(input_path), "render": step.relpath(clay_paths[comp.view]),
+                           "diff": step.relpath(diff_path)}
+        view_entries.append(entry)
+    return comparisons, view_entries
+
+
+def _checked(tm: TriMesh, factor: float, units: str, target_mm: float, preset: str) -> tuple[dict, CheckMaps]:
+    """Any thread (no bpy): :func:`print_check` of the model brought to print size."""
+    check_tm, note = model_for_check(tm, factor, units, target_mm)
+    return print_check(check_tm, preset, note)
+
+
+def _mostly_smooth(obj) -> bool:
+    """Main thread: whether most of the object's faces are shaded smooth (a child renders a
+    copy of its triangles and shades them alike)."""
+    polys = obj.data.polygons
+    if not len(polys):
+        return False
+    flags = np.zeros(len(polys), bool)
+    polys.foreach_get("use_smooth", flags)
+    return bool(flags.mean() > 0.5)
+
+
+def _fell_back(exc: Exception) -> str:
+    """The notice of a child render that failed (the renders then run here, pausing Blender)."""
+    print(f"Figurine Forge: the background Blender could not render, rendering here: {exc}")
+    return (f"the background Blender could not render ({str(exc)[:200]}); rendered in this Blender instead, "
+            f"which pauses the window during each render (details on the console)")
 
 
 def _files(job: Job, step: StepRun) -> list[dict]:

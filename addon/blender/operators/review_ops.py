@@ -2,9 +2,10 @@
 """Operators of the Review sub-panel: render and compare, open the report.
 
 ``figurine.review`` is a task (see :mod:`..tasks`) without a worker half: its main-thread
-slices are the review's steps, one render per timer tick, so Blender's window keeps drawing
-(progress in the status bar and the panel) and Esc cancels between renders. In background
-mode, or with ``wait``, it runs to the end in one call.
+slices are the review's steps and its worker parts the renders (in a child Blender, see
+:mod:`..offload`), the comparison and the print check, so Blender's window keeps drawing
+(progress in the status bar and the panel) and Esc cancels, a waiting child too. In
+background mode, or with ``wait``, it runs to the end in one call, rendering in process.
 
 After a review the scene holds ``scene["figurine_review"]`` (what the panel draws) and the
 images are loaded as ``bpy.data.images`` named ``Figurine Review <view> <kind>``.
@@ -116,6 +117,7 @@ class FIGURINE_OT_review(bpy.types.Operator):
             text = f"Review: {data['decision']} (score {data['score']:.2f}) — {data['reasons'][0]}"
             # The print check's size notices (a model of no figurine's size was checked scaled).
             notes = (result.review.get("check") or {}).get("notices", [])
+            notes = notes + (result.review.get("render") or {}).get("notices", [])  # a child render that failed
             text += "".join(f"; {n}" for n in notes)
             return ("INFO" if data["decision"] == "keep" and not notes else "WARNING"), text
 
@@ -127,18 +129,23 @@ class FIGURINE_OT_review(bpy.types.Operator):
 
 def _slices(steps):
     """:func:`..review.iter_review`'s steps as task slices: ``(fraction, message)`` between
-    renders; a cancel (or an error) thrown in at a slice goes to the review, whose job step
-    records it. Returns the review's result."""
+    main-thread parts, its :class:`..tasks.OffThread` parts handed to the task runner (their
+    value sent back in); a cancel (or an error) thrown in at a slice goes to the review, whose
+    job step records it. Returns the review's result."""
     try:
         item = next(steps)
         while True:
-            _step, fraction, message = item
+            value = None
             try:
-                yield fraction, message
+                if isinstance(item, tasks.OffThread):
+                    value = yield item
+                else:
+                    _step, fraction, message = item
+                    yield fraction, message
             except BaseException as exc:
                 item = steps.throw(exc)
             else:
-                item = next(steps)
+                item = steps.send(value)
     except StopIteration as done:
         return done.value
 
