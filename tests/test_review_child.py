@@ -197,3 +197,30 @@ def test_a_child_that_leaves_out_an_image_is_a_failure(job, tmp_path):
     tm = read_stl(job / "figurine.stl")
     with pytest.raises(offload.ChildFailed, match="wrote no alpha_front.png"):
         review.clay_renders_in_child(silent, tm, tmp_path, size=160)
+
+
+# A stand-in child that publishes the images one by one, as render_child.py does.
+WRITES_ONE_BY_ONE = """
+import json, sys, time
+from pathlib import Path
+spec = json.loads(Path(sys.argv[sys.argv.index('--') + 1]).read_text())
+for job in spec['renders']:
+    for view in job['views']:
+        time.sleep(0.3)
+        Path(spec['out_dir'], job['prefix'] + view + '.png').write_bytes(b'not checked here')
+"""
+
+
+def test_the_renders_progress_is_heard_as_the_child_writes_them(job, tmp_path):
+    """The task's progress moves while one child renders every view: each published image
+    is reported as it appears."""
+    heard: list[tuple[int, int]] = []
+    renders = [{"views": list(review.CLAY_VIEWS), "prefix": "alpha_", "color": "SINGLE", "bounds": None,
+                "rotation": None, "paint": None}]
+    written = offload.render_in_child([sys.executable, "-c", WRITES_ONE_BY_ONE], read_stl(job / "figurine.stl"),
+                                      tmp_path, renders, size=160, progress=lambda done, n: heard.append((done, n)))
+    n = len(review.CLAY_VIEWS)
+    assert sorted(written) == sorted(f"alpha_{v}" for v in review.CLAY_VIEWS)
+    assert heard[0] == (0, n) and heard[-1] == (n, n), heard
+    counts = [done for done, _n in heard]
+    assert counts == sorted(set(counts)) and len(counts) >= 4, heard  # rising, one step at a time or so

@@ -50,11 +50,12 @@ class ChildFailed(Exception):
 
 
 def run_child(blender: Command, script: Path, args: Sequence[str | os.PathLike], log_path: Path, *,
-              cancel: Callable[[], bool] | None = None, timeout: float = CHILD_TIMEOUT_S) -> None:
+              cancel: Callable[[], bool] | None = None, timeout: float = CHILD_TIMEOUT_S,
+              poll: Callable[[], None] | None = None) -> None:
     """Any thread (no bpy): run ``script`` in a background Blender and wait for it, polling
-    ``cancel``. CancelledError (the child killed) on cancel; ChildFailed if it could not
-    start, ran out of time or exited non-zero. The log goes to a file, not a pipe: a chatty
-    child never blocks."""
+    ``cancel`` (and calling ``poll``, e.g. to report what the child wrote so far).
+    CancelledError (the child killed) on cancel; ChildFailed if it could not start, ran out of
+    time or exited non-zero. The log goes to a file, not a pipe: a chatty child never blocks."""
     command = [blender] if isinstance(blender, str) else list(blender)
     cmd = [*command, "-b", "--factory-startup", "-noaudio", "--python-exit-code", "1",
            "-P", str(script), "--", *(str(a) for a in args)]
@@ -72,6 +73,8 @@ def run_child(blender: Command, script: Path, args: Sequence[str | os.PathLike],
                 if stop:
                     raise CancelledError("cancelled by the user")
                 raise ChildFailed(f"{script.name} took longer than {timeout:g} s")
+            if poll is not None:
+                poll()
             time.sleep(0.05)
         log.seek(0)
         text = log.read().decode("utf-8", "replace")
@@ -102,13 +105,25 @@ def voxel_remesh_in_child(binary: Command, tm: TriMesh, voxel_size: float,
 
 def render_in_child(blender: Command, tm: TriMesh, out_dir: str | os.PathLike, renders: Sequence[dict], *,
                     size: int, smooth: bool = False, point_rgba: np.ndarray | None = None,
-                    face_rgba: np.ndarray | None = None,
-                    cancel: Callable[[], bool] | None = None) -> dict[str, Path]:
+                    face_rgba: np.ndarray | None = None, cancel: Callable[[], bool] | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
     """Any thread (no bpy): :func:`.render.render_views` of ``tm`` in a child Blender, once
     per entry of ``renders`` (see render_child.py for its keys), into ``out_dir``. Returns
     ``{prefix + view: path}`` of every PNG, each checked to exist; ChildFailed if the child
-    failed or left one out, CancelledError on cancel."""
+    failed or left one out, CancelledError on cancel. ``progress(done, total)`` hears of each
+    image as it appears (the child publishes each one atomically)."""
     out_dir = Path(out_dir)
+    expected = [out_dir / f"{r['prefix']}{view}.png" for r in renders for view in r["views"]]
+    for stale in expected:  # an earlier run's image must not count as this run's progress
+        stale.unlink(missing_ok=True)
+    seen = [0]
+
+    def poll() -> None:
+        done = sum(p.is_file() for p in expected)
+        if progress is not None and done != seen[0]:
+            seen[0] = done
+            progress(done, len(expected))
+
     with tempfile.TemporaryDirectory(prefix="figurine_render_") as tmp:
         mesh = Path(tmp) / "mesh.npz"
         extra = {k: np.asarray(v, np.float32) for k, v in (("point_rgba", point_rgba), ("face_rgba", face_rgba))
@@ -117,7 +132,10 @@ def render_in_child(blender: Command, tm: TriMesh, out_dir: str | os.PathLike, r
         spec = Path(tmp) / "spec.json"
         spec.write_text(json.dumps({"mesh": str(mesh), "out_dir": str(out_dir), "size": int(size),
                                     "smooth": bool(smooth), "renders": list(renders)}), "utf-8")
-        run_child(blender, RENDER_SCRIPT, [spec], Path(tmp) / "child.log", cancel=cancel)
+        if progress is not None:
+            progress(0, len(expected))
+        run_child(blender, RENDER_SCRIPT, [spec], Path(tmp) / "child.log", cancel=cancel, poll=poll)
+        poll()  # the last image, written just before the child ended
     written = {r["prefix"] + view: out_dir / f"{r['prefix']}{view}.png" for r in renders for view in r["views"]}
     missing = [p.name for p in written.values() if not p.is_file()]
     if missing:

@@ -113,7 +113,8 @@ def clay_renders(objects, out_dir: str | os.PathLike, *, size: int = DEFAULT_SIZ
 
 def clay_renders_in_child(blender: offload.Command, tm: TriMesh, out_dir: str | os.PathLike, *,
                           size: int = DEFAULT_SIZE, views=CLAY_VIEWS, bounds=None, smooth: bool = False,
-                          cancel: Callable[[], bool] | None = None) -> tuple[dict[str, Path], dict[str, np.ndarray]]:
+                          cancel: Callable[[], bool] | None = None, progress: Callable[[int, int], None] | None = None
+                          ) -> tuple[dict[str, Path], dict[str, np.ndarray]]:
     """Any thread (no bpy): :func:`clay_renders` of ``tm`` (world space) done by a child
     Blender (:func:`.offload.render_in_child`), the same images; ``bounds`` frames them like
     the object ``tm`` was read from (:func:`.render.world_bounds`). ChildFailed if the child
@@ -121,7 +122,8 @@ def clay_renders_in_child(blender: offload.Command, tm: TriMesh, out_dir: str | 
     out_dir = Path(out_dir)
     job = {"views": list(views), "prefix": "alpha_", "color": "SINGLE", "single_color": list(clay.CLAY_RGBA[:3]),
            "bounds": bounds, "rotation": None, "paint": None}
-    raw = offload.render_in_child(blender, tm, out_dir, [job], size=size, smooth=smooth, cancel=cancel)
+    raw = offload.render_in_child(blender, tm, out_dir, [job], size=size, smooth=smooth, cancel=cancel,
+                                  progress=progress)
     paths, alphas = {}, {}
     for view in views:
         paths[view] = out_dir / f"clay_{view}.png"
@@ -190,7 +192,8 @@ class HeatJob:
 
 def heatmap_renders_in_child(blender: offload.Command, tm: TriMesh, out_dir: str | os.PathLike,
                              jobs: list[HeatJob], *, point_rgba=None, face_rgba=None, size: int = DEFAULT_SIZE,
-                             cancel: Callable[[], bool] | None = None) -> dict[str, dict[str, Path]]:
+                             cancel: Callable[[], bool] | None = None,
+                             progress: Callable[[int, int], None] | None = None) -> dict[str, dict[str, Path]]:
     """Any thread (no bpy): :func:`heatmap_renders` for every job in one child Blender, one
     fresh object per view as in process; ``{name: {view: path}}``. ChildFailed if the child
     did not deliver."""
@@ -199,7 +202,7 @@ def heatmap_renders_in_child(blender: offload.Command, tm: TriMesh, out_dir: str
                 "rotation": list(_tilt(view, job.below_deg)), "paint": job.paint}
                for job in jobs for view in job.views]
     raw = offload.render_in_child(blender, tm, out_dir, renders, size=size, point_rgba=point_rgba,
-                                  face_rgba=face_rgba, cancel=cancel)
+                                  face_rgba=face_rgba, cancel=cancel, progress=progress)
     return {job.name: _heat_on_gray({view: raw[f"alpha_{job.name}_{view}"] for view in job.views}, out_dir, job.name,
                                     "_below" if job.below_deg else "")
             for job in jobs}
@@ -411,6 +414,13 @@ def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAU
     def stop(ctl: tasks.TaskControl) -> Callable[[], bool]:  # a waiting child's cancel: the task's or the caller's
         return lambda: ctl.cancelled or (cancel is not None and cancel())
 
+    def rendered(ctl: tasks.TaskControl, start: int, what: str) -> Callable[[int, int], None]:
+        """A child's images as they appear, as the task's progress (renders ``start`` on)."""
+        def report(done: int, count: int) -> None:
+            text = f"{what}: {done} of {count} in a background Blender" if done else f"{what}: starting a background Blender"
+            ctl.progress((start + done) / total, text)
+        return report
+
     with job.step("review", {"size": size, "model": model_label, "preset": preset if run_check else None,
                              "views": list(viewset.views)}) as step:
         clay_paths: dict[str, Path] = {}
@@ -423,7 +433,8 @@ def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAU
             smooth = obj is not None and _mostly_smooth(obj)
             try:
                 clay_paths, alphas = yield tasks.OffThread(lambda ctl: clay_renders_in_child(
-                    child, tm, step.folder, size=size, bounds=bounds, smooth=smooth, cancel=stop(ctl)))
+                    child, tm, step.folder, size=size, bounds=bounds, smooth=smooth, cancel=stop(ctl),
+                    progress=rendered(ctl, 0, "clay renders")))
             except offload.ChildFailed as exc:
                 render_notes.append(_fell_back(exc))
         if not clay_paths:
@@ -467,7 +478,7 @@ def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAU
         heat: dict = {"maps": [], "note": "No heat maps: the print check was not run for this review."}
         if maps is not None:
             heat = yield from _heat_maps(tm, step, maps, size, (done + 2, total), check_cancel, child, stop,
-                                         render_notes)
+                                         render_notes, lambda ctl: rendered(ctl, done + 2, "heat maps"))
         lo, hi = tm.bounds()
         review = {
             "format": report.REVIEW_FORMAT,
@@ -503,7 +514,8 @@ def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAU
 
 
 def _heat_maps(tm: TriMesh, step: StepRun, maps: CheckMaps, size: int, position: tuple[int, int],
-               check_cancel: Callable[[], None], child=None, stop=None, notes: list[str] | None = None):
+               check_cancel: Callable[[], None], child=None, stop=None, notes: list[str] | None = None,
+               rendered=None):
     """Slices: renders the heat maps (all in one child Blender when ``child`` is given, else
     one view per slice here); returns the report's entry."""
     done, total = position
@@ -529,7 +541,7 @@ def _heat_maps(tm: TriMesh, step: StepRun, maps: CheckMaps, size: int, position:
         try:
             images = yield tasks.OffThread(lambda ctl: heatmap_renders_in_child(
                 child, tm, step.folder, jobs, point_rgba=point_rgba, face_rgba=face_rgba, size=size,
-                cancel=stop(ctl)))
+                cancel=stop(ctl), progress=rendered(ctl)))
         except offload.ChildFailed as exc:
             if notes is not None:
                 notes.append(_fell_back(exc))

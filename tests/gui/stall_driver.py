@@ -32,6 +32,8 @@ BASELINE_S = 4.0  # idle seconds measured before the first operation
 result: dict = {"operations": [], "steps": []}
 
 ticks: list[float] = []  # monotonic time of every measuring tick
+draws: list[tuple[float, float]] = []  # (start, end) of every 3D view draw: what fills a gap
+_draw_started: list[float] = []
 progress: list[tuple[float, float | None, str]] = []  # (time, fraction, text) of the running task
 
 
@@ -46,6 +48,15 @@ def measure() -> float:
     if run is not None and run.active:
         progress.append((now, run.fraction, run.text))
     return TICK
+
+
+def draw_began():
+    _draw_started[:] = [time.monotonic()]
+
+
+def draw_ended():
+    if _draw_started:
+        draws.append((_draw_started[0], time.monotonic()))
 
 
 def window():
@@ -155,7 +166,10 @@ def _long_gaps(t0: float, t1: float, over: float = 0.3) -> list:
     for a, b in zip(edges, edges[1:]):
         if b - a > over:
             before = [x for t, _f, x in progress if t <= a]
-            found.append((round(a - t0, 2), round(b - a, 3), before[-1] if before else ""))
+            # How much of the gap the 3D view's own drawing took (scene draw, begin to end).
+            inside = [(s, e) for s, e in draws if a <= s and e <= b]
+            found.append((round(a - t0, 2), round(b - a, 3), before[-1] if before else "",
+                          f"{len(inside)} 3D view draw(s) {sum(e - s for s, e in inside):.2f} s"))
     return found
 
 
@@ -197,6 +211,8 @@ def run() -> None:
         return None
 
     bpy.app.timers.register(measure, first_interval=TICK, persistent=True)
+    bpy.types.SpaceView3D.draw_handler_add(draw_began, (), "WINDOW", "PRE_VIEW")
+    bpy.types.SpaceView3D.draw_handler_add(draw_ended, (), "WINDOW", "POST_PIXEL")
     bpy.app.timers.register(step, first_interval=3.0)
 
 
