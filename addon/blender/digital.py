@@ -27,7 +27,7 @@ from ..core import atomic
 
 from ..core.mesh import exportformats, threemf
 from ..core.errors import BadInputError, OutputError
-from . import meshio
+from . import display, meshio
 
 WELD_TOLERANCE = 1e-6      # of the model's size: exact duplicates at UV seams, nothing else
 BUDGET_ATTEMPTS = 4        # Decimate's ratio is approximate; tighten it this many times at most
@@ -332,7 +332,7 @@ def export(obj, path: str | os.PathLike, *, fmt: str | None = None, max_triangle
     selected = [o for o in view_layer.objects if o.select_get()]
     active = view_layer.objects.active
     try:
-        with _subject(obj, fmt, scale, budget) as (subject, counts):
+        with display.full_density(obj), _subject(obj, fmt, scale, budget) as (subject, counts):  # full mesh
             for o in selected:
                 o.select_set(False)
             subject.select_set(True)

@@ -47,13 +47,16 @@ def object_to_trimesh(obj: "bpy.types.Object", *, world: bool = True, evaluated:
     if obj is None or obj.type != "MESH":
         raise BadInputError("no mesh object selected", hint="select the figure (a mesh object) first")
     if evaluated:
-        depsgraph = bpy.context.evaluated_depsgraph_get()
-        eval_obj = obj.evaluated_get(depsgraph)
-        mesh = cast("bpy.types.Mesh", eval_obj.to_mesh())
-        try:
-            result = mesh_to_trimesh(mesh, obj.matrix_world if world else None)
-        finally:
-            eval_obj.to_mesh_clear()
+        from .display import full_density  # the full mesh, never the viewport's lighter copy
+
+        with full_density(obj):
+            depsgraph = bpy.context.evaluated_depsgraph_get()
+            eval_obj = obj.evaluated_get(depsgraph)
+            mesh = cast("bpy.types.Mesh", eval_obj.to_mesh())
+            try:
+                result = mesh_to_trimesh(mesh, obj.matrix_world if world else None)
+            finally:
+                eval_obj.to_mesh_clear()
     else:
         result = mesh_to_trimesh(cast("bpy.types.Mesh", obj.data), obj.matrix_world if world else None)
     if result.is_empty:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
+from . import display
+
 GAP_FRACTION = 0.25  # space left between the figure and the other objects, as a part of its width
 
 
@@ -99,4 +101,5 @@ def show_new_figure(obj, context=None) -> tuple[float, float, float] | None:
     view_layer.objects.active = obj
     offset = place_beside_visible(obj, view_layer)
     frame_in_viewports(obj, context)
+    display.lighten(obj)  # GUI: a dense figure shows a lighter copy (the print path never sees it)
     return offset

@@ -16,6 +16,7 @@ MODULES = (
     "props",
     "prefs",
     "tasks",
+    "display",
     "operators.mesh_ops",
     "operators.workflow_ops",
     "operators.view_ops",

@@ -26,7 +26,7 @@ from ..core.mesh.trimesh import non_manifold_edge_count, shell_count
 from ..core.reconstruct import reconstruct_mesh
 from ..core.mesh.stl import write_stl
 from ..core.version import VERSION
-from . import meshio, offload, pipeline, remesh, tasks
+from . import display, meshio, offload, pipeline, remesh, tasks
 
 STEPS = ("prepare", "reconstruct", "scale", "check", "export")
 
@@ -184,6 +184,7 @@ def finish_job_slices(rec: Reconstruction, *, height_mm: float = pipeline.DEFAUL
         # Scaled in the same slice: the dense mesh's first draw (a stall of its own under
         # software GL) then happens once, not once unscaled and once scaled.
         scaled = pipeline.scale_to_height(obj, height_mm)
+        display.lighten(obj)  # GUI: shown lighter from the next draws on (made in a worker)
         job.finish_step(step, result=scaled)
     name = obj.name
 
