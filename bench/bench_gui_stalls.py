@@ -34,7 +34,7 @@ def table(result: dict) -> str:
     redraw = result.get("redraw_with_figure")
     if redraw:
         lines.append(f"(one 3D view redraw with the figure, {redraw['faces']} faces: longest gap "
-                     f"{redraw['longest_gap']:.3f} s)")
+                     f"{redraw['longest_gap']:.3f} s; faces drawn: {redraw.get('viewport_faces')})")
     return "\n".join(lines)
 
 

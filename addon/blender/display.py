@@ -190,9 +190,10 @@ def lighten(obj) -> bool:
             return None
         _pending.pop(name, None)
         figure = bpy.data.objects.get(name)
-        # The mesh changed meanwhile (or the object went): that change asked for a new copy.
-        if figure is None or figure.type != "MESH" or figure.mode == "EDIT" or "light" not in made \
-                or fingerprint(figure.data) != source:
+        if figure is None or figure.type != "MESH" or figure.mode == "EDIT" or "light" not in made:
+            return None  # gone; or in Edit Mode, whose end changes the mesh and asks again
+        if fingerprint(figure.data) != source:  # the mesh changed meanwhile: a copy of it
+            lighten(figure)
             return None
         attach(figure, made["light"], source)
         return None

@@ -42,6 +42,17 @@ def child_binary() -> str | None:
     return path if path and os.path.isfile(path) and CHILD_SCRIPT.is_file() else None
 
 
+CHILD_NICENESS = 10  # the child yields the CPU to the GUI it works for (a draw needs the main thread)
+
+
+def _lower_priority() -> dict:
+    """Popen options that start the child at a lower CPU priority: on a busy machine the
+    window's draws come first, the child's render or remesh waits."""
+    if os.name == "nt":
+        return {"creationflags": getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0)}
+    return {"preexec_fn": lambda: os.nice(CHILD_NICENESS)}
+
+
 Command = str | Sequence[str]  # a Blender binary, or a command that starts one (tests: a wrapper)
 
 
@@ -61,7 +72,7 @@ def run_child(blender: Command, script: Path, args: Sequence[str | os.PathLike],
            "-P", str(script), "--", *(str(a) for a in args)]
     with open(log_path, "w+b") as log:
         try:
-            child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+            child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, **_lower_priority())
         except OSError as exc:
             raise ChildFailed(f"cannot start {command[0]}: {exc}") from exc
         deadline = time.monotonic() + timeout

@@ -30,7 +30,7 @@ from ..core.review import heatmap, report, silhouette
 from ..core.review.verdict import decide, views_the_model_was_built_from
 from ..core.mesh.stl import read_stl
 from ..core.version import VERSION
-from . import clay, meshio, offload, render, tasks
+from . import clay, display, meshio, offload, render, tasks
 from .units import describe_units, mm_per_unit
 
 CLAY_VIEWS = ("front", "back", "left", "right", "three_quarter")
@@ -94,7 +94,7 @@ def _on_gray(rgba_path: Path, out_path: Path) -> np.ndarray:
 
 
 def clay_renders(objects, out_dir: str | os.PathLike, *, size: int = DEFAULT_SIZE,
-                 views=CLAY_VIEWS) -> tuple[dict[str, Path], dict[str, np.ndarray]]:
+                 views=CLAY_VIEWS, bounds=None) -> tuple[dict[str, Path], dict[str, np.ndarray]]:
     """Neutral gray clay renders on #BEBEBE (``clay_<view>.png``), framed like the input views.
 
     Workbench's single colour is used rather than the clay material so the user's materials
@@ -103,7 +103,7 @@ def clay_renders(objects, out_dir: str | os.PathLike, *, size: int = DEFAULT_SIZ
     ``alpha_<view>.png``."""
     out_dir = Path(out_dir)
     raw = render.render_views(objects, out_dir, views=views, size=size, color="SINGLE",
-                              single_color=clay.CLAY_RGBA[:3], prefix="alpha_")
+                              single_color=clay.CLAY_RGBA[:3], prefix="alpha_", bounds=bounds)
     paths, alphas = {}, {}
     for view, path in raw.items():
         paths[view] = out_dir / f"clay_{view}.png"
@@ -425,11 +425,16 @@ def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAU
                              "views": list(viewset.views)}) as step:
         clay_paths: dict[str, Path] = {}
         alphas: dict[str, np.ndarray] = {}
+        # The object's own framing (its full mesh's box, not the viewport's lighter copy's),
+        # the same for both routes; the job's model is framed by its own box.
+        bounds = None
+        if obj is not None:
+            with display.full_density(obj):
+                bpy.context.evaluated_depsgraph_get()  # the box of the full mesh
+                bounds = [[v.x, v.y, v.z] for v in render.world_bounds([obj])]
         if child:
             yield "render", 0.0, "clay renders in a background Blender"
             check_cancel()
-            # The object's own framing and shading; the job's model is framed by its own box.
-            bounds = [[v.x, v.y, v.z] for v in render.world_bounds([obj])] if obj is not None else None
             smooth = obj is not None and _mostly_smooth(obj)
             try:
                 clay_paths, alphas = yield tasks.OffThread(lambda ctl: clay_renders_in_child(
@@ -447,7 +452,7 @@ def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAU
                     yield "render", i / total, f"clay render: {view.replace('_', ' ')}"
                     check_cancel()
                     paths, views_alpha = clay_renders([obj if obj is not None else temp], step.folder, size=size,
-                                                      views=(view,))
+                                                      views=(view,), bounds=bounds)
                     clay_paths.update(paths)
                     alphas.update(views_alpha)
             finally:

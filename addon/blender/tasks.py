@@ -31,7 +31,9 @@ A task with ``work=None`` starts straight with its ``finish`` slices (Render Rev
 from __future__ import annotations
 
 import inspect
+import os
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -219,8 +221,23 @@ def _run_sync(context, run: Running) -> None:
         raise
 
 
+WORKER_NICENESS = 10  # a worker thread yields the CPU to the main thread's draws
+
+
+def _lower_this_threads_priority() -> None:
+    """Linux: a thread has its own nice value; the worker's is raised so that on a busy
+    machine the window draws first. Elsewhere (or when refused) nothing changes."""
+    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        try:
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + WORKER_NICENESS)
+        except OSError:
+            pass
+
+
 def _work(run: Running, work: Callable[[TaskControl], Any]) -> None:
     """The worker thread's body: only ever talks to the queue."""
+    _lower_this_threads_priority()
     ctl = TaskControl(run.messages, run.cancel)
     try:
         value = work(ctl)

@@ -59,6 +59,13 @@ def draw_ended():
         draws.append((_draw_started[0], time.monotonic()))
 
 
+def viewport_faces() -> dict:
+    """Per mesh object: its own faces and the faces the 3D view draws (a lighter display copy)."""
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    return {o.name: [len(o.data.polygons), len(o.evaluated_get(depsgraph).data.polygons)]
+            for o in bpy.context.scene.objects if o.type == "MESH"}
+
+
 def window():
     return bpy.context.window_manager.windows[0]
 
@@ -148,6 +155,7 @@ def steps():
             "distinct_fractions": sorted(set(fractions)),
             "longest_still_progress": round(_longest_still(progress, t0, t1), 3),
             "long_gaps": _long_gaps(t0, t1),
+            "viewport_faces": viewport_faces(),
         })
         yield (lambda: None), 1.0  # settle between operations
         if name == "Scale to Height":  # what one redraw of the 3D view with the figure costs
@@ -155,6 +163,7 @@ def steps():
             for _ in range(3):
                 yield (lambda: view3d().tag_redraw()), 0.8
             result["redraw_with_figure"] = {"longest_gap": round(longest_gap(t0, time.monotonic()), 3),
+                                            "viewport_faces": viewport_faces(),
                                             "faces": sum(len(o.data.polygons) for o in bpy.data.objects
                                                          if o.type == "MESH")}
 
