@@ -27,10 +27,13 @@ ALLOWED_OVER_BASELINE_S = 0.5
 
 def table(result: dict) -> str:
     base = result["baseline"]["longest_gap"]
-    lines = [f"{'operation':<22}{'seconds':>9}{'longest gap':>13}{'baseline':>10}  progress (s: fraction)"]
+    lines = [f"{'operation':<22}{'seconds':>9}{'cpu s':>8}{'child cpu':>10}{'load':>6}{'longest gap':>13}"
+             f"{'baseline':>10}  progress (s: fraction)"]
     for op in result["operations"]:
         samples = ", ".join(f"{t:g}: {f if f is None else round(f, 2)}" for t, f, _x in op["progress"][::4])
-        lines.append(f"{op['name']:<22}{op['seconds']:>9.2f}{op['longest_gap']:>13.3f}{base:>10.3f}  {samples}")
+        lines.append(f"{op['name']:<22}{op['seconds']:>9.2f}{op.get('cpu', float('nan')):>8.2f}"
+                     f"{op.get('children_cpu', float('nan')):>10.2f}{op.get('load', float('nan')):>6.2f}"
+                     f"{op['longest_gap']:>13.3f}{base:>10.3f}  {samples}")
     redraw = result.get("redraw_with_figure")
     if redraw:
         lines.append(f"(one 3D view redraw with the figure, {redraw['faces']} faces: longest gap "

@@ -117,3 +117,18 @@ def test_a_copy_of_this_very_mesh_stays_after_the_update(figure):
     bpy.context.view_layer.update()
     assert display.display_modifier(obj).show_viewport
     assert _viewport_triangles(obj) == light
+
+
+def test_a_duplicate_shares_the_copy_and_dropping_its_display_keeps_the_originals(figure):
+    """Shift+D copies the modifier, so both figures show one copy; the duplicate's display
+    going away (its mesh changed, say) must not delete the copy the original still shows."""
+    obj, full, light = figure
+    dup = obj.copy()
+    dup.data = obj.data.copy()
+    bpy.context.scene.collection.objects.link(dup)
+    bpy.context.view_layer.update()
+    assert _viewport_triangles(dup) == light
+    display.detach(dup)
+    bpy.context.view_layer.update()
+    assert _viewport_triangles(dup) == len(dup.data.polygons) == full
+    assert _viewport_triangles(obj) == light

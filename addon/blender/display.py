@@ -138,7 +138,7 @@ def attach(obj, light: TriMesh, source: str | None = None) -> None:
     mod.show_in_editmode = False  # Edit Mode edits the full mesh, and shows it
     mod.show_viewport = True
     obj.update_tag()
-    if old is not None and old.get(PROXY_TAG) is not None:
+    if old is not None and old.get(PROXY_TAG) is not None and old.users == 0:  # a duplicate may share it
         _remove_proxy(old)
 
 
@@ -149,7 +149,7 @@ def detach(obj) -> None:
         return
     proxy = _proxy(obj)
     obj.modifiers.remove(mod)
-    if proxy is not None:
+    if proxy is not None and proxy.users == 0:  # a duplicate of the figure may share it
         _remove_proxy(proxy)
 
 
@@ -164,7 +164,7 @@ def lighten(obj) -> bool:
     """Main thread, GUI only: give a dense figure a lighter display, made in a worker thread
     and attached by a timer once ready. False when it stays as it is (background mode, a
     light figure)."""
-    if bpy.app.background or obj is None or obj.type != "MESH":
+    if bpy.app.background or obj is None or obj.type != "MESH" or obj.mode != "OBJECT":
         return False
     tm, _poly = meshio.mesh_triangles(obj.data)  # its own coordinates: the copy moves with it
     if len(tm.triangles) <= LIGHTEN_ABOVE:
@@ -190,8 +190,8 @@ def lighten(obj) -> bool:
             return None
         _pending.pop(name, None)
         figure = bpy.data.objects.get(name)
-        if figure is None or figure.type != "MESH" or figure.mode == "EDIT" or "light" not in made:
-            return None  # gone; or in Edit Mode, whose end changes the mesh and asks again
+        if figure is None or figure.type != "MESH" or figure.mode != "OBJECT" or "light" not in made:
+            return None  # gone; or being edited, sculpted or painted: it shows its full mesh
         if fingerprint(figure.data) != source:  # the mesh changed meanwhile: a copy of it
             lighten(figure)
             return None
@@ -229,8 +229,8 @@ def _refresh(names: list[str]) -> None:
     """Timer: a new copy for each stale figure, or none for one light enough now."""
     for name in names:
         obj = bpy.data.objects.get(name)
-        if obj is None or obj.mode == "EDIT" or display_modifier(obj) is None:
-            continue  # leaving Edit Mode changes the mesh again, and asks again
+        if obj is None or obj.mode != "OBJECT" or display_modifier(obj) is None:
+            continue  # edited, sculpted or painted: the full mesh shows; leaving Edit Mode asks again
         if not lighten(obj):
             detach(obj)
 

@@ -134,12 +134,13 @@ def steps():
     yield setup, 1.0
     start = time.monotonic()
     yield (lambda: None), BASELINE_S  # idle: the baseline
-    result["baseline"] = {"seconds": time.monotonic() - start, "longest_gap": longest_gap(start, time.monotonic())}
+    result["baseline"] = {"seconds": time.monotonic() - start, "longest_gap": longest_gap(start, time.monotonic()),
+                          "load": os.getloadavg()[0]}
     for name, before, press, done in OPERATIONS:
         if before is not None:
             before()
         progress.clear()
-        t0 = time.monotonic()
+        t0, cpu0, children0 = time.monotonic(), time.process_time(), _children_cpu()
         press()
         while not done():
             if time.monotonic() - t0 > 600:
@@ -150,6 +151,9 @@ def steps():
         fractions = [round(f, 3) for _t, f, _x in progress if f is not None]
         result["operations"].append({
             "name": name, "seconds": round(t1 - t0, 3), "longest_gap": round(longest_gap(t0, t1), 3),
+            # CPU seconds of this Blender (all its threads) and of the child Blenders it ran.
+            "cpu": round(time.process_time() - cpu0, 2), "children_cpu": round(_children_cpu() - children0, 2),
+            "load": os.getloadavg()[0],
             "state": last.state if last is not None else "?", "text": last.result_text if last is not None else "",
             "progress": [(round(t - t0, 2), f, x) for t, f, x in progress[:: max(1, len(progress) // 40)]],
             "distinct_fractions": sorted(set(fractions)),
@@ -166,6 +170,13 @@ def steps():
                                             "viewport_faces": viewport_faces(),
                                             "faces": sum(len(o.data.polygons) for o in bpy.data.objects
                                                          if o.type == "MESH")}
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _long_gaps(t0: float, t1: float, over: float = 0.3) -> list:
