@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import threading
 from pathlib import Path
@@ -224,3 +225,16 @@ def test_the_renders_progress_is_heard_as_the_child_writes_them(job, tmp_path):
     assert heard[0] == (0, n) and heard[-1] == (n, n), heard
     counts = [done for done, _n in heard]
     assert counts == sorted(set(counts)) and len(counts) >= 4, heard  # rising, one step at a time or so
+
+
+def test_the_child_yields_the_cpu_to_the_window(job, tmp_path):
+    """The child runs at a lower CPU priority (nice +10 here; Windows: a lower priority class)
+    than the Blender it works for."""
+    tells_niceness = ("import json, os, sys; from pathlib import Path; "
+                      "spec = json.loads(Path(sys.argv[sys.argv.index('--') + 1]).read_text()); "
+                      "Path(spec['out_dir'], 'alpha_front.png').write_text(str(os.nice(0)))")
+    renders = [{"views": ["front"], "prefix": "alpha_", "color": "SINGLE", "bounds": None, "rotation": None,
+                "paint": None}]
+    written = offload.render_in_child([sys.executable, "-c", tells_niceness], read_stl(job / "figurine.stl"),
+                                      tmp_path, renders, size=160)
+    assert int(written["alpha_front"].read_text()) == min(19, os.nice(0) + offload.CHILD_NICENESS)
