@@ -117,4 +117,5 @@ def tolerance_for(vertices: np.ndarray, relative: float = 1e-6) -> float:
     v = np.asarray(vertices, dtype=np.float64).reshape(-1, 3)
     if len(v) == 0:
         return 0.0
-    return float(np.linalg.norm(v.max(axis=0) - v.min(axis=0)) * relative)
+    extent = [v[:, k].max() - v[:, k].min() for k in range(3)]  # (per column: fast)
+    return float(np.linalg.norm(np.array(extent)) * relative)
