@@ -32,12 +32,24 @@ def _coordinate_bits(vertices: np.ndarray) -> np.ndarray:
     return (v + 0.0).view(np.uint64)
 
 
+# Rows per block of the elementwise passes: their temporaries stay small enough for the
+# allocator to reuse (full-length ones are fresh memory each time, which costs more than the
+# arithmetic on them).
+_BLOCK = 1 << 17
+
+
 def _mix(cols: np.ndarray) -> np.ndarray:
     """One uint64 per row of three integer columns (a bijection of each column, then xor)."""
-    x, y, z = (cols[:, i].astype(np.uint64) for i in range(3))
-    rot_y = (y << np.uint64(21)) | (y >> np.uint64(43))
-    with np.errstate(over="ignore"):
-        return (x * _MIX_X) ^ (rot_y * _MIX_Y) ^ z
+    out = np.empty(len(cols), np.uint64)
+    for s in range(0, len(cols), _BLOCK):
+        x, y, z = (cols[s:s + _BLOCK, i].astype(np.uint64) for i in range(3))
+        rot_y = (y << np.uint64(21)) | (y >> np.uint64(43))
+        with np.errstate(over="ignore"):
+            x *= _MIX_X
+            rot_y *= _MIX_Y
+        x ^= rot_y
+        np.bitwise_xor(x, z, out=out[s:s + _BLOCK])
+    return out
 
 
 def group_rows(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -51,22 +63,28 @@ def group_rows(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     key = _mix(cols)
     order = np.argsort(key, kind="stable")  # stable: a group's first entry is its first occurrence
-    sorted_key = key[order]
     starts = np.empty(n, bool)
     starts[0] = True
+    sorted_key = key[order]
+    del key
     np.not_equal(sorted_key[1:], sorted_key[:-1], out=starts[1:])
-    group_sorted = np.cumsum(starts) - 1
+    del sorted_key
     first_by_key = order[starts]
     rank = np.argsort(first_by_key)  # groups in order of first occurrence
     renumber = np.empty(len(rank), np.int64)
     renumber[rank] = np.arange(len(rank))
+    group_sorted = np.cumsum(starts)
+    group_sorted -= 1
     inverse = np.empty(n, np.int64)
     inverse[order] = renumber[group_sorted]
+    del order, group_sorted
     first = first_by_key[rank]
     # Equal keys must mean equal rows: compare every row with its group's first row (a gather
-    # from the small table of distinct rows, so it stays in cache).
-    if not np.array_equal(cols, cols[first][inverse]):
-        return _group_rows_exact(cols)  # two different rows share a key: sort the rows themselves
+    # from the small table of distinct rows, so it stays in cache; block by block).
+    distinct = cols[first]
+    for s in range(0, n, _BLOCK):
+        if not np.array_equal(cols[s:s + _BLOCK], distinct[inverse[s:s + _BLOCK]]):
+            return _group_rows_exact(cols)  # two different rows share a key: sort the rows themselves
     return first, inverse
 
 
