@@ -47,3 +47,16 @@ def test_weld_map_merges_minus_zero_and_keeps_float64_detail():
     first, inverse = weld.weld_map(v)
     assert first.tolist() == [0, 2, 3]
     assert inverse.tolist() == [0, 0, 1, 2]
+
+
+def test_split_sort_is_the_stable_argsort(monkeypatch):
+    # The two-thread sort of big key arrays gives numpy's stable permutation (ties in order).
+    rng = np.random.default_rng(5)
+    key = rng.integers(0, 1 << 64, 50_000, dtype=np.uint64)
+    key = key[rng.integers(0, len(key), 200_000)]  # repeated keys, across both halves
+    monkeypatch.setattr(weld, "SPLIT_SORT_ROWS", 1000)
+    assert np.array_equal(weld._stable_argsort(key), np.argsort(key, kind="stable"))
+    cols = _corners(n_positions=20_000, n_rows=150_000)
+    first, inverse = weld.group_rows(cols)
+    want_first, want_inverse = _exact(cols)
+    assert np.array_equal(first, want_first) and np.array_equal(inverse, want_inverse)
