@@ -159,15 +159,22 @@ def run_toolbox(path: Path, toolbox_dir: Path, timeout: float = 900.0) -> dict:
 
 def detail(path: Path) -> None:
     """In this process: the STL read (with its weld) and each check's share of the check."""
+    import numpy as np
+
     from figurine_forge.core import printcheck
-    from figurine_forge.core.mesh.stl import read_stl
+    from figurine_forge.core.mesh.stl import read_stl_corners
+    from figurine_forge.core.mesh.trimesh import TriMesh
+    from figurine_forge.core.mesh.weld import weld_arrays
 
     t0 = time.perf_counter()
-    mesh = read_stl(path)
-    read_s = time.perf_counter() - t0
+    corners = read_stl_corners(path)
+    t1, c1 = time.perf_counter(), time.process_time()
+    mesh = TriMesh(*weld_arrays(corners, np.arange(len(corners)).reshape(-1, 3)))
+    weld_s, weld_cpu = time.perf_counter() - t1, time.process_time() - c1
     a = printcheck.analyze(mesh)
     total = a.cpu_timings["total"]
-    print(f"  in-process: read + weld {read_s:.3f} s; check wall {a.timings['total']:.3f} s, "
+    print(f"  in-process: STL read {t1 - t0:.3f} s, weld {weld_s:.3f} s (CPU {weld_cpu:.3f} s, all threads) to "
+          f"{len(mesh.vertices):,} vertices; check wall {a.timings['total']:.3f} s, "
           f"CPU {total:.3f} s (all threads); per check, wall s / CPU s of its thread / share of the CPU:")
     for name, sec in sorted(a.timings.items(), key=lambda kv: -a.cpu_timings.get(kv[0], 0.0)):
         cpu = a.cpu_timings.get(name, 0.0)
