@@ -136,20 +136,6 @@ def ridge_figure(mesh, cells: int = 192) -> float:
     return float(allv.mean()) if len(allv) else 0.0
 
 
-def bvh_distances(mesh, points):
-    """Nearest-surface distances through Blender's BVH (the numpy search is exact but slow
-    on the 100k-200k triangle truths)."""
-    from mathutils.bvhtree import BVHTree
-
-    tree = BVHTree.FromPolygons(mesh.vertices.tolist(), mesh.triangles.tolist())
-    d = np.empty(len(points))
-    tri = np.empty(len(points), np.int64)
-    for i, p in enumerate(points.tolist()):
-        _co, _n, index, dist = tree.find_nearest(p)
-        d[i], tri[i] = dist, index
-    return d, tri
-
-
 def measure(name: str, folder: Path, counts, res: int, distance_samples: int) -> list[dict]:
     from figurine_forge.core.mesh.clean import drop_small_parts
     from figurine_forge.core.mesh.trimesh import shell_count
@@ -169,8 +155,7 @@ def measure(name: str, folder: Path, counts, res: int, distance_samples: int) ->
         seconds = time.perf_counter() - t0
         mesh = raw  # already normalised by the views: a lost part must not rescale the rest
         iou = volumetric_iou(mesh, truth, resolution=128)
-        dev = surface_deviation(truth.transformed(32.0), mesh.transformed(32.0), samples=distance_samples,
-                                 distance_fn=bvh_distances)
+        dev = surface_deviation(truth.transformed(32.0), mesh.transformed(32.0), samples=distance_samples)
         rows.append({
             "figure": name, "views": n, "iou": round(iou, 4), "dist_mm": round(dev["mean_mm"], 4),
             "parts": shell_count(drop_small_parts(raw, 0.01)[0]), "raw_shells": shell_count(raw),
