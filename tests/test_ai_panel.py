@@ -292,6 +292,11 @@ def test_check_print_worker_half_matches_the_one_piece_check(addon):
     findings = addon_module(addon, "blender.findings")
     printcheck = addon_module(addon, "core.printcheck")
     clear_scene()
+    # The scene in millimetres (as Scale to Height leaves it), whatever an earlier test left: the
+    # 32-unit fin is then 32 mm and neither check adds a note about the scene's units.
+    bpy.context.scene.unit_settings.system = "METRIC"
+    bpy.context.scene.unit_settings.scale_length = 0.001
+    bpy.context.scene.unit_settings.length_unit = "MILLIMETERS"
     # A 20 x 0.3 x 32 fin beside a small box with one open side: thin walls and open edges.
     mesh = bpy.data.meshes.new("Parts")
     unit = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 1, 1]], float)
