@@ -41,7 +41,7 @@ def test_make_button_runs_the_whole_loop(addon, fakes, monkeypatch, tmp_path):  
         system.use_online_access = online_before
     job = tmp_path / "job"
     _check_finished(job, studio, None)
-    assert len(gemini.received) == 10  # as from the CLI: two views drawn twice
+    assert len(gemini.received) == 11  # as from the CLI: two views drawn twice, the back redrawn once
     made = dict(bpy.context.scene["figurine_make"])
     assert made["attempts"] == 2 and made["chosen"] == 2 and made["decision"] == "keep"
     figure = bpy.data.objects[json.loads((job / "job.json").read_text("utf-8"))["make"]["finished"]["object"]]
