@@ -133,4 +133,28 @@ def _bring_in(context, root: Path, result, notes: list[str]):
     return ("INFO" if decision == "keep" else "WARNING", text)
 
 
-classes = (FIGURINE_OT_make,)
+class FIGURINE_OT_load_attempt(bpy.types.Operator):
+    """Bring this attempt's model into the scene, turned and scaled as its review saw it (textures kept)"""
+
+    bl_idname = "figurine.load_attempt"
+    bl_label = "Load Attempt"
+    bl_options = {"REGISTER", "UNDO"}
+
+    attempt: IntProperty(name="Attempt", default=1, min=1, description="Which attempt of the job's make")
+
+    @reports_errors
+    def execute(self, context):
+        from ...core.jobstore import Job
+        from ..make import load_attempt
+
+        s = context.scene.figurine
+        if not s.job_dir:
+            raise BadInputError("no job folder", hint="set the Job Folder in the Character panel")
+        job = Job.open(abspath(s.job_dir), create=False)
+        obj, row, _fitting = load_attempt(context, job, self.attempt)
+        verdict = f"{row['decision']} {row['score']:.2f}" if row.get("decision") else "not reviewed"
+        self.report({"INFO"}, f"Loaded attempt {self.attempt} ({verdict}) as '{obj.name}'")
+        return {"FINISHED"}
+
+
+classes = (FIGURINE_OT_make, FIGURINE_OT_load_attempt)
