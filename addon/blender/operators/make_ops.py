@@ -51,6 +51,22 @@ class FIGURINE_OT_make(bpy.types.Operator):
     base: StringProperty(name="Base", default="round25", description="Base preset (round25, hex32...; empty: none)")
     wait: tasks.wait_property()
 
+    def invoke(self, context, event):
+        # The button asks first: what to start from and what the loop may spend.
+        return context.window_manager.invoke_props_dialog(self, width=360)
+
+    def draw(self, context):
+        layout = self.layout
+        layout.prop(self, "prompt", text="")
+        if not self.prompt:
+            layout.label(text="Empty: start from the front view loaded", icon="INFO")
+        col = layout.column(align=True)
+        col.prop(self, "attempts")
+        col.prop(self, "max_credits")
+        row = layout.row(align=True)
+        row.prop(self, "height_mm")
+        row.prop(self, "base", text="")
+
     @reports_errors
     def execute(self, context):
         from ...core import make
