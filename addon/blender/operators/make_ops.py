@@ -56,7 +56,14 @@ class FIGURINE_OT_make(bpy.types.Operator):
         return context.window_manager.invoke_props_dialog(self, width=360)
 
     def draw(self, context):
+        from ...core import make
+
         layout = self.layout
+        s = context.scene.figurine
+        provider = s.provider if s.provider != "local" else make.DEFAULT_PROVIDER
+        model = make.MakePlan(prompt="-", provider=provider, options=dict(make.DEFAULT_OPTIONS.get(provider, {})))
+        # The make's own model (the workflow's), which may differ from the Generate options.
+        layout.label(text=f"3D model: {model.model_name}", icon="MESH_MONKEY")
         layout.prop(self, "prompt", text="")
         if not self.prompt:
             layout.label(text="Empty: start from the front view loaded", icon="INFO")

@@ -7,6 +7,6 @@ from .loop import (MakeHooks, MakeResult, finish_stage, generation_stage, is_unf
                    run, start, views_stage)
 from .plan import AI_STEPS, DEFAULT_OPTIONS, DEFAULT_PROVIDER, MakePlan, default_ai_steps
 
-__all__ = ["attempt_row", "attempt_rows", "AI_STEPS", "DEFAULT_OPTIONS", "DEFAULT_PROVIDER", "MakeHooks", "MakePlan", "MakeResult",
-           "default_ai_steps", "finish_stage", "generation_stage", "is_unfinished_make", "load_plan", "review_stage",
-           "run", "start", "views_stage"]
+__all__ = ["AI_STEPS", "DEFAULT_OPTIONS", "DEFAULT_PROVIDER", "MakeHooks", "MakePlan", "MakeResult",
+           "attempt_row", "attempt_rows", "default_ai_steps", "finish_stage", "generation_stage",
+           "is_unfinished_make", "load_plan", "review_stage", "run", "start", "views_stage"]

@@ -414,7 +414,8 @@ def attempt_options(provider, options: dict, n: int) -> dict:
     return {**options, "seed": str(base + n - 1)}
 
 
-def _price(job: Job, plan: MakePlan, hooks: MakeHooks, viewset, attempts: list[dict]) -> tuple[dict, float | None] | None:
+def _price(job: Job, plan: MakePlan, hooks: MakeHooks, viewset,
+           attempts: list[dict]) -> tuple[dict, float | None] | None:
     """The next attempt's options and price, or None when it would pass ``--max-credits``
     (asked before a re-edit, so no view is redrawn for a generation that will not be paid)."""
     from .. import providers
