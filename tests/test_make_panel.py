@@ -73,9 +73,13 @@ def test_review_button_reviews_a_generate_jobs_model(addon, fakes, sample_views,
     providers.generate(job, "3daistudio", viewset, config=config)
     s = bpy.context.scene.figurine
     s.job_dir = str(tmp_path / "job")
+    assert not bpy.types.FIGURINE_PT_attempts.poll(bpy.context)  # one generation: nothing to compare
     assert bpy.ops.figurine.review(use_active=False, run_check=False) == {"FINISHED"}
     data = bpy.context.scene["figurine_review"]
     assert str(data["model"]).endswith(".glb")
+    job = Job.open(tmp_path / "job")  # as the review left it
+    providers.generate(job, "3daistudio", viewset, config=config)  # a second model: now two to compare
+    assert [r["decision"] for r in _draw_rows()] == ["keep", ""]
     assert any("turned 270 degrees" in c for c in data["import_changes"]), list(data["import_changes"])
     assert data["decision"] == "keep" and min(v["iou"] for v in data["views"].values()) > 0.9
 
@@ -128,6 +132,14 @@ def _draw(panel_name: str) -> Layout:
     assert cls.poll(bpy.context)
     cls.draw(stand, bpy.context)
     return layout
+
+
+def _draw_rows() -> list[dict]:
+    import importlib
+
+    ui = importlib.import_module(bpy.types.FIGURINE_PT_attempts.__module__)
+    assert bpy.types.FIGURINE_PT_attempts.poll(bpy.context)
+    return ui.job_attempts(bpy.context)
 
 
 def _label_cuts(layout: Layout, ui, width: float) -> list[str]:

@@ -421,10 +421,13 @@ ATTEMPTS_PER_ROW = 2  # side by side: two fit the sidebar's default width with t
 
 
 def job_attempts(context) -> list[dict]:
+    """The make's attempts, or the generated models of a job that has several ([] else: one
+    generation has nothing to compare)."""
     from .make import panel_rows
 
     job_dir = context.scene.figurine.job_dir
-    return panel_rows(bpy.path.abspath(job_dir)) if job_dir else []
+    rows = panel_rows(bpy.path.abspath(job_dir)) if job_dir else []
+    return rows if rows and (rows[0]["source"] == "make" or len(rows) > 1) else []
 
 
 class FIGURINE_PT_attempts(bpy.types.Panel):

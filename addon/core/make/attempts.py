@@ -18,7 +18,7 @@ def _from_make(attempts: list[dict]) -> list[dict]:
     for a in attempts:
         review = a.get("review") or {}
         retry = a.get("retry") or {}
-        rows.append({"n": int(a["n"]), "model": a.get("model"), "state": a.get("state", ""),
+        rows.append({"n": int(a["n"]), "source": "make", "model": a.get("model"), "state": a.get("state", ""),
                      "decision": review.get("decision", ""), "score": review.get("score"),
                      "clay": review.get("clay"), "review": review.get("folder"),
                      "re_edited": sorted(retry.get("views", {})) if retry.get("how") == "re-edited view" else [],
@@ -40,7 +40,8 @@ def _from_generations(job: Job) -> list[dict]:
         result = review.get("result", {})
         clay = f"{review['folder']}/{CLAY_THUMBNAIL}" if review and (job.root / review["folder"] / CLAY_THUMBNAIL
                                                                      ).is_file() else None
-        rows.append({"n": len(rows) + 1, "model": model.label, "state": "reviewed" if review else "generated",
+        rows.append({"n": len(rows) + 1, "source": "generate", "model": model.label,
+                     "state": "reviewed" if review else "generated",
                      "decision": result.get("decision", ""), "score": result.get("score"), "clay": clay,
                      "review": review.get("folder"), "re_edited": [], "retry": "", "chosen": False,
                      "task_id": model.task_id, "prepare_step": None})
