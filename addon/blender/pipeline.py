@@ -259,16 +259,13 @@ def export_object(obj, path: str | os.PathLike, *, fmt: str | None = None, max_t
 
 # -- local reconstruction -------------------------------------------------------------------
 def finish_reconstruction(raw: TriMesh, resolution: int) -> TriMesh:
-    """Make the reconstruction one clean shell: OpenVDB voxel remesh at the hull grid's step,
-    then drop silhouette-noise specks."""
+    """Make the reconstruction one clean shell: OpenVDB voxel remesh at a step finer than
+    the hull grid (so no detail is lost), then drop silhouette-noise specks."""
     return clean_reconstruction(remesh.voxel_remesh(raw, reconstruction_voxel(resolution)), resolution)
 
 
 def reconstruction_voxel(resolution: int) -> float:
-    # The hull grid's own step: the field has no detail finer than that. A 1.5x finer step
-    # gave 2.2x the triangles (and the remesh, print check, colours and exports their time)
-    # for a volumetric IoU within 0.0025 of this on the evaluation set (docs/reconstruction.md).
-    return 1.0 / resolution
+    return 1.0 / (resolution * 1.5)
 
 
 def clean_reconstruction(remeshed: TriMesh, resolution: int) -> TriMesh:
