@@ -136,20 +136,6 @@ def ridge_figure(mesh, cells: int = 192) -> float:
     return float(allv.mean()) if len(allv) else 0.0
 
 
-def bvh_distances(mesh, points):
-    """Nearest-surface distances through Blender's BVH (the numpy search is exact but slow
-    on the 100k-200k triangle truths)."""
-    from mathutils.bvhtree import BVHTree
-
-    tree = BVHTree.FromPolygons(mesh.vertices.tolist(), mesh.triangles.tolist())
-    d = np.empty(len(points))
-    tri = np.empty(len(points), np.int64)
-    for i, p in enumerate(points.tolist()):
-        _co, _n, index, dist = tree.find_nearest(p)
-        d[i], tri[i] = dist, index
-    return d, tri
-
-
 def measure(name: str, folder: Path, counts, res: int, distance_samples: int) -> list[dict]:
     from figurine_forge.core.mesh.clean import drop_small_parts
     from figurine_forge.core.mesh.trimesh import shell_count
@@ -169,8 +155,7 @@ def measure(name: str, folder: Path, counts, res: int, distance_samples: int) ->
         seconds = time.perf_counter() - t0
         mesh = raw  # already normalised by the views: a lost part must not rescale the rest
         iou = volumetric_iou(mesh, truth, resolution=128)
-        dev = surface_deviation(truth.transformed(32.0), mesh.transformed(32.0), samples=distance_samples,
-                                 distance_fn=bvh_distances)
+        dev = surface_deviation(truth.transformed(32.0), mesh.transformed(32.0), samples=distance_samples)
         rows.append({
             "figure": name, "views": n, "iou": round(iou, 4), "dist_mm": round(dev["mean_mm"], 4),
             "parts": shell_count(drop_small_parts(raw, 0.01)[0]), "raw_shells": shell_count(raw),
@@ -210,13 +195,20 @@ def run_time(size: int = 1024) -> None:
         args = [sys.executable, script, "run", "--out", f"{tmp}/job", "--size", str(size), "--json"]
         for slot in ("front", "back", "left", "right"):
             args += [f"--{slot}", f"{tmp}/s/{slot}.png"]
+        import os
+        import resource
+
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run(args, capture_output=True, text=True)
         seconds = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "{}"
-        shells = json.loads(last).get("shells")
-        print(f"figurine run on the sample, 4 views at {size} px: {seconds:.2f} s (exit {proc.returncode}, "
-              f"shells {shells})")
+        result = json.loads(last)
+        print(f"figurine run on the sample, 4 views at {size} px: {seconds:.2f} s wall, {cpu:.2f} s CPU "
+              f"(load {os.getloadavg()[0]:.1f}; exit {proc.returncode}, shells {result.get('shells')}, "
+              f"{result.get('triangles')} triangles)")
 
 
 def real_sets(data: Path, images: Path | None, res: int) -> None:
@@ -279,6 +271,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", default=str(REPO / "out" / "bench_reconstruct"))
     parser.add_argument("--samples", type=int, default=5000, help="surface samples per distance direction")
     parser.add_argument("--run-time", action="store_true", help="also time `figurine run` on the sample at 1024 px")
+    parser.add_argument("--run-time-only", action="store_true", help="only time `figurine run` on the sample")
     parser.add_argument("--json", default="", help="write the rows to this JSON file")
     parser.add_argument("--real", action="store_true", help="only the shared real view sets (see real_sets)")
     parser.add_argument("--images", default="", help="with --real: write the input/clay pictures here")
@@ -289,6 +282,9 @@ def main(argv=None) -> int:
     from figurine_forge.blender import eval_figures
 
     data = Path(args.data)
+    if args.run_time_only:
+        run_time()
+        return 0
     if args.real:
         real_sets(data, Path(args.images) if args.images else None, args.res)
         return 0

@@ -175,3 +175,24 @@ def test_progress_line_plain_when_not_a_terminal():
     tty = io.StringIO()
     ProgressBar(2, stream=tty, tty=True).update(0, 0, 2, None)
     assert tty.getvalue().startswith("\r") and "\n" not in tty.getvalue()
+
+
+# -- a child forked just as the batch dies ------------------------------------------------------
+def test_child_of_a_batch_that_died_before_arming_exits_without_running(tmp_path):
+    # The death signal is armed in the child after the fork; a batch killed in between never
+    # sends it. The child sees it was re-parented (its parent is no longer the batch) and exits
+    # before running the worker command. Simulated by arming with a pid that is not its parent.
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from figurine_forge.core.batch import process
+
+    marker = tmp_path / "ran"
+    cmd = [sys.executable, "-c", f"open({str(marker)!r}, 'w').close()"]
+    orphan = subprocess.run(cmd, preexec_fn=process._die_with_parent(os.getpid() + 10_000_000), timeout=60)
+    assert orphan.returncode == 128 + signal.SIGTERM
+    assert not marker.exists()
+    child = subprocess.run(cmd, preexec_fn=process._die_with_parent(os.getpid()), timeout=60)
+    assert child.returncode == 0 and marker.exists()

@@ -72,3 +72,74 @@ def test_the_default_model_is_named_as_the_workflow_names_it():
     plan = MakePlan(prompt="x", options=dict(DEFAULT_OPTIONS["3daistudio"]))
     assert plan.model_name == "Hunyuan 3.0 (Multi-view)"
     assert MakePlan(prompt="x", options={"model": "3.1"}).model_name == "Hunyuan 3.1 (Multi-view)"
+
+
+# -- which view a failed attempt is blamed on ---------------------------------------------------
+def _review(ious: dict[str, float], lost: dict[str, str] | None = None) -> dict:
+    lost = lost or {}
+    return {"views": [{"view": v, "iou": iou, "missing": 0.0, "extra": 0.0,
+                       "regions": ([{"kind": "missing", "part": lost[v], "fraction": 0.06}] if v in lost else []),
+                       "findings": []} for v, iou in ious.items()]}
+
+
+def test_the_view_that_disagrees_is_blamed_worst_first():
+    from figurine_forge.core.make.blame import blamed_views
+
+    review = _review({"front": 0.96, "back": 0.96, "left": 0.80, "right": 0.95}, {"left": "front of the upper body"})
+    (left,) = blamed_views(review)
+    assert left["view"] == "left" and left["iou"] == 0.8
+    assert left["why"] == ["front of the upper body missing in the model (6.0% of this view's silhouette)",
+                           "the silhouettes agree only 0.80"]
+    # A lost part at a good IoU still blames the view; two of them: worst first.
+    two = blamed_views(_review({"front": 0.90, "back": 0.91, "left": 0.96, "right": 0.96},
+                               {"front": "left arm", "back": "left arm"}))
+    assert [b["view"] for b in two] == ["front", "back"]
+
+
+def test_no_view_is_blamed_when_all_or_none_disagree():
+    from figurine_forge.core.make.blame import blamed_views
+
+    assert blamed_views(_review({"front": 0.96, "back": 0.97, "left": 0.95, "right": 0.96})) == []
+    # Every view disagrees: the generator failed, not a view (a new seed, not a new view).
+    assert blamed_views(_review({"front": 0.60, "back": 0.62, "left": 0.70, "right": 0.71})) == []
+    assert blamed_views({"views": []}) == []
+
+
+def test_the_correction_says_what_was_wrong_and_what_to_show():
+    from figurine_forge.core.make.blame import CORRECTION_MARK, correction_text
+
+    blame = {"view": "back", "iou": 0.9, "why": ["left arm missing in the model (6.9% of this view's silhouette)"],
+             "lost": [{"part": "left arm", "fraction": 0.069}]}
+    text = correction_text(1, blame)
+    assert text.startswith(f"{CORRECTION_MARK} 1:") and "left arm missing in the model" in text
+    assert "both arms clearly apart from the body" in text and "the back view drawn before" in text
+    # The re-edit is the view preset's prompt with the correction added: one Gemini prompt.
+    from figurine_forge.core.make import loop
+
+    prompt = loop._prompt(MakePlan(prompt="x"), "rear-view", text)
+    assert prompt.startswith("The image shows a character seen from the front.") and prompt.endswith(text)
+    assert CORRECTION_MARK not in loop._prompt(MakePlan(prompt="x"), "rear-view")
+
+
+def test_attempt_rows_of_a_job_without_a_make(tmp_path):
+    """A job with two generations and a review of the second: one row per model, the review's
+    verdict, score and clay render with the second."""
+    from figurine_forge.core.make import attempt_row, attempt_rows
+
+    job = Job.open(tmp_path / "job")
+    labels = []
+    for i in range(2):
+        with job.step("generate", {"provider": "3daistudio"}) as step:
+            (step.folder / "model.glb").write_bytes(b"glTF")
+            job.finish_step(step, {"mesh": step.folder / "model.glb"}, {"task_id": f"t{i}"})
+            labels.append(step.relpath(step.folder / "model.glb"))
+    with job.step("review", {"model": labels[1]}) as step:
+        (step.folder / "clay_three_quarter.png").write_bytes(b"png")
+        job.finish_step(step, {}, {"decision": "keep", "score": 0.97})
+    rows = attempt_rows(job)
+    assert [(r["n"], r["model"], r["decision"], r["task_id"]) for r in rows] == [
+        (1, labels[0], "", "t0"), (2, labels[1], "keep", "t1")]
+    assert rows[0]["clay"] is None and rows[1]["clay"].endswith("-review/clay_three_quarter.png")
+    assert attempt_row(job, 2)["score"] == 0.97
+    with pytest.raises(BadInputError, match="no attempt 3"):
+        attempt_row(job, 3)

@@ -127,7 +127,10 @@ def analyze(data: CheckInput, height_mm: float | None, settings: printcheck.Prin
         tm = printcheck.scale_to_height(tm, height_mm)
     if ctl is not None:
         ctl.progress(0.1, f"checking {len(tm.triangles)} triangles")
-    analysis = printcheck.analyze(tm, settings, polygon_of_triangle=poly)
+    def step(fraction: float, name: str) -> None:  # each check as it finishes: 0.1 .. 0.9
+        ctl.progress(0.1 + 0.8 * fraction, f"checked {name.replace('_', ' ')}")
+
+    analysis = printcheck.analyze(tm, settings, polygon_of_triangle=poly, progress=step if ctl is not None else None)
     if ctl is not None:
         ctl.check_cancel()
         ctl.progress(0.9, "listing the findings")

@@ -414,6 +414,64 @@ class FIGURINE_PT_generate(bpy.types.Panel):
             box.operator("figurine.resume_generate", text="Resume (no charge)", icon="FILE_REFRESH")
 
 
+# -- the make's attempts ------------------------------------------------------------------------
+VERDICT_ICONS = {"keep": "CHECKMARK", "fix": "MODIFIER", "regenerate": "ERROR", "unverified": "QUESTION"}
+RETRY_LABELS = {"new seed": "New seed", "asked again": "Asked again"}
+ATTEMPTS_PER_ROW = 2  # side by side: two fit the sidebar's default width with their labels
+
+
+def job_attempts(context) -> list[dict]:
+    """The make's attempts, or the generated models of a job that has several ([] else: one
+    generation has nothing to compare)."""
+    from .make import panel_rows
+
+    job_dir = context.scene.figurine.job_dir
+    rows = panel_rows(bpy.path.abspath(job_dir)) if job_dir else []
+    return rows if rows and (rows[0]["source"] == "make" or len(rows) > 1) else []
+
+
+class FIGURINE_PT_attempts(bpy.types.Panel):
+    """The job's generated models side by side: the review's clay render, verdict and score,
+    the view re-edited before it, and Load."""
+
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = CATEGORY
+    bl_label = "Attempts"
+    bl_idname = "FIGURINE_PT_attempts"
+    bl_parent_id = "FIGURINE_PT_generate"
+
+    @classmethod
+    def poll(cls, context):
+        return bool(job_attempts(context))
+
+    def draw(self, context):
+        rows = job_attempts(context)
+        root = bpy.path.abspath(context.scene.figurine.job_dir)
+        for first in range(0, len(rows), ATTEMPTS_PER_ROW):
+            line = self.layout.row()
+            shown = rows[first:first + ATTEMPTS_PER_ROW]
+            for row in shown:
+                self.draw_attempt(line.column(align=True), row, root)
+            for _ in range(ATTEMPTS_PER_ROW - len(shown)):
+                line.column()  # keep the columns as wide as in the rows above
+
+    def draw_attempt(self, col, row, root: str) -> None:
+        icon = thumbnail_icon(os.path.join(root, row["clay"])) if row.get("clay") else 0
+        if icon:
+            col.template_icon(icon_value=icon, scale=4.0)
+        decision = row.get("decision") or row.get("state") or "?"
+        col.label(text=decision.capitalize(), icon=VERDICT_ICONS.get(decision, "TIME"))
+        col.label(text=f"Score {row['score']:.2f}" if row.get("score") is not None else "No review")
+        if row.get("re_edited"):
+            col.label(text=f"{', '.join(row['re_edited']).capitalize()} redrawn")
+        else:
+            col.label(text=RETRY_LABELS.get(row.get("retry", ""), "First try"))
+        op = col.operator("figurine.load_attempt", text=f"Load {row['n']}",
+                          icon="SOLO_ON" if row.get("chosen") else "IMPORT")
+        op.attempt = row["n"]
+
+
 class FIGURINE_PT_review(bpy.types.Panel):
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
@@ -688,7 +746,7 @@ class FIGURINE_PT_export(bpy.types.Panel):
 
 
 classes = (FIGURINE_UL_versions, FIGURINE_PT_main, FIGURINE_PT_character, FIGURINE_PT_generate,
-           FIGURINE_PT_review, FIGURINE_PT_print, FIGURINE_PT_export,
+           FIGURINE_PT_attempts, FIGURINE_PT_review, FIGURINE_PT_print, FIGURINE_PT_export,
            FIGURINE_PT_print_tab, FIGURINE_PT_print_checks, FIGURINE_PT_print_material, FIGURINE_PT_print_repair)
 
 

@@ -63,7 +63,30 @@ def _load(path: str, out, height_mm: float | None, orient: str):
 ABSURD_SIZE_MM = 1_000_000.0
 
 
+def _reuse_freed_memory() -> None:
+    """Let glibc's malloc keep the memory the check frees and hand it out again, instead of
+    returning every large array to the system and faulting fresh pages in for the next one
+    (about a tenth of the check's CPU time on a million triangles was such system time).
+    Arrays up to 32 MiB come from the heap (glibc's largest threshold) and the heap is only
+    trimmed past 1 GiB of free space; the peak stays that of the arrays alive at once. Only
+    for this short-lived command; a no-op where the C library has no ``mallopt``."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc (musl...): its own defaults
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    mallopt(m_mmap_threshold, 32 << 20)
+    mallopt(m_trim_threshold, 1 << 30)
+
+
 def execute(args, out) -> int:
+    import numpy as np
+
     from ..core import printcheck
     from ..core.mesh.limits import check_triangle_budget, precheck_mesh_file
     from .paths import file_output, guard
@@ -76,12 +99,13 @@ def execute(args, out) -> int:
         raise BadInputError(f"height {args.height} mm is out of range", hint="pass the printed height in mm, e.g. 32")
     # Before any work: the file is a mesh, and an STL's own triangle count is within the limit.
     precheck_mesh_file(args.mesh, TASK)
+    _reuse_freed_memory()
     loaded = _load(args.mesh, out, args.height, args.orient)
     mesh, poly = loaded.mesh, loaded.polygon_of_triangle
     check_triangle_budget(len(mesh.triangles), Path(args.mesh).name, task=TASK)
     if args.height:
         mesh = printcheck.scale_to_height(mesh, args.height)
-    elif (extent := float((mesh.vertices.max(axis=0) - mesh.vertices.min(axis=0)).max())) > ABSURD_SIZE_MM:
+    elif (extent := max(float(np.ptp(mesh.vertices[:, k])) for k in range(3))) > ABSURD_SIZE_MM:  # (per column: fast)
         raise BadInputError(f"{Path(args.mesh).name} is {extent:.3g} mm across, "
                             f"far beyond anything printable (another unit?)", hint="pass the printed height, e.g. --height 32")
     out.progress("check", f"{len(mesh.triangles)} triangles, preset {settings.preset}")

@@ -22,7 +22,9 @@ def add_arguments(p) -> None:
                    help="an extra reference image (repeatable)")
     p.add_argument("--aspect-ratio", metavar="W:H", help="output aspect ratio, e.g. 3:4")
     p.add_argument("--image-size", metavar="1K|2K|4K", help="output size (models that support it)")
-    p.add_argument("--slot", choices=("front", "back", "left", "right"),
+    from ..core.images import ALL_VIEW_SLOTS
+
+    p.add_argument("--slot", choices=ALL_VIEW_SLOTS,
                    help="which view the result is (default: from the preset, else front)")
     p.add_argument("--out", metavar="FILE", help="the prepared result (PNG on #BEBEBE); required for an edit")
     p.add_argument("--raw", metavar="FILE", help="also keep the model's image exactly as it came")

@@ -147,6 +147,13 @@ def _run(job, plan, out) -> int:
         lines.append(f"attempt {a['n']}: task {a.get('task_id', '?')}, {a.get('credits')} credits, "
                      f"{review.get('decision', a['state'])} (score {review.get('score', 0):.3f})"
                      + ("  <- chosen" if a.get("chosen") else ""))
+        retry = a.get("retry") or {}
+        if retry.get("how") == "re-edited view":
+            for slot, why in retry["views"].items():
+                lines.append(f"    attempt {a['n']} after attempt {retry['after_attempt']}: re-edited the {slot} view "
+                             f"({'; '.join(why)})")
+        elif retry:
+            lines.append(f"    attempt {a['n']} after attempt {retry['after_attempt']}: {retry['how']}")
         for reason in review.get("reasons", [])[:2]:
             lines.append(f"    {reason}")
     if result.stopped:

@@ -364,7 +364,7 @@ def edit_into_job(job, parent: str | os.PathLike | None, prompt: str, *, slot: s
     parent image shows (default: ``slot``); a parent from outside the job is filed under it, so a
     front image turned into a side view is kept as the front input, not as the side's."""
     from . import atomic
-    from .images import VIEW_SLOTS
+    from .images import ALL_VIEW_SLOTS as VIEW_SLOTS  # the diagonals too
     from .images.load import load_rgba
     from .images.prepare import prepare_single
     from .jobstore import now_iso

@@ -23,10 +23,11 @@ from pathlib import Path
 
 from . import atomic
 from .errors import BadInputError
+from .images import ALL_VIEW_SLOTS
 
 BUILTIN_FILE = Path(__file__).with_name("presets_builtin.json")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-_SLOTS = (None, "front", "back", "left", "right")
+_SLOTS = (None, *ALL_VIEW_SLOTS)
 
 
 @dataclass
@@ -79,7 +80,7 @@ def _from_dict(data: dict, *, builtin: bool, origin: str) -> Preset:
     slot = data.get("target_slot")
     if slot not in _SLOTS:
         raise BadInputError(f"{origin}: preset '{name}' has an unknown target_slot {slot!r}",
-                            hint="use front, back, left, right or null")
+                            hint=f"use {', '.join(ALL_VIEW_SLOTS)} or null")
     return Preset(name=name, title=str(data.get("title") or name), prompt=prompt,
                   needs_image=bool(data.get("needs_image", True)),
                   wants_text=bool(data.get("wants_text", "{text}" in prompt)),

@@ -13,6 +13,10 @@ Modes:
              the main loop keeps running, the monitor hands events back, cancel stops it;
              then a task that fails is reported; then the real chain runs and undo removes it
   docs       the workflow step by step, a cropped screenshot of the sidebar at each step
+  make       the make loop's first screens for docs/make.md: the Generate panel before Make
+             Figurine (the front view loaded, 3D AI Studio, its credits read from the fake
+             service the test runs), then a job the fakes made, its attempts side by side
+             (ARGS: SAMPLE JOB_DIR)
 """
 
 from __future__ import annotations
@@ -71,9 +75,10 @@ def redraw_all():
         area.tag_redraw()
 
 
-def screenshot(name: str, crop: str = "sidebar") -> None:
+def screenshot(name: str, crop: str = "sidebar", box: dict | None = None) -> None:
     """Whole screen through ImageMagick (Blender's own screenshot is black under Xvfb), plus
-    where the sidebar is, so the test can crop it."""
+    where the sidebar is (or ``box``, from the screen's top left), so the test can crop it."""
+    given = box
     path = os.path.join(OUT, f"{name}.png")
     subprocess.run(["import", "-window", "root", path], check=True, timeout=60)
     area = view3d()
@@ -82,12 +87,13 @@ def screenshot(name: str, crop: str = "sidebar") -> None:
     box = {"x": ui.x, "y": win_h - (ui.y + ui.height), "w": ui.width, "h": ui.height}
     if crop == "area":
         box = {"x": area.x, "y": win_h - (area.y + area.height), "w": area.width, "h": area.height}
-    result["shots"][name] = {"path": path, "crop": box}
+    result["shots"][name] = {"path": path, "crop": given or box}
 
 
 # -- panel drawing is observed through draw functions appended to our panels ---------------
 DRAWN: dict[str, int] = {}
-PANELS = ("FIGURINE_PT_main", "FIGURINE_PT_character", "FIGURINE_PT_generate", "FIGURINE_PT_review",
+PANELS = ("FIGURINE_PT_main", "FIGURINE_PT_character", "FIGURINE_PT_generate", "FIGURINE_PT_attempts",
+          "FIGURINE_PT_review",
           "FIGURINE_PT_print", "FIGURINE_PT_export", "FIGURINE_PT_print_tab", "FIGURINE_PT_print_checks",
           "FIGURINE_PT_print_material", "FIGURINE_PT_print_repair")
 
@@ -707,6 +713,94 @@ def docs_steps():
     yield from state("step5-export")
 
 
+def make_steps():
+    """The make loop's first screens: before Make Figurine, and the attempts side by side."""
+    import shutil
+    import tempfile
+
+    t = tasks_module()
+    yield setup_common
+
+    def state(name: str, crop: str = "sidebar"):
+        def begin():
+            start_state()
+            redraw_all()
+
+        def end():
+            cut_labels(name)
+            screenshot(name, crop)
+        return [begin, redraw_all, redraw_all, end]
+
+    def before():
+        set_category()
+        allow_ai_edits()
+        job = os.path.join(tempfile.gettempdir(), "figurines", "ranger")
+        shutil.rmtree(job, ignore_errors=True)
+        os.makedirs(job)
+        load_sample_views(("front",), job + os.sep)  # the make draws the other three
+        s = bpy.context.scene.figurine
+        s.provider = "3daistudio"  # the key and the (fake) service's address come from the environment
+        with override():
+            result["balance_op"] = sorted(bpy.ops.figurine.check_balance())
+    yield before
+    yield ("wait", lambda: not t.busy(), 120)
+
+    def balance_read():
+        result["balance_text"] = bpy.context.scene.figurine.account_balance
+        result["make_button"] = hasattr(bpy.types, "FIGURINE_OT_make")
+        scroll_sidebar(-12)
+    yield balance_read
+    yield redraw_all  # the thumbnail is made by a preview job
+    yield lambda: scroll_sidebar(1)  # the end of the views, and the Generate panel below them
+    yield from state("make-before")
+
+    # The button asks what to start from first: its dialog, at the mouse, in the viewport.
+    at = {"x": 640, "y": 560}  # window pixels from the bottom left
+
+    def dialog():
+        window().event_simulate(type="MOUSEMOVE", value="NOTHING", x=at["x"], y=at["y"])
+        area = view3d()
+        region = next(r for r in area.regions if r.type == "WINDOW")
+        with bpy.context.temp_override(window=window(), area=area, region=region):
+            result["dialog_op"] = sorted(bpy.ops.figurine.make("INVOKE_DEFAULT",
+                                                               prompt="a dwarf ranger with a lantern"))
+    yield dialog
+    yield redraw_all
+
+    def shoot_dialog():
+        scale = ui_scale()
+        top = window().height - at["y"]
+        # Blender opens the dialog with the mouse over its OK button, near the bottom right.
+        screenshot("make-dialog", box={"x": int(at["x"] - 340 * scale), "y": int(top - 90 * scale),
+                                       "w": int(420 * scale), "h": int(270 * scale)})
+        window().event_simulate(type="ESC", value="PRESS", x=at["x"], y=at["y"])
+    yield shoot_dialog
+
+    def after():
+        job = os.path.join(tempfile.gettempdir(), "figurines", "ranger")
+        shutil.rmtree(job, ignore_errors=True)
+        shutil.copytree(ARGS[3], job)  # the job the fakes made, under a short, neutral name
+        bpy.context.scene.figurine.job_dir = job + os.sep
+        result["attempts_poll"] = bpy.types.FIGURINE_PT_attempts.poll(bpy.context)
+    yield after
+    for _ in range(3):
+        yield redraw_all  # the clay thumbnails are made by a preview job: give it a few draws
+
+    def scrolled():  # Generate at the top, its Attempts below
+        scroll_sidebar(-12)
+        scroll_sidebar(1)
+    yield scrolled
+    yield from state("make-after")
+
+    def load_second():
+        with override():
+            result["load_op"] = sorted(bpy.ops.figurine.load_attempt(attempt=2))
+        obj = bpy.context.view_layer.objects.active
+        result["loaded"] = [obj.name, obj.get("figurine_attempt")] if obj else None
+        result["drawn"] = dict(DRAWN)
+    yield load_second
+
+
 # -- the step runner ------------------------------------------------------------------------
 def run(steps):
     it = iter(steps)
@@ -753,4 +847,4 @@ def run(steps):
 
 
 os.makedirs(OUT, exist_ok=True)
-run({"panel": panel_steps, "responsive": responsive_steps, "docs": docs_steps}[MODE]())
+run({"panel": panel_steps, "responsive": responsive_steps, "docs": docs_steps, "make": make_steps}[MODE]())

@@ -126,6 +126,8 @@ def preset_items(self, context):
         items = [(CUSTOM, "Your Prompt", "Send the prompt written below as it is", "TEXT", 0)]
         used = {0}
         for p in sorted(all_presets(folder).values(), key=lambda p: (not p.builtin, p.title)):
+            if p.target_slot not in (None, *VIEW_SLOTS):
+                continue  # a diagonal view: the panel has no slot for it (figurine edit makes them)
             # The number a .blend stores for the choice: from the name, so it stays the same
             # when presets are added or removed.
             number = zlib.crc32(p.name.encode()) & 0x7FFFFFFF

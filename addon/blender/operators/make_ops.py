@@ -51,6 +51,29 @@ class FIGURINE_OT_make(bpy.types.Operator):
     base: StringProperty(name="Base", default="round25", description="Base preset (round25, hex32...; empty: none)")
     wait: tasks.wait_property()
 
+    def invoke(self, context, event):
+        # The button asks first: what to start from and what the loop may spend.
+        return context.window_manager.invoke_props_dialog(self, width=360)
+
+    def draw(self, context):
+        from ...core import make
+
+        layout = self.layout
+        s = context.scene.figurine
+        provider = s.provider if s.provider != "local" else make.DEFAULT_PROVIDER
+        model = make.MakePlan(prompt="-", provider=provider, options=dict(make.DEFAULT_OPTIONS.get(provider, {})))
+        # The make's own model (the workflow's), which may differ from the Generate options.
+        layout.label(text=f"3D model: {model.model_name}", icon="MESH_MONKEY")
+        layout.prop(self, "prompt", text="")
+        if not self.prompt:
+            layout.label(text="Empty: start from the front view loaded", icon="INFO")
+        col = layout.column(align=True)
+        col.prop(self, "attempts")
+        col.prop(self, "max_credits")
+        row = layout.row(align=True)
+        row.prop(self, "height_mm")
+        row.prop(self, "base", text="")
+
     @reports_errors
     def execute(self, context):
         from ...core import make
@@ -133,4 +156,28 @@ def _bring_in(context, root: Path, result, notes: list[str]):
     return ("INFO" if decision == "keep" else "WARNING", text)
 
 
-classes = (FIGURINE_OT_make,)
+class FIGURINE_OT_load_attempt(bpy.types.Operator):
+    """Bring this attempt's model into the scene, turned and scaled as its review saw it (textures kept)"""
+
+    bl_idname = "figurine.load_attempt"
+    bl_label = "Load Attempt"
+    bl_options = {"REGISTER", "UNDO"}
+
+    attempt: IntProperty(name="Attempt", default=1, min=1, description="Which attempt of the job's make")
+
+    @reports_errors
+    def execute(self, context):
+        from ...core.jobstore import Job
+        from ..make import load_attempt
+
+        s = context.scene.figurine
+        if not s.job_dir:
+            raise BadInputError("no job folder", hint="set the Job Folder in the Character panel")
+        job = Job.open(abspath(s.job_dir), create=False)
+        obj, row, _fitting = load_attempt(context, job, self.attempt)
+        verdict = f"{row['decision']} {row['score']:.2f}" if row.get("decision") else "not reviewed"
+        self.report({"INFO"}, f"Loaded attempt {self.attempt} ({verdict}) as '{obj.name}'")
+        return {"FINISHED"}
+
+
+classes = (FIGURINE_OT_make, FIGURINE_OT_load_attempt)

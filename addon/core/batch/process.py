@@ -21,18 +21,27 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 
-def _die_with_parent() -> None:
-    # Linux: the child gets SIGTERM when the batch process dies (even by SIGKILL), so a killed
-    # batch leaves no orphan writing into a job folder the next run may pick up.
-    try:
-        import ctypes
+def _die_with_parent(parent_pid: int) -> Callable[[], None]:
+    """The child's pre-exec step (Linux): it gets SIGTERM when the batch process dies (even by
+    SIGKILL), so a killed batch leaves no orphan writing into a job folder the next run may pick
+    up. A batch killed between the fork and this call is already gone, and no death signal would
+    ever come: the child sees it has been re-parented and exits before running anything."""
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - not Linux: the batch stops children itself
-        pass
+    def arm() -> None:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except Exception:  # noqa: BLE001 - not Linux: the batch stops children itself
+            return
+        if os.getppid() != parent_pid:
+            os._exit(128 + signal.SIGTERM)
+
+    return arm
 
 
 def _last_json(text: str) -> dict | None:
@@ -72,7 +81,7 @@ def run_character_process(argv: list[str], log_path: str, *, env: dict | None = 
         log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(argv[:4])} ...\n".encode())
         log.flush()
         child = subprocess.Popen(argv, stdout=out, stderr=log, stdin=subprocess.DEVNULL, env=full_env,
-                                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+                                 preexec_fn=_die_with_parent(os.getpid()) if sys.platform.startswith("linux") else None)
         interrupted_at = None
         while True:
             try:

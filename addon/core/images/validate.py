@@ -26,8 +26,13 @@ MATTE_MIN_LARGEST_PART = 0.85
 MATTE_MAX_PARTS = 2  # parts larger than 1 % of the subject
 MATTE_MAX_GAP_ROWS = 0.02  # share of the figure's height with no subject at all
 
-# the direction each side slot must face on screen: +1 = viewer's right, -1 = viewer's left
-EXPECTED_FACING = {"left": +1, "right": -1}
+# the direction each side slot must face on screen: +1 = viewer's right, -1 = viewer's left;
+# a diagonal faces the way of the side view it is half of (front_left: between the front and
+# the left view, shot from the character's front and own right side)
+EXPECTED_FACING = {"left": +1, "right": -1, "front_left": +1, "back_left": +1, "front_right": -1, "back_right": -1}
+# the slot a wrongly facing view really shows
+_FACING_TWIN = {"left": "right", "right": "left", "front_left": "front_right", "front_right": "front_left",
+                "back_left": "back_right", "back_right": "back_left"}
 
 
 @dataclass
@@ -146,7 +151,7 @@ def facing_issue(slot: str, facing: Facing) -> Issue | None:
                      f"{slot} view: could not tell which way the character faces; the {slot} view must "
                      f"face the viewer's {side[expected]}")
     if facing.direction != expected:
-        other = "right" if slot == "left" else "left"
+        other = _FACING_TWIN[slot]
         return Issue("wrong_facing", slot,
                      f"{slot} view faces the viewer's {side[facing.direction]} but a {slot} view must face "
                      f"the viewer's {side[expected]}: mirror it (--fix-facing) or give it as the {other} view",
@@ -189,7 +194,7 @@ def check_views(views: dict, sources: dict) -> list[Issue]:
                 issues.append(Issue("height_mismatch", slot,
                                     f"{slot} view: the character fills {rel:.0%} of the image height, the front "
                                     f"{ref:.0%}; the views may differ in zoom or pose (check the {slot} view)"))
-    for slot in ("left", "right"):
+    for slot in EXPECTED_FACING:
         if slot in views:
             found = facing_issue(slot, detect_facing(views[slot].matte))
             if found:

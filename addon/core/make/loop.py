@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Callable
 from ..errors import BadInputError, RemoteError
 from ..gemini import EDIT_STEP
 from ..jobstore import Job
+from .blame import CORRECTION_MARK, blamed_views, correction_text, view_scores
 from .plan import CREATE_PRESET, VIEW_PRESETS, MakePlan
 
 if TYPE_CHECKING:
@@ -98,34 +99,46 @@ def is_unfinished_make(job: Job) -> bool:
 
 
 # -- images ---------------------------------------------------------------------------------------
-def _find_edits(job: Job, preset: str, parent: str | None, slot: str) -> list[dict]:
+def _is_edit(entry: dict, preset: str, parent: str | None, slot: str, prompt: str | None) -> bool:
+    """An edit step of ``preset`` on ``parent`` for ``slot``: the first drawings when ``prompt``
+    is None (no correction in their prompt), else the re-edit asked with exactly ``prompt``."""
+    p = entry.get("params", {})
+    if (entry.get("name") != EDIT_STEP or p.get("preset") != preset or p.get("parent") != parent
+            or p.get("slot") != slot):
+        return False
+    text = str(p.get("prompt") or "")
+    return text == prompt if prompt is not None else CORRECTION_MARK not in text
+
+
+def _find_edits(job: Job, preset: str, parent: str | None, slot: str, prompt: str | None = None) -> list[dict]:
     """Finished edits of ``preset`` on ``parent`` for ``slot``, oldest first."""
-    found = []
-    for entry in job.steps:
-        p = entry.get("params", {})
-        if (entry.get("name") == EDIT_STEP and entry.get("status") == "done" and p.get("preset") == preset
-                and p.get("parent") == parent and p.get("slot") == slot):
-            found.append(entry)
-    return found
+    return [e for e in job.steps if e.get("status") == "done" and _is_edit(e, preset, parent, slot, prompt)]
 
 
-def _tries(job: Job, preset: str, parent: str | None, slot: str) -> int:
+def _tries(job: Job, preset: str, parent: str | None, slot: str, prompt: str | None = None) -> int:
     """Edits asked for (finished or not: a call that died may still have been billed)."""
-    return sum(1 for e in job.steps if e.get("name") == EDIT_STEP and e.get("params", {}).get("preset") == preset
-               and e.get("params", {}).get("parent") == parent and e.get("params", {}).get("slot") == slot)
+    return sum(1 for e in job.steps if _is_edit(e, preset, parent, slot, prompt))
+
+
+def _prompt(plan: MakePlan, preset_name: str, correction: str | None = None) -> str:
+    from .. import presets
+
+    return presets.get_preset(preset_name).render(plan.prompt if preset_name == CREATE_PRESET else correction)
 
 
 def _edit(job: Job, plan: MakePlan, hooks: MakeHooks, preset_name: str, parent: str | None, slot: str,
-          *, reuse: bool = True) -> dict:
-    """The finished edit step for (preset, parent, slot): an earlier one, or a new Gemini call."""
+          *, reuse: bool = True, correction: str | None = None) -> dict:
+    """The finished edit step for (preset, parent, slot): an earlier one, or a new Gemini call.
+    ``correction``: a re-edit, the preset's prompt with what was wrong added."""
     from .. import gemini, presets
 
+    exact = _prompt(plan, preset_name, correction) if correction else None
     if reuse:
-        done = _find_edits(job, preset_name, parent, slot)
+        done = _find_edits(job, preset_name, parent, slot, exact)
         if done:
             return done[-1]
     preset = presets.get_preset(preset_name)
-    prompt = preset.render(plan.prompt if preset_name == CREATE_PRESET else None)
+    prompt = exact or _prompt(plan, preset_name)
     settings = gemini.GeminiSettings(model=plan.gemini_model or gemini.DEFAULT_MODEL)
     hooks.progress("edit", f"Gemini: {preset.title.lower()} ({slot})")
     version = gemini.edit_into_job(job, job.root / parent if parent else None, prompt, slot=slot,
@@ -183,6 +196,35 @@ def check_view(front_view, view) -> tuple[list, bool]:
     return [i for i in mine if i.code in REJECTING_ISSUES], mirror
 
 
+def draw_view(job: Job, plan: MakePlan, hooks: MakeHooks, front_view, front_rel: str, slot: str,
+              correction: str | None = None) -> str | None:
+    """A drawn ``slot`` view that passes the check against the front (earlier drawings first,
+    then new Gemini calls, ``plan.view_tries`` calls at most), or None. ``correction``: a
+    re-edit after a review blamed the view (its own drawings and tries, by its prompt)."""
+    preset = VIEW_PRESETS[slot]
+    exact = _prompt(plan, preset, correction) if correction else None
+    candidates = list(_find_edits(job, preset, front_rel, slot, exact))
+    checked = 0
+    while True:
+        if checked >= len(candidates):
+            if _tries(job, preset, front_rel, slot, exact) >= plan.view_tries:
+                return None
+            candidates.append(_edit(job, plan, hooks, preset, front_rel, slot, reuse=False, correction=correction))
+        entry = candidates[checked]
+        checked += 1
+        rel = entry["outputs"]["prepared"]
+        view = _checked_view(job, rel, entry["outputs"]["image"], slot, plan.size)
+        problems, mirror = check_view(front_view, view)
+        if problems:
+            hooks.warn(f"{slot} view {'re-edit ' if correction else ''}try {checked} rejected: "
+                       + "; ".join(i.message for i in problems))
+            continue
+        if mirror:
+            rel = _mirrored_copy(job, entry, rel)
+            hooks.warn(f"{slot} view faced the wrong way; using a mirrored copy ({rel})")
+        return rel
+
+
 def missing_views(job: Job, plan: MakePlan, hooks: MakeHooks, front: tuple[str, str]) -> dict[str, str]:
     """slot -> job-relative image for every view: given ones, and drawn ones that passed the
     check (tried up to ``plan.view_tries`` times each); a view that never passes is left out."""
@@ -193,27 +235,7 @@ def missing_views(job: Job, plan: MakePlan, hooks: MakeHooks, front: tuple[str, 
         if slot in plan.views:
             chosen[slot] = plan.views[slot]
             continue
-        preset = VIEW_PRESETS[slot]
-        candidates = list(_find_edits(job, preset, front_rel, slot))
-        picked = None
-        checked = 0
-        while picked is None:
-            if checked >= len(candidates):
-                if _tries(job, preset, front_rel, slot) >= plan.view_tries:
-                    break
-                candidates.append(_edit(job, plan, hooks, preset, front_rel, slot, reuse=False))
-            entry = candidates[checked]
-            checked += 1
-            rel = entry["outputs"]["prepared"]
-            view = _checked_view(job, rel, entry["outputs"]["image"], slot, plan.size)
-            problems, mirror = check_view(front_view, view)
-            if problems:
-                hooks.warn(f"{slot} view try {checked} rejected: " + "; ".join(i.message for i in problems))
-                continue
-            if mirror:
-                rel = _mirrored_copy(job, entry, rel)
-                hooks.warn(f"{slot} view faced the wrong way; using a mirrored copy ({rel})")
-            picked = rel
+        picked = draw_view(job, plan, hooks, front_view, front_rel, slot)
         if picked is None:
             hooks.warn(f"no {slot} view passed the check after {plan.view_tries} tries; going on without it")
         else:
@@ -236,8 +258,9 @@ def _mirrored_copy(job: Job, entry: dict, rel: str) -> str:
 
 
 def prepared_views(job: Job, plan: MakePlan, chosen: dict[str, str]):
-    """The views prepared together (one "prepare" step, reused on resume)."""
-    from ..images.prepare import load_prepared, prepare_into_job
+    """The views prepared together (one "prepare" step, reused on resume). After a re-edit
+    (``revise_views``) the job's current set is the revised one, with the same slots."""
+    from ..images.prepare import load_prepared
 
     section = state(job)
     index = section.get("prepare_step")
@@ -246,11 +269,91 @@ def prepared_views(job: Job, plan: MakePlan, chosen: dict[str, str]):
         if entry.get("status") == "done" and entry.get("params", {}).get("views") == list(
                 s for s in ("front", "back", "left", "right") if s in chosen):
             return load_prepared(job.root / entry["folder"])
+    return _prepare(job, plan, chosen)
+
+
+def _prepare(job: Job, plan: MakePlan, chosen: dict[str, str]):
+    """A new "prepare" step of ``chosen``, made the job's current view set."""
+    from ..images.prepare import prepare_into_job
+
+    section = state(job)
     _, viewset = prepare_into_job(job, {s: job.root / r for s, r in chosen.items()}, size=plan.size)
     section["prepare_step"] = len(job.steps)
     section["views"] = chosen
     _save(job)
     return viewset
+
+
+def current_viewset(job: Job, fallback):
+    """The view set the next attempt is submitted with: the last revision's, else ``fallback``."""
+    from ..images.prepare import load_prepared
+
+    section = state(job)
+    if not any(r.get("state") == "done" for r in section.get("revisions", [])):
+        return fallback
+    entry = job.steps[int(section["prepare_step"]) - 1]
+    return load_prepared(job.root / entry["folder"])
+
+
+def redrawable(plan: MakePlan, section: dict) -> set[str]:
+    """The views the make drew itself from the front: the ones a re-edit may replace. The front
+    (everything else is drawn from it) and the user's own views are never redrawn."""
+    return {s for s in section.get("views", {}) if s != "front" and s not in plan.views}
+
+
+def revise_views(job: Job, plan: MakePlan, hooks: MakeHooks, last: dict, viewset):
+    """Re-edit the view(s) the review of ``last`` blames, through the same Gemini edit and
+    consistency check that drew them, told what was wrong; returns the view set to submit next.
+
+    The revision is written into ``job.json`` (``make.revisions``) before Gemini is asked; each
+    re-edit is an edit step found again by its exact prompt, so a make killed after the re-edit
+    and before the submit reuses it on resume and never asks (or pays) for it twice. No view to
+    blame, or only the front or the user's own views: ``viewset`` unchanged (a new seed)."""
+    from ..images.prepare import load_prepared
+
+    section = state(job)
+    revisions: list[dict] = section.setdefault("revisions", [])
+    rev = next((r for r in revisions if r.get("after_attempt") == last["n"]), None)
+    if rev is None:
+        blamed = (last.get("review") or {}).get("blame") or []
+        mine = redrawable(plan, section)
+        drawn = [b for b in blamed if b["view"] in mine]
+        if not drawn:
+            if blamed:
+                hooks.progress("generate", f"attempt {last['n']}: the review blames the "
+                                           f"{', '.join(b['view'] for b in blamed)} view, which the make does not "
+                                           f"redraw (the front, or your own view): asking the generator again")
+            return viewset
+        rev = {"after_attempt": last["n"], "state": "editing",
+               "views": {b["view"]: {"why": b["why"], "iou": b["iou"], "before": section["views"][b["view"]],
+                                     "correction": correction_text(last["n"], b)} for b in drawn}}
+        revisions.append(rev)
+        _save(job)  # recorded before Gemini is asked
+    if rev["state"] == "done":
+        return load_prepared(job.root / job.steps[int(rev["prepare_step"]) - 1]["folder"])
+    if rev["state"] == "unchanged":
+        return viewset
+    front_rel, front_raw = front_image(job, plan, hooks)  # finished before: found, not asked
+    front_view = _checked_view(job, front_rel, front_raw, "front", plan.size)
+    chosen = dict(section["views"])
+    for slot, entry in rev["views"].items():
+        hooks.progress("edit", f"attempt {last['n']} blamed the {slot} view: {'; '.join(entry['why'])}; "
+                               f"drawing it again")
+        picked = draw_view(job, plan, hooks, front_view, front_rel, slot, correction=entry["correction"])
+        entry["image"] = picked
+        if picked is None:
+            hooks.warn(f"no re-edit of the {slot} view passed the check after {plan.view_tries} tries; "
+                       f"keeping the view it had")
+        else:
+            chosen[slot] = picked
+    if chosen == section["views"]:
+        rev["state"] = "unchanged"
+        _save(job)
+        return viewset
+    revised = _prepare(job, plan, chosen)
+    rev.update(state="done", prepare_step=section["prepare_step"], view_set=chosen)
+    _save(job)
+    return revised
 
 
 # -- paid generations -------------------------------------------------------------------------------
@@ -311,10 +414,11 @@ def attempt_options(provider, options: dict, n: int) -> dict:
     return {**options, "seed": str(base + n - 1)}
 
 
-def _new_attempt(job: Job, plan: MakePlan, hooks: MakeHooks, viewset, attempts: list[dict]) -> dict | None:
-    """Pay for one more generation, unless the credit cap or the balance forbids it."""
+def _price(job: Job, plan: MakePlan, hooks: MakeHooks, viewset,
+           attempts: list[dict]) -> tuple[dict, float | None] | None:
+    """The next attempt's options and price, or None when it would pass ``--max-credits``
+    (asked before a re-edit, so no view is redrawn for a generation that will not be paid)."""
     from .. import providers
-
     from ..providers.lifecycle import check_request
 
     provider = providers.get_provider(plan.provider, hooks.provider_config)
@@ -323,14 +427,46 @@ def _new_attempt(job: Job, plan: MakePlan, hooks: MakeHooks, viewset, attempts: 
     cost = provider.cost_credits({s: None for s in slots}, parsed)
     if plan.max_credits is not None and cost is not None and _spent(attempts) + cost > plan.max_credits:
         return None
+    return options, cost
+
+
+def _check_balance(plan: MakePlan, hooks: MakeHooks, viewset, options: dict) -> None:
+    """Read the account's balance right before paying (where the service has one): too low
+    stops with a message, nothing recorded as paid."""
+    from .. import providers
+
+    from ..providers.lifecycle import check_request
+
+    provider = providers.get_provider(plan.provider, hooks.provider_config)
     if provider.remote and provider.capabilities.has_balance:
+        slots, _, _ = check_request(provider, list(viewset.views), options)
         balance = providers.account_balance(plan.provider, config=hooks.provider_config,
                                             views=slots, options=options)
         if balance.get("enough") is False:
             raise RemoteError(f"{provider.label} has {balance['balance']:g} credits; one generation costs "
                               f"{balance['cost']:g}", hint="top up the account, then `figurine resume` the job")
+
+
+def _new_attempt(job: Job, plan: MakePlan, hooks: MakeHooks, viewset, attempts: list[dict],
+                 options: dict, cost: float | None) -> dict:
+    """Pay for one more generation with ``viewset``, recorded with its price (and which views it
+    was sent, and why it differs from the last attempt) before the request goes out."""
+    from .. import providers
+
+    _check_balance(plan, hooks, viewset, options)
+    section = state(job)
     attempt = {"n": len(attempts) + 1, "provider": plan.provider, "options": dict(options),
-               "credits": cost, "state": "submitting", "steps_before": len(job.steps)}
+               "credits": cost, "state": "submitting", "steps_before": len(job.steps),
+               "views": dict(section.get("views", {})), "prepare_step": section.get("prepare_step")}
+    if attempts:
+        rev = next((r for r in section.get("revisions", []) if r.get("after_attempt") == attempts[-1]["n"]
+                    and r.get("state") == "done"), None)
+        if rev is not None:
+            attempt["retry"] = {"how": "re-edited view", "after_attempt": rev["after_attempt"],
+                                "views": {s: e["why"] for s, e in rev["views"].items() if e.get("image")}}
+        else:
+            attempt["retry"] = {"how": "new seed" if "seed" in options else "asked again",
+                                "after_attempt": attempts[-1]["n"]}
     attempts.append(attempt)
     _save(job)  # recorded with its price before the request goes out
     hooks.progress("generate", f"attempt {attempt['n']}: {plan.model_name} "
@@ -345,9 +481,14 @@ def _review(job: Job, attempt: dict, hooks: MakeHooks) -> None:
     hooks.progress("review", f"attempt {attempt['n']}: comparing the model with the views")
     review = hooks.review(job, attempt["model"])
     verdict = review["verdict"]
+    renders = review.get("renders") or {}
     attempt["review"] = {"decision": verdict["decision"], "score": review["score"],
                          "reasons": verdict["reasons"][:4], "turn_deg": (review.get("model_import") or {})
-                         .get("facing", {}).get("turn_deg"), "folder": review.get("folder")}
+                         .get("facing", {}).get("turn_deg"), "folder": review.get("folder"),
+                         "views": {v: round(s["iou"], 4) for v, s in view_scores(review).items()},
+                         # The views to blame (worst first), only when the attempt failed.
+                         "blame": blamed_views(review) if verdict["decision"] == "regenerate" else [],
+                         "clay": renders.get("three_quarter") or renders.get("front")}
     attempt["state"] = "reviewed"
     _save(job)
 
@@ -383,10 +524,13 @@ def generation_stage(job: Job, plan: MakePlan, hooks: MakeHooks, viewset) -> tup
         return None, ""
     if len(attempts) >= plan.attempts:
         return None, f"{len(attempts)} paid attempt(s) made (--attempts {plan.attempts}) and none was kept"
-    paid = _new_attempt(job, plan, hooks, viewset, attempts)
-    if paid is None:
+    viewset = current_viewset(job, viewset)
+    priced = _price(job, plan, hooks, viewset, attempts)
+    if priced is None:
         return None, f"the next generation would pass --max-credits {plan.max_credits:g} ({_spent(attempts):g} spent)"
-    return paid, ""
+    if attempts and attempts[-1].get("review"):
+        viewset = revise_views(job, plan, hooks, attempts[-1], viewset)
+    return _new_attempt(job, plan, hooks, viewset, attempts, *priced), ""
 
 
 def review_stage(job: Job, attempt: dict, hooks: MakeHooks) -> None:

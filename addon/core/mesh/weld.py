@@ -32,12 +32,55 @@ def _coordinate_bits(vertices: np.ndarray) -> np.ndarray:
     return (v + 0.0).view(np.uint64)
 
 
+# Rows per block of the elementwise passes: their temporaries stay small enough for the
+# allocator to reuse (full-length ones are fresh memory each time, which costs more than the
+# arithmetic on them).
+_BLOCK = 1 << 17
+
+
 def _mix(cols: np.ndarray) -> np.ndarray:
     """One uint64 per row of three integer columns (a bijection of each column, then xor)."""
-    x, y, z = (cols[:, i].astype(np.uint64) for i in range(3))
-    rot_y = (y << np.uint64(21)) | (y >> np.uint64(43))
-    with np.errstate(over="ignore"):
-        return (x * _MIX_X) ^ (rot_y * _MIX_Y) ^ z
+    out = np.empty(len(cols), np.uint64)
+    for s in range(0, len(cols), _BLOCK):
+        x, y, z = (cols[s:s + _BLOCK, i].astype(np.uint64) for i in range(3))
+        rot_y = (y << np.uint64(21)) | (y >> np.uint64(43))
+        with np.errstate(over="ignore"):
+            x *= _MIX_X
+            rot_y *= _MIX_Y
+        x ^= rot_y
+        np.bitwise_xor(x, z, out=out[s:s + _BLOCK])
+    return out
+
+
+# From this many rows on, the sort runs in two halves on two threads (numpy releases the GIL):
+# the weld runs while nothing else does, so the second core is otherwise idle.
+SPLIT_SORT_ROWS = 1 << 20
+
+
+def _stable_argsort(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` of uint64 keys; on big arrays, the keys with the top
+    bit clear and those with it set (every one of the latter is larger) sorted on two threads
+    and joined: the same permutation."""
+    if len(key) < SPLIT_SORT_ROWS:
+        return np.argsort(key, kind="stable")
+    import threading
+
+    high = (key >> np.uint64(63)).astype(bool)
+    upper = np.flatnonzero(high)
+    result: list[np.ndarray] = []
+
+    def sort_upper() -> None:
+        result.append(upper[np.argsort(key[upper], kind="stable")])
+
+    worker = threading.Thread(target=sort_upper, name="weld-sort")
+    worker.start()
+    lower = np.flatnonzero(~high)
+    del high
+    lower = lower[np.argsort(key[lower], kind="stable")]
+    worker.join()
+    if not result:  # the worker failed (out of memory): sort the rest here
+        result.append(upper[np.argsort(key[upper], kind="stable")])
+    return np.concatenate([lower, result[0]])
 
 
 def group_rows(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -50,23 +93,29 @@ def group_rows(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     key = _mix(cols)
-    order = np.argsort(key, kind="stable")  # stable: a group's first entry is its first occurrence
-    sorted_key = key[order]
+    order = _stable_argsort(key)  # stable: a group's first entry is its first occurrence
     starts = np.empty(n, bool)
     starts[0] = True
+    sorted_key = key[order]
+    del key
     np.not_equal(sorted_key[1:], sorted_key[:-1], out=starts[1:])
-    group_sorted = np.cumsum(starts) - 1
+    del sorted_key
     first_by_key = order[starts]
     rank = np.argsort(first_by_key)  # groups in order of first occurrence
     renumber = np.empty(len(rank), np.int64)
     renumber[rank] = np.arange(len(rank))
+    group_sorted = np.cumsum(starts)
+    group_sorted -= 1
     inverse = np.empty(n, np.int64)
     inverse[order] = renumber[group_sorted]
+    del order, group_sorted
     first = first_by_key[rank]
     # Equal keys must mean equal rows: compare every row with its group's first row (a gather
-    # from the small table of distinct rows, so it stays in cache).
-    if not np.array_equal(cols, cols[first][inverse]):
-        return _group_rows_exact(cols)  # two different rows share a key: sort the rows themselves
+    # from the small table of distinct rows, so it stays in cache; block by block).
+    distinct = cols[first]
+    for s in range(0, n, _BLOCK):
+        if not np.array_equal(cols[s:s + _BLOCK], distinct[inverse[s:s + _BLOCK]]):
+            return _group_rows_exact(cols)  # two different rows share a key: sort the rows themselves
     return first, inverse
 
 
@@ -117,4 +166,5 @@ def tolerance_for(vertices: np.ndarray, relative: float = 1e-6) -> float:
     v = np.asarray(vertices, dtype=np.float64).reshape(-1, 3)
     if len(v) == 0:
         return 0.0
-    return float(np.linalg.norm(v.max(axis=0) - v.min(axis=0)) * relative)
+    extent = [v[:, k].max() - v[:, k].min() for k in range(3)]  # (per column: fast)
+    return float(np.linalg.norm(np.array(extent)) * relative)

@@ -637,6 +637,7 @@ class SharedJob:
         self._n = 0  # batches
         self._next = 0  # next batch to hand out
         self._busy = 0  # batches being worked on
+        self._done = 0  # batches finished
         self._error: BaseException | None = None
 
     def _prepare(self) -> int:
@@ -662,11 +663,17 @@ class SharedJob:
                 raise self._error
         return self._result()
 
-    def help(self) -> None:
+    def help(self, after_batch=None) -> None:
+        """Work on batches not yet taken; ``after_batch()`` (if given) is called in this thread
+        after each batch it finished (progress reports)."""
         self._ready.wait()
-        self._work()
+        self._work(after_batch)
 
-    def _work(self) -> None:
+    def progress(self) -> tuple[int, int]:
+        """(batches finished, batches in all; 0 before the batches are prepared)."""
+        return self._done, self._n
+
+    def _work(self, after_batch=None) -> None:
         while True:
             with self._lock:
                 i = self._next
@@ -683,7 +690,10 @@ class SharedJob:
             finally:
                 with self._idle:
                     self._busy -= 1
+                    self._done += 1
                     self._idle.notify_all()
+            if after_batch is not None:
+                after_batch()
 
 
 # -- self-intersections ---------------------------------------------------------------------------

