@@ -6,6 +6,7 @@ every export — always gets the full mesh: triangle counts equal the object dat
 
 from __future__ import annotations
 
+import importlib
 import zipfile
 
 import numpy as np
@@ -16,6 +17,7 @@ import bpy
 from figurine_forge.blender import display, meshio, pipeline
 from figurine_forge.core.mesh.lighten import display_copy
 from figurine_forge.core.mesh.stl import read_stl
+from blender_env import build_zip, install_zip
 from helpers import run_cli
 
 VIEWS = ("front", "back", "left", "right")
@@ -132,3 +134,18 @@ def test_a_duplicate_shares_the_copy_and_dropping_its_display_keeps_the_original
     bpy.context.view_layer.update()
     assert _viewport_triangles(dup) == len(dup.data.polygons) == full
     assert _viewport_triangles(obj) == light
+
+
+def test_lighter_viewport_is_the_users_choice_off_by_default(blender_user_root):
+    """Blender's own exporters read the viewport's evaluated mesh: the copy is shown only when the
+    user asks for it in the add-on's preferences."""
+    addon = install_zip(build_zip())
+    installed = importlib.import_module(f"{addon}.blender.display")
+    prefs = bpy.context.preferences.addons[addon].preferences
+    assert prefs.light_viewport is False
+    assert installed.light_viewport_enabled() is False
+    prefs.light_viewport = True
+    try:
+        assert installed.light_viewport_enabled() is True
+    finally:
+        prefs.light_viewport = False

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A viewport-friendly display of a dense figure; the print path always gets the full mesh.
+"""A viewport-friendly display of a dense figure (opt-in); the print path always gets the full mesh.
 
 Every redraw of a 200 k-triangle figure under software OpenGL costs Blender's main thread
 0.4-1.4 s (tests/gui/stall_driver.py times each 3D view draw), and with it every progress
@@ -17,6 +17,12 @@ use render settings, where the modifier is off. When the figure's own mesh chang
 a repair, Scale to Height), a depsgraph handler turns the display off at once (the full
 mesh shows, never a stale copy) and a fresh copy is made in the background. Background mode
 (the CLI, scripts) has no viewport and never adds the modifier.
+
+It is off unless the user turns on "Lighter Viewport for Dense Figures" in the add-on's
+preferences: Blender's own exporters (File > Export STL/OBJ/PLY/glTF/FBX), Convert to Mesh and a
+Boolean using the figure read the viewport's evaluated mesh, so while the copy is shown they get
+the copy (a viewport-only Decimate has the same effect). Losing detail silently in an artist's own
+export is worse than a slow first draw under software OpenGL.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from bpy.app.handlers import persistent
 from ..core.mesh.lighten import display_copy
 from ..core.mesh.trimesh import TriMesh
 from . import meshio
+from .prefs import get_preferences
 
 MODIFIER = "Figurine Display"
 GROUP = "Figurine Display"
@@ -160,11 +167,20 @@ def _remove_proxy(proxy) -> None:
         bpy.data.meshes.remove(mesh)
 
 
+def light_viewport_enabled() -> bool:
+    """The user's choice (add-on preferences, off by default): Blender's own exporters read the
+    viewport's evaluated mesh, so a shown copy would be what File > Export writes."""
+    prefs = get_preferences()
+    return bool(prefs is not None and getattr(prefs, "light_viewport", False))
+
+
 def lighten(obj) -> bool:
     """Main thread, GUI only: give a dense figure a lighter display, made in a worker thread
     and attached by a timer once ready. False when it stays as it is (background mode, a
     light figure)."""
     if bpy.app.background or obj is None or obj.type != "MESH" or obj.mode != "OBJECT":
+        return False
+    if not light_viewport_enabled():
         return False
     tm, _poly = meshio.mesh_triangles(obj.data)  # its own coordinates: the copy moves with it
     if len(tm.triangles) <= LIGHTEN_ABOVE:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 import bpy
-from bpy.props import EnumProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, StringProperty
 
 GEMINI_KEY_ENVS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")  # the SDK's order: GOOGLE_API_KEY wins
 
@@ -52,6 +52,14 @@ class FIGURINE_AP_preferences(bpy.types.AddonPreferences):
     default_model: StringProperty(name="Default Model",
                                   description="The generator's model a new scene starts with (e.g. 3.1); "
                                               "empty uses the generator's own default")
+    # Off by default: Blender's own File > Export, Convert to Mesh and Boolean modifiers read the
+    # viewport's evaluated mesh, so while the lighter copy is shown they would get it, not the
+    # figure (Figurine Forge's own checks and exports always read the full mesh).
+    light_viewport: BoolProperty(
+        name="Lighter Viewport for Dense Figures", default=False,
+        description="Show figures over 60,000 triangles with a ~40,000-triangle copy in the viewport so "
+                    "Blender stays quick; Figurine Forge checks and exports the full mesh, but Blender's own "
+                    "File > Export and Convert to Mesh get the copy while it is shown")
     gemini_key: StringProperty(name="Gemini API Key", subtype="PASSWORD",
                                description="For AI image edits; empty uses GOOGLE_API_KEY or GEMINI_API_KEY from the environment")
 
@@ -77,6 +85,7 @@ class FIGURINE_AP_preferences(bpy.types.AddonPreferences):
         row = col.row(align=True)
         row.prop(self, "default_provider")
         row.prop(self, "default_model", text="Model")
+        col.prop(self, "light_viewport")
         box = layout.box()
         box.label(text="API keys (kept in Blender's preferences, never in .blend files)", icon="LOCKED")
         for d in _descriptions():
