@@ -43,7 +43,11 @@ def child_binary() -> str | None:
     return path if path and os.path.isfile(path) and CHILD_SCRIPT.is_file() else None
 
 
-CHILD_NICENESS = 10  # the child yields the CPU to the GUI it works for (a draw needs the main thread)
+# The child yields the CPU to the GUI it works for (a draw needs the main thread), mildly: at
+# nice 10 a compile or render beside Blender (nice 0) left it a tenth of a core, and Generate
+# took 108 s instead of 3 s (bench_gui_stalls.py with two busy loops). At 4 it keeps about a
+# third of a core against each such process, and the main thread still comes first.
+CHILD_NICENESS = 4
 
 
 def _lower_priority(cmd: list[str]) -> tuple[list[str], dict]:

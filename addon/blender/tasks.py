@@ -221,7 +221,7 @@ def _run_sync(context, run: Running) -> None:
         raise
 
 
-WORKER_NICENESS = 10  # a worker thread yields the CPU to the main thread's draws
+WORKER_NICENESS = 4  # a worker thread yields the CPU to the main thread's draws, mildly (as offload.CHILD_NICENESS)
 
 
 def _lower_this_threads_priority() -> None:
