@@ -73,8 +73,12 @@ def note(layout, text: str, icon: str = "INFO", indent: int = 2) -> None:
         col.label(text=line, icon=icon if first else "BLANK1")
 
 
+# Short enough for the label half of a dropdown row at the sidebar's default width ("Generate
+# type" was cut to "Generat…").
 OPTION_LABELS = {"enable_pbr": "PBR Textures", "should_texture": "Texture", "face_count": "Faces",
-                 "guidance_scale": "Guidance"}
+                 "guidance_scale": "Guidance", "generate_type": "Type", "geometry_file_format": "Format",
+                 "num_inference_steps": "Steps", "octree_resolution": "Octree", "target_polycount": "Polygons",
+                 "face_limit": "Faces"}
 
 
 def option_label(name: str) -> str:
@@ -349,9 +353,9 @@ class FIGURINE_PT_generate(bpy.types.Panel):
         ready = self.draw_requirements(context, layout, s, desc)
         busy = tasks.busy()
         if ready and desc.get("has_balance") and not busy:
+            # Wrapped, not elided: the credits left and whether they are enough are the point.
             row = layout.row(align=True)
-            row.label(text=elide(s.account_balance or "Credits: not asked yet", line_width() - 30 * ui_scale()),
-                      icon="FUND")
+            note(row.column(), s.account_balance or "Credits: not asked yet", "FUND", indent=5)
             row.operator("figurine.check_balance", text="", icon="FILE_REFRESH")
         if busy:
             draw_task(layout)
