@@ -226,7 +226,16 @@ class Recorder:
             # Dynamic enums (items from a function) list no items in bl_rna: ask the layout.
             shown = items.get(value) or bpy.types.UILayout.enum_item_name(data, prop, value) \
                 if isinstance(value, str) and value else ""
-            self.items.append(Item("field", (f"{name}: " if name else "") + shown, icon, extra=UNIT * ui_scale()))
+            if name:
+                # Blender draws a named menu as a label and the menu, the label a third of the
+                # width (ui_item_with_label: w_label = w_hint / 3): "Generate type:" was cut there
+                # though the two texts together fit.
+                pair = Recorder(None, "split", factor=1.0 / 3.0)
+                pair.items.append(Item("label", f"{name}:", False))
+                pair.items.append(Item("field", shown, icon, extra=UNIT * ui_scale()))
+                self.items.append(pair)
+            else:
+                self.items.append(Item("field", shown, icon, extra=UNIT * ui_scale()))
         elif rna.type == "BOOLEAN":
             self.items.append(Item("field", name, True))
         elif rna.type in ("INT", "FLOAT"):
