@@ -25,6 +25,19 @@ def run_cli(*args, env=None, timeout=600, cwd=None) -> subprocess.CompletedProce
                           timeout=timeout, env=full_env, cwd=cwd or REPO)
 
 
+def sample_job(root: Path) -> Path:
+    """The sample character's views in ``root/views`` and the local `figurine run` of them in
+    ``root/job`` (32 mm): a job with a generated model, as a user's first run leaves it."""
+    proc = run_cli("sample", "--out", root / "views", "--json")
+    assert proc.returncode == 0, proc.stderr
+    args: list = ["run", "--out", root / "job", "--height", "32", "--json"]
+    for view in ("front", "back", "left", "right"):
+        args += [f"--{view}", root / "views" / f"{view}.png"]
+    proc = run_cli(*args)
+    assert proc.returncode in (0, 1), proc.stderr  # 1 = a print check failed; the model exists
+    return root / "job"
+
+
 def last_json(stdout: str) -> dict:
     """The one JSON object a --json command prints, as its last line."""
     lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]

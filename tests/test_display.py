@@ -18,22 +18,12 @@ from figurine_forge.blender import display, meshio, pipeline
 from figurine_forge.core.mesh.lighten import display_copy
 from figurine_forge.core.mesh.stl import read_stl
 from blender_env import build_zip, install_zip
-from helpers import run_cli
-
-VIEWS = ("front", "back", "left", "right")
+from helpers import sample_job
 
 
 @pytest.fixture(scope="module")
 def figure_stl(tmp_path_factory):
-    root = tmp_path_factory.mktemp("display")
-    proc = run_cli("sample", "--out", root / "views", "--json")
-    assert proc.returncode == 0, proc.stderr
-    args = ["run", "--out", root / "job", "--height", "32", "--json"]
-    for view in VIEWS:
-        args += [f"--{view}", root / "views" / f"{view}.png"]
-    proc = run_cli(*args)
-    assert proc.returncode in (0, 1), proc.stderr
-    return root / "job" / "figurine.stl"
+    return sample_job(tmp_path_factory.mktemp("display")) / "figurine.stl"
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from figurine_forge.blender import meshio, offload, review
 from figurine_forge.core.errors import CancelledError
 from figurine_forge.core.jobstore import Job
 from figurine_forge.core.mesh.stl import read_stl
-from helpers import run_cli
+from helpers import sample_job
 
 VIEWS = ("front", "back", "left", "right")
 # The same Blender renders the same pixels in process and in a child. (Two Blender versions
@@ -39,15 +39,7 @@ PIXEL_TOLERANCE = 0.001  # share of the canvas whose coverage may differ between
 
 @pytest.fixture(scope="module")
 def job(tmp_path_factory):
-    root = tmp_path_factory.mktemp("review_child")
-    proc = run_cli("sample", "--out", root / "views", "--json")
-    assert proc.returncode == 0, proc.stderr
-    args = ["run", "--out", root / "job", "--height", "32", "--json"]
-    for view in VIEWS:
-        args += [f"--{view}", root / "views" / f"{view}.png"]
-    proc = run_cli(*args)
-    assert proc.returncode in (0, 1), proc.stderr  # 1 = a print check failed; the model exists
-    return root / "job"
+    return sample_job(tmp_path_factory.mktemp("review_child"))
 
 
 def _alpha(path) -> np.ndarray:

@@ -22,7 +22,7 @@ from PIL import Image
 from figurine_forge.core.mesh.trimesh import TriMesh
 from figurine_forge.core.review import silhouette
 from figurine_forge.core.mesh.stl import read_stl, write_stl
-from helpers import last_json, run_cli
+from helpers import last_json, run_cli, sample_job
 
 VIEWS = ("front", "back", "left", "right")
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; scripts/install_test_deps.sh installs it
@@ -35,15 +35,7 @@ ARM_CUT = {"x_min": 0.29, "z_min": 0.70, "z_max": 1.33}  # below the shoulder, o
 
 @pytest.fixture(scope="module")
 def job(tmp_path_factory):
-    root = tmp_path_factory.mktemp("review")
-    proc = run_cli("sample", "--out", root / "views", "--json")
-    assert proc.returncode == 0, proc.stderr
-    args = ["run", "--out", root / "job", "--height", "32", "--json"]
-    for view in VIEWS:
-        args += [f"--{view}", root / "views" / f"{view}.png"]
-    proc = run_cli(*args)
-    assert proc.returncode in (0, 1), proc.stderr  # 1 = a print check failed; the model exists
-    return root / "job"
+    return sample_job(tmp_path_factory.mktemp("review"))
 
 
 @pytest.fixture(scope="module")

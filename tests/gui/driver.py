@@ -618,21 +618,25 @@ def responsive_steps():
     yield redo
 
 
+def panel_state(name: str, crop: str = "sidebar") -> list:
+    """The steps of one panel state: redraw, then shoot the screen and measure the labels the
+    panels drew for it."""
+    def begin():
+        start_state()
+        redraw_all()
+
+    def end():
+        cut_labels(name)
+        screenshot(name, crop)
+    return [begin, redraw_all, redraw_all, end]
+
+
 def docs_steps():
     """Each panel state a user meets, in order: a screenshot and the cut-label check of each."""
     t = tasks_module()
     yield setup_common
 
-    def state(name: str, crop: str = "sidebar"):
-        """Redraw, then shoot the screen and measure the labels the panels drew for it."""
-        def begin():
-            start_state()
-            redraw_all()
-
-        def end():
-            cut_labels(name)
-            screenshot(name, crop)
-        return [begin, redraw_all, redraw_all, end]
+    state = panel_state
 
     def fresh():  # Blender's start-up scene (cube, camera, light), the Figurine tab opened
         set_category()
@@ -730,15 +734,7 @@ def make_steps():
     t = tasks_module()
     yield setup_common
 
-    def state(name: str, crop: str = "sidebar"):
-        def begin():
-            start_state()
-            redraw_all()
-
-        def end():
-            cut_labels(name)
-            screenshot(name, crop)
-        return [begin, redraw_all, redraw_all, end]
+    state = panel_state
 
     def before():
         set_category()
