@@ -39,7 +39,6 @@ from bpy.app.handlers import persistent
 from ..core.mesh.lighten import display_copy
 from ..core.mesh.trimesh import TriMesh
 from . import meshio
-from .prefs import get_preferences
 
 MODIFIER = "Figurine Display"
 GROUP = "Figurine Display"
@@ -170,6 +169,10 @@ def _remove_proxy(proxy) -> None:
 def light_viewport_enabled() -> bool:
     """The user's choice (add-on preferences, off by default): Blender's own exporters read the
     viewport's evaluated mesh, so a shown copy would be what File > Export writes."""
+    # Imported here: the preferences know every provider (httpx and the rest), which a
+    # `blender -b` run of the CLI reading a mesh must not need.
+    from .prefs import get_preferences
+
     prefs = get_preferences()
     return bool(prefs is not None and getattr(prefs, "light_viewport", False))
 
