@@ -54,11 +54,11 @@ def test_cells_stay_a_few_triangles_wide_whatever_the_probe():
 
 def test_budget_chunks_cover_everything_once():
     counts = np.array([3, 0, 9, 1, 1, 1, 30, 2])
-    runs = list(spatial._budget_chunks(counts, 5))
+    runs = list(spatial.budget_chunks(counts, 5))
     assert runs[0][0] == 0 and runs[-1][1] == len(counts)
     assert all(a[1] == b[0] for a, b in zip(runs, runs[1:]))
     assert all(counts[s:e].sum() <= 5 or e - s == 1 for s, e in runs)
-    assert list(spatial._budget_chunks(counts, 1000)) == [(0, len(counts))]
+    assert list(spatial.budget_chunks(counts, 1000)) == [(0, len(counts))]
 
 
 def test_touching_boxes_match_all_pairs():

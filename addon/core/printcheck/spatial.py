@@ -238,7 +238,7 @@ def _joined(rays: list, slots: list) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(rays), np.concatenate(slots).astype(np.int64)
 
 
-def _budget_chunks(counts: np.ndarray, budget: int):
+def budget_chunks(counts: np.ndarray, budget: int):
     """(start, end) runs of consecutive items whose ``counts`` sum to at most ``budget``
     (an item over the budget alone makes its own run); one run when everything fits."""
     n = len(counts)
@@ -542,7 +542,7 @@ class RayCaster:
         if facing_only:
             b, ray = self._facing_cull(b, ray, dsoa, self.b_nlo_s, self.b_nhi_s)
         per_bin = self.bin_cluster_count[b]
-        for s, e in _budget_chunks(per_bin, PAIR_BUDGET):
+        for s, e in budget_chunks(per_bin, PAIR_BUDGET):
             grp, c = _expand(self.bin_cluster_start[b[s:e]], per_bin[s:e])
             cray = ray[s:e][grp]
             # The box test first: it drops ~87% of the (ray, cluster) pairs, the facing test ~27%.
@@ -550,7 +550,7 @@ class RayCaster:
             if facing_only:
                 c, cray = self._facing_cull(c, cray, dsoa, self.c_nlo_s, self.c_nhi_s)
             per_cluster = self.cluster_count[c]
-            for s2, e2 in _budget_chunks(per_cluster, PAIR_BUDGET):
+            for s2, e2 in budget_chunks(per_cluster, PAIR_BUDGET):
                 self._test_triangles(c[s2:e2], per_cluster[s2:e2], cray[s2:e2], osoa, dsoa, facing_only,
                                      t_min, dist, face)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..mesh.trimesh import TriMesh
+from ..printcheck.spatial import budget_chunks
 
 PAIR_BATCH = 1 << 19  # point-triangle pairs per numpy batch (~150 MB of temporaries at most)
 CELL_BATCH = 1 << 18  # point-cell pairs per lookup batch
@@ -154,27 +155,18 @@ class SurfaceGrid:
             return out, out_tri
         lo, n = lv.cells_around(points, radius)
         per_point = n[:, 0] * n[:, 1] * n[:, 2]
-        cum = np.cumsum(per_point)
-        start = 0
-        while start < len(points):
-            done = int(cum[start - 1]) if start else 0
-            stop = max(int(np.searchsorted(cum, done + CELL_BATCH, side="right")), start + 1)
+        for start, stop in budget_chunks(per_point, CELL_BATCH):
             per = per_point[start:stop]
             owner_cell = np.repeat(np.arange(start, stop), per)
             key = lv._linear(*_box_cells(lo[start:stop], n[start:stop], per))
             slot = np.minimum(np.searchsorted(lv.keys, key), len(lv.keys) - 1)
             hit = lv.keys[slot] == key
             self._pairs(lv, points, owner_cell[hit], slot[hit], radius, out, out_tri)
-            start = stop
         return out, out_tri
 
     def _pairs(self, lv: _Level, points, owner_cell, slot, radius, out, out_tri) -> None:
         counts = lv.counts[slot]
-        cum = np.cumsum(counts)
-        start = 0
-        while start < len(slot):
-            done = int(cum[start - 1]) if start else 0
-            stop = max(int(np.searchsorted(cum, done + PAIR_BATCH, side="right")), start + 1)
+        for start, stop in budget_chunks(counts, PAIR_BATCH):
             cnt = counts[start:stop]
             owner = np.repeat(owner_cell[start:stop], cnt)
             first = np.cumsum(cnt) - cnt
@@ -194,7 +186,6 @@ class SurfaceGrid:
             bound = np.minimum(np.minimum.reduceat(cen2, seg), radius * radius)
             keep = np.flatnonzero(box2 <= bound[seg_id])
             owner, tri, p = owner[keep], tri[keep], p[keep]
-            start = stop
             if len(owner) == 0:
                 continue
             d2 = point_triangle_sq_distance(p, self.a[tri], self.b[tri], self.c[tri])
