@@ -162,10 +162,36 @@ def active_mesh(context):
 
 
 # -- panels ---------------------------------------------------------------------------------
-class FIGURINE_PT_main(bpy.types.Panel):
+# What the panels of each sidebar tab share. Base classes only: they are never registered.
+class _FigurineTab(bpy.types.Panel):
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = CATEGORY
+
+
+class _WorkflowStep(_FigurineTab):
+    """One numbered step under the Figurine tab's main panel."""
+
+    bl_parent_id = "FIGURINE_PT_main"
+
+
+class _PrintTab(bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = PRINT_CATEGORY
+
+
+class _PrintTool(_PrintTab):
+    """A section of the Figurine Print tab, about the active mesh."""
+
+    bl_parent_id = "FIGURINE_PT_print_tab"
+
+    @classmethod
+    def poll(cls, context):
+        return active_mesh(context) is not None
+
+
+class FIGURINE_PT_main(_FigurineTab):
     bl_label = "Figurine Forge"
     bl_idname = "FIGURINE_PT_main"
 
@@ -189,13 +215,9 @@ class FIGURINE_UL_versions(bpy.types.UIList):
                   icon="NONE" if thumbnail_icon(bpy.path.abspath(item.filepath)) else "FILE_IMAGE")
 
 
-class FIGURINE_PT_character(bpy.types.Panel):
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = CATEGORY
+class FIGURINE_PT_character(_WorkflowStep):
     bl_label = "1 · Character"
     bl_idname = "FIGURINE_PT_character"
-    bl_parent_id = "FIGURINE_PT_main"
 
     def draw(self, context):
         layout = self.layout
@@ -328,13 +350,9 @@ class FIGURINE_PT_character(bpy.types.Panel):
         note(box, "Or generate now: the front view alone is enough for most generators.", "BLANK1")
 
 
-class FIGURINE_PT_generate(bpy.types.Panel):
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = CATEGORY
+class FIGURINE_PT_generate(_WorkflowStep):
     bl_label = "2 · Generate"
     bl_idname = "FIGURINE_PT_generate"
-    bl_parent_id = "FIGURINE_PT_main"
 
     def draw(self, context):
         layout = self.layout
@@ -434,13 +452,10 @@ def job_attempts(context) -> list[dict]:
     return rows if rows and (rows[0]["source"] == "make" or len(rows) > 1) else []
 
 
-class FIGURINE_PT_attempts(bpy.types.Panel):
+class FIGURINE_PT_attempts(_FigurineTab):
     """The job's generated models side by side: the review's clay render, verdict and score,
     the view re-edited before it, and Load."""
 
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = CATEGORY
     bl_label = "Attempts"
     bl_idname = "FIGURINE_PT_attempts"
     bl_parent_id = "FIGURINE_PT_generate"
@@ -476,13 +491,9 @@ class FIGURINE_PT_attempts(bpy.types.Panel):
         op.attempt = row["n"]
 
 
-class FIGURINE_PT_review(bpy.types.Panel):
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = CATEGORY
+class FIGURINE_PT_review(_WorkflowStep):
     bl_label = "3 · Review"
     bl_idname = "FIGURINE_PT_review"
-    bl_parent_id = "FIGURINE_PT_main"
 
     def draw(self, context):
         layout = self.layout
@@ -518,16 +529,12 @@ def figure_size_mm(context, obj) -> tuple[float, float, float]:
     return tuple(float(d) * per_unit_mm for d in obj.dimensions)  # type: ignore[return-value]
 
 
-class FIGURINE_PT_print(bpy.types.Panel):
+class FIGURINE_PT_print(_WorkflowStep):
     """Step 4 in the workflow tab: the height and the check, in short; the full print tools
     (thresholds, per-check Select, overlay, material, repairs) are the Figurine Print tab."""
 
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = CATEGORY
     bl_label = "4 · Print"
     bl_idname = "FIGURINE_PT_print"
-    bl_parent_id = "FIGURINE_PT_main"
 
     def draw(self, context):
         layout = self.layout
@@ -549,12 +556,9 @@ class FIGURINE_PT_print(bpy.types.Panel):
         note(layout, "Details, Select, colours and repairs: the Figurine Print tab.", "BLANK1")
 
 
-class FIGURINE_PT_print_tab(bpy.types.Panel):
+class FIGURINE_PT_print_tab(_PrintTab):
     """The print tools in a tab of their own, like the 3D Print Toolbox: nothing to scroll past."""
 
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = PRINT_CATEGORY
     bl_label = "Print Check"
     bl_idname = "FIGURINE_PT_print_tab"
 
@@ -576,17 +580,9 @@ class FIGURINE_PT_print_tab(bpy.types.Panel):
             draw_task(layout)  # the check's progress shows here, where it was started
 
 
-class FIGURINE_PT_print_checks(bpy.types.Panel):
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = PRINT_CATEGORY
+class FIGURINE_PT_print_checks(_PrintTool):
     bl_label = "Checks"
     bl_idname = "FIGURINE_PT_print_checks"
-    bl_parent_id = "FIGURINE_PT_print_tab"
-
-    @classmethod
-    def poll(cls, context):
-        return active_mesh(context) is not None
 
     def draw(self, context):
         layout = self.layout
@@ -645,17 +641,9 @@ class FIGURINE_PT_print_checks(bpy.types.Panel):
             col.label(text="Tips over: widen the base", icon="ERROR")
 
 
-class FIGURINE_PT_print_material(bpy.types.Panel):
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = PRINT_CATEGORY
+class FIGURINE_PT_print_material(_PrintTool):
     bl_label = "Size & Material"
     bl_idname = "FIGURINE_PT_print_material"
-    bl_parent_id = "FIGURINE_PT_print_tab"
-
-    @classmethod
-    def poll(cls, context):
-        return active_mesh(context) is not None
 
     def draw(self, context):
         from . import findings
@@ -678,17 +666,9 @@ class FIGURINE_PT_print_material(bpy.types.Panel):
             note(layout, "Not closed: the volume is a guess until Make Printable.", "ERROR")
 
 
-class FIGURINE_PT_print_repair(bpy.types.Panel):
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = PRINT_CATEGORY
+class FIGURINE_PT_print_repair(_PrintTool):
     bl_label = "Repair & Base"
     bl_idname = "FIGURINE_PT_print_repair"
-    bl_parent_id = "FIGURINE_PT_print_tab"
-
-    @classmethod
-    def poll(cls, context):
-        return active_mesh(context) is not None
 
     def draw(self, context):
         layout = self.layout
@@ -715,13 +695,9 @@ class FIGURINE_PT_print_repair(bpy.types.Panel):
             note(layout, ps.last_report, "INFO")
 
 
-class FIGURINE_PT_export(bpy.types.Panel):
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = CATEGORY
+class FIGURINE_PT_export(_WorkflowStep):
     bl_label = "5 · Export"
     bl_idname = "FIGURINE_PT_export"
-    bl_parent_id = "FIGURINE_PT_main"
 
     def draw(self, context):
         layout = self.layout
