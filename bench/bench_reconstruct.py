@@ -136,6 +136,19 @@ def ridge_figure(mesh, cells: int = 192) -> float:
     return float(allv.mean()) if len(allv) else 0.0
 
 
+def hull_iou(truth, cells: int = 128) -> float:
+    """IoU of the truth with its own 2-direction visual hull (front and side silhouettes
+    extruded and intersected): how much the silhouettes alone pin the shape down. The 4-view
+    set adds nothing to it (the back and the other side mirror the front and the side)."""
+    from figurine_forge.core.voxelize import voxelize
+
+    lo, hi = truth.bounds()
+    spacing = float((hi - lo).max()) / cells
+    occ = voxelize(truth, lo - 2 * spacing, spacing, np.ceil((hi - lo) / spacing).astype(int) + 4)
+    hull = occ.any(axis=1)[:, None, :] & occ.any(axis=0)[None, :, :]
+    return float(occ.sum() / max(int(hull.sum()), 1))
+
+
 def measure(name: str, folder: Path, counts, res: int, distance_samples: int) -> list[dict]:
     from figurine_forge.core.mesh.clean import drop_small_parts
     from figurine_forge.core.mesh.trimesh import shell_count
@@ -147,6 +160,8 @@ def measure(name: str, folder: Path, counts, res: int, distance_samples: int) ->
     truth = normalise_figure(read_stl(folder / "ground_truth.stl"))
     truth_parts = shell_count(drop_small_parts(truth, 0.01)[0])
     truth_ridge = ridge_figure(truth)
+    hull = hull_iou(truth)
+    print(f"{name:11s} the 2-direction visual hull of the truth: iou {hull:.3f}", flush=True)
     rows = []
     for n in counts:
         viewset = load_views(folder, VIEW_SETS[n])
@@ -159,7 +174,7 @@ def measure(name: str, folder: Path, counts, res: int, distance_samples: int) ->
         rows.append({
             "figure": name, "views": n, "iou": round(iou, 4), "dist_mm": round(dev["mean_mm"], 4),
             "parts": shell_count(drop_small_parts(raw, 0.01)[0]), "raw_shells": shell_count(raw),
-            "truth_parts": truth_parts, "ridge": round(ridge_figure(mesh), 3), "truth_ridge": round(truth_ridge, 3),
+            "truth_parts": truth_parts, "hull_iou": round(hull, 4), "ridge": round(ridge_figure(mesh), 3), "truth_ridge": round(truth_ridge, 3),
             "volume_ratio": round(abs(mesh.volume()) / abs(truth.volume()), 3), "seconds": round(seconds, 2),
         })
         r = rows[-1]
