@@ -92,3 +92,56 @@ def test_coloured_glb_of_a_reconstruction(rendered, tmp_path):
     assert len(shirt) > 20
     assert shirt[:, 1].mean() > shirt[:, 0].mean() + 0.1
     assert np.ptp(colours, axis=0).max() > 0.3
+
+
+def test_where_front_and_side_cannot_place_the_legs_is_said(rendered):
+    """A four-legged figure from front and side: which leg column of the front goes with which
+    of the side cannot be told, and the run says so (with the heights); standing figures get
+    no such warning, and the diagonal views settle it."""
+    from figurine_forge.core.reconstruct.ambiguity import ambiguity_warnings, crossing_ambiguities
+
+    views, _truth = rendered["quadruped"]
+    bands = crossing_ambiguities(ViewSet({s: views[s] for s in FOUR}))
+    assert bands, "the quadruped's legs are not reported"
+    legs = bands[0]
+    assert legs.low < 0.05 and 0.2 < legs.high < 0.5  # from the hooves to the belly
+    assert legs.front_parts >= 2 and legs.side_parts >= 2 and legs.phantom_places >= 2
+    assert "diagonal views" in legs.message() and f"{legs.low:.0%}" in legs.message()
+    assert crossing_ambiguities(ViewSet({s: views[s] for s in VIEW_ANGLES})) == []
+    for name in ("tpose", "pigtails"):
+        others, _ = rendered[name]
+        assert ambiguity_warnings(ViewSet({s: others[s] for s in FOUR})) == [], name
+
+
+def test_a_run_and_its_review_say_what_the_views_could_not_place(rendered, tmp_path):
+    """End to end in the host: `run` (the panel's Make Figurine and the CLI) records the
+    ambiguity in the report's warnings and the job; the review reads it from the job and its
+    verdict is "unverified" with it among the first reasons, never "keep"."""
+    from figurine_forge.blender import workflow
+    from figurine_forge.core.jobstore import Job
+    from figurine_forge.core.review.silhouette import compare_views
+    from figurine_forge.core.review.verdict import ambiguities_recorded, decide
+
+    views, _truth = rendered["quadruped"]
+    files = {}
+    for slot in FOUR:
+        rgba = np.dstack([views[slot].rgb, (views[slot].matte * 255).astype(np.uint8)])
+        files[slot] = tmp_path / f"{slot}.png"
+        Image.fromarray(rgba, "RGBA").save(files[slot])
+    result = workflow.run_job(files, tmp_path / "job", resolution=RES)
+    try:
+        said = [w for w in result.report["warnings"] if "diagonal views" in w]
+        assert len(said) >= 1 and "cannot be told" in said[0]
+        recorded = ambiguities_recorded(Job.open(tmp_path / "job").manifest)
+        assert recorded == said
+    finally:
+        obj = bpy.data.objects.get(result.object_name)
+        if obj is not None:
+            bpy.data.objects.remove(obj)
+    masks = {s: views[s].matte for s in ("front", "left")}
+    comps = compare_views(masks, masks, size=96)
+    verdict = decide(comps, {"passed": True, "checks": {}}, ambiguities=recorded)
+    assert verdict.decision == "unverified"
+    assert verdict.reasons[0].startswith("could not be judged") and "diagonal views" in verdict.reasons[0]
+    # Without the ambiguity the same agreement (with an independent side view) is a "keep".
+    assert decide(comps, {"passed": True, "checks": {}}).decision == "keep"

@@ -27,7 +27,7 @@ from ..core.images.prepare import ViewSet, load_prepared
 from ..core.jobstore import Job, StepRun
 from ..core.mesh.trimesh import TriMesh
 from ..core.review import heatmap, report, silhouette
-from ..core.review.verdict import decide, views_the_model_was_built_from
+from ..core.review.verdict import ambiguities_recorded, decide, views_the_model_was_built_from
 from ..core.mesh.stl import read_stl
 from ..core.version import VERSION
 from . import clay, display, meshio, offload, render, tasks
@@ -478,7 +478,8 @@ def iter_review(job_dir: str | os.PathLike | Job, *, obj=None, size: int = DEFAU
             settings = getattr(bpy.context.scene, "figurine", None)
             target = float(getattr(settings, "height_mm", 0.0) or DEFAULT_PRINT_HEIGHT_MM)
             check, maps = yield tasks.OffThread(lambda ctl: _checked(tm, factor, units, target, preset))
-        verdict = decide(comparisons, check, built_from=views_the_model_was_built_from(job.manifest))
+        verdict = decide(comparisons, check, built_from=views_the_model_was_built_from(job.manifest),
+                         ambiguities=ambiguities_recorded(job.manifest))
 
         heat: dict = {"maps": [], "note": "No heat maps: the print check was not run for this review."}
         if maps is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +24,7 @@ from ..core.jobstore import Job, StepRun
 from ..core.mesh.trimesh import TriMesh
 from ..core.mesh.trimesh import non_manifold_edge_count, shell_count
 from ..core.reconstruct import reconstruct_mesh
+from ..core.reconstruct.ambiguity import ambiguity_warnings
 from ..core.mesh.stl import write_stl
 from ..core.version import VERSION
 from . import display, meshio, offload, pipeline, remesh, tasks
@@ -55,6 +56,7 @@ class Reconstruction:
     raw: TriMesh  # straight from the visual hull
     step: StepRun  # the open "reconstruct" step, finished by :func:`finish_job`
     resolution: int
+    ambiguities: list[str] = field(default_factory=list)  # heights where the parts' places are open
 
 
 def _canceller(cancel: Callable[[], bool] | None) -> Callable[[], None]:
@@ -94,10 +96,14 @@ def reconstruct_views(views: Mapping[str, str | os.PathLike | None], job_dir: st
     try:
         raw = reconstruct_mesh(viewset, resolution=resolution, cancel=cancel)
         check_cancel()
+        # Where front and side cannot place the parts (phantom legs): in the report's warnings,
+        # printed by the CLI and shown by the panel, and again by the review.
+        unsure = ambiguity_warnings(viewset)
+        viewset.warnings.extend(unsure)
     except BaseException as exc:
         _fail(job, step, exc)
         raise
-    return Reconstruction(job, inputs, viewset, raw, step, resolution)
+    return Reconstruction(job, inputs, viewset, raw, step, resolution, unsure)
 
 
 def _fail(job: Job, step: StepRun, exc: BaseException) -> None:
@@ -174,7 +180,7 @@ def finish_job_slices(rec: Reconstruction, *, height_mm: float = pipeline.DEFAUL
     except BaseException as exc:
         _fail(job, step, exc)
         raise
-    job.finish_step(step, {"model": model}, {"triangles": len(clean.triangles)})
+    job.finish_step(step, {"model": model}, {"triangles": len(clean.triangles), "ambiguities": rec.ambiguities})
 
     yield say("scale", 2 / total, f"to {height_mm:g} mm")
     with job.step("scale", {"height_mm": height_mm}) as step:

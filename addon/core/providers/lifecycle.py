@@ -387,7 +387,12 @@ def _run_local(job: Job, provider: Provider, viewset, slots, options, warnings, 
         if isinstance(exc, KeyboardInterrupt):
             raise CancelledError("cancelled") from None
         raise
-    job.finish_step(step, outputs={"mesh": mesh}, result={"format": "stl", "bytes": mesh.stat().st_size})
+    from ..reconstruct.ambiguity import ambiguity_warnings
+
+    # Where front and side cannot place the parts (phantom legs): said now, and again by the review.
+    unsure = ambiguity_warnings(type(viewset)({s: viewset.views[s] for s in slots}))
+    job.finish_step(step, outputs={"mesh": mesh},
+                    result={"format": "stl", "bytes": mesh.stat().st_size, "ambiguities": unsure})
     latest = job.promote(mesh, "generated.stl")
     progress(1.0, "local reconstruction stored (STL)")
-    return GenerateResult(mesh, "stl", provider.name, step.folder, None, None, latest, warnings)
+    return GenerateResult(mesh, "stl", provider.name, step.folder, None, None, latest, warnings + unsure)

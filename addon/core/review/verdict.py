@@ -49,11 +49,13 @@ class Verdict:
 
 
 def decide(comparisons: list[ViewComparison], check: dict | None = None, *,
-           built_from: Iterable[str] = ()) -> Verdict:
+           built_from: Iterable[str] = (), ambiguities: Iterable[str] = ()) -> Verdict:
     """The verdict over all compared views, with the findings that drove it first.
 
     ``built_from``: the views whose silhouettes the model was made from (a local
-    reconstruction's inputs); their agreement is no evidence (see the module's text)."""
+    reconstruction's inputs); their agreement is no evidence (see the module's text).
+    ``ambiguities``: where those views could not place the parts (phantom legs,
+    ``core.reconstruct.ambiguity``); no silhouette can judge that either, so said plainly."""
     if not comparisons:
         raise ValueError("no views to judge")
     ious = {c.view: c.iou for c in comparisons}
@@ -77,9 +79,11 @@ def decide(comparisons: list[ViewComparison], check: dict | None = None, *,
     decision = "regenerate" if regenerate else "fix" if fix else "keep"
     unchecked = _unchecked(list(ious), set(built_from))
     caveat = []
-    if decision == "keep" and unchecked:
+    open_places = [f"could not be judged: {text}" for text in ambiguities]
+    if decision == "keep" and (unchecked or open_places):
         decision = "unverified"
-        caveat = [unchecked]  # first: the panel and the CLI show the first reason
+    # First: the panel and the CLI show the first reason.
+    caveat = [*([unchecked] if unchecked else []), *open_places]
     agree = (f"silhouette agrees {score:.2f} over {len(ious)} view(s); worst: {worst} {ious[worst]:.2f}")
     notes = []
     if check is not None and check_warnings(check):
@@ -139,6 +143,19 @@ def _unchecked(views: list[str], built_from: set[str]) -> str:
                 f"so the depth (the side profile) could not be checked: add a side view, or check the clay "
                 f"renders from the side by eye")
     return ""
+
+
+def ambiguities_recorded(manifest: dict) -> list[str]:
+    """What the local reconstruction that made the job's model said it could not place
+    (the "ambiguities" of its generate or reconstruct step; [] for any other model)."""
+    steps = [s for s in manifest.get("steps", []) if isinstance(s, dict) and s.get("status") == "done"]
+    models = [s for s in steps if s.get("name") in ("export", "generate", "reconstruct")]
+    source = models[-1] if models else None
+    if source is not None and source.get("name") == "export":
+        recon = [s for s in steps if s.get("name") == "reconstruct"]
+        source = recon[-1] if recon else None
+    found = (source or {}).get("result", {}).get("ambiguities", [])
+    return [str(t) for t in found] if isinstance(found, list) else []
 
 
 def views_the_model_was_built_from(manifest: dict) -> list[str]:
