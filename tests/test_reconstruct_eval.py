@@ -27,12 +27,14 @@ SIZE, RES = 192, 72
 FOUR = ("front", "back", "left", "right")
 # name -> lowest 4-view IoU accepted at this small size (the bench's full-size figures are higher)
 FIGURES = {"tpose": 0.78, "quadruped": 0.72, "pigtails": 0.70}
+# Rendered too, for the tests of leg placement (its 4-view IoU depends on that choice).
+WALKING = "walking"
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     out = {}
-    for name in FIGURES:
+    for name in (*FIGURES, WALKING):
         folder = tmp_path_factory.mktemp(name)
         eval_figures.write_figure(name, folder, size=SIZE)
         views = {}
@@ -145,3 +147,78 @@ def test_a_run_and_its_review_say_what_the_views_could_not_place(rendered, tmp_p
     assert verdict.reasons[0].startswith("could not be judged") and "diagonal views" in verdict.reasons[0]
     # Without the ambiguity the same agreement (with an independent side view) is a "keep".
     assert decide(comps, {"passed": True, "checks": {}}).decision == "keep"
+
+
+def _parts_at(mesh, height: float) -> int:
+    """Separate parts of a horizontal slice of ``mesh`` (normalised: height 1) at ``height``."""
+    from figurine_forge.core.images.ops import label
+    from figurine_forge.core.voxelize import voxelize
+
+    spacing = 1.0 / 100
+    lo, hi = mesh.bounds()
+    occ = voxelize(mesh, lo - 2 * spacing, spacing, np.ceil((hi - lo) / spacing).astype(int) + 4)
+    return label(occ[:, :, int(round((height - lo[2]) / spacing)) + 2])[1]
+
+
+def test_a_walking_figure_gets_four_legs_when_one_placement_is_asked(rendered):
+    """Mid-stride, front and side show 2 and 4 leg columns: every crossing kept is 8 legs;
+    outer-left (the figure's own left legs reach out, as built) gives its 4 legs and a closer
+    shape, outer-right the mirrored gait, also 4 legs; diagonal views need no choice."""
+    from figurine_forge.core.errors import BadInputError
+    from figurine_forge.core.reconstruct.ambiguity import ambiguity_warnings
+
+    views, truth = rendered[WALKING]
+    four = ViewSet({s: views[s] for s in FOUR})
+    meshes = {legs: reconstruct_mesh(four, resolution=RES, legs=legs) for legs in ("every", "outer-left", "outer-right")}
+    iou = {legs: volumetric_iou(m, truth, resolution=96) for legs, m in meshes.items()}
+    assert _parts_at(truth, 0.12) == 4
+    assert _parts_at(meshes["every"], 0.12) >= 6  # the phantom legs this option is for
+    assert _parts_at(meshes["outer-left"], 0.12) == 4
+    assert _parts_at(meshes["outer-right"], 0.12) == 4
+    assert iou["outer-left"] > iou["every"] + 0.03 > iou["outer-right"] + 0.03, iou
+    for mesh in meshes.values():
+        assert shell_count(drop_small_parts(mesh, 0.01)[0]) == 1
+    said = ambiguity_warnings(four)
+    assert len(said) == 1 and "outer-left or outer-right" in said[0]
+    placed = ambiguity_warnings(four, "outer-left")
+    assert "placed one way" in placed[0] and "choose outer-right" in placed[0]
+    eight = ViewSet({s: views[s] for s in VIEW_ANGLES})
+    a = reconstruct_mesh(eight, resolution=RES)
+    b = reconstruct_mesh(eight, resolution=RES, legs="outer-right")
+    assert np.array_equal(a.vertices, b.vertices)
+    # The standing quadruped (2 x 2 columns, every crossing real) is left as it is.
+    standing, _ = rendered["quadruped"]
+    square = ViewSet({s: standing[s] for s in FOUR})
+    assert np.array_equal(reconstruct_mesh(square, resolution=RES).vertices,
+                          reconstruct_mesh(square, resolution=RES, legs="outer-left").vertices)
+    with pytest.raises(BadInputError, match="leg placement"):
+        reconstruct_mesh(four, resolution=RES, legs="sideways")
+
+
+def test_run_with_one_leg_placement_says_which(rendered, tmp_path):
+    """`figurine run --legs outer-left` (the same core call as the panel): the job records
+    the choice and the report says which way the legs were placed and how to mirror it."""
+    from figurine_forge.blender import workflow
+    from figurine_forge.core.errors import BadInputError
+    from figurine_forge.core.jobstore import Job
+
+    views, _truth = rendered[WALKING]
+    files = {}
+    for slot in FOUR:
+        rgba = np.dstack([views[slot].rgb, (views[slot].matte * 255).astype(np.uint8)])
+        files[slot] = tmp_path / f"{slot}.png"
+        Image.fromarray(rgba, "RGBA").save(files[slot])
+    with pytest.raises(BadInputError, match="leg placement"):
+        workflow.run_job(files, tmp_path / "bad", resolution=RES, legs="sideways")
+    assert not (tmp_path / "bad").exists()  # refused before the job folder was made
+    result = workflow.run_job(files, tmp_path / "job", resolution=RES, legs="outer-left")
+    try:
+        said = [w for w in result.report["warnings"] if "placed one way" in w]
+        assert len(said) == 1 and "outer-left" in said[0] and "choose outer-right" in said[0]
+        steps = Job.open(tmp_path / "job").manifest["steps"]
+        recon = [s for s in steps if s["name"] == "reconstruct"][-1]
+        assert recon["params"]["legs"] == "outer-left" and recon["result"]["ambiguities"] == said
+    finally:
+        obj = bpy.data.objects.get(result.object_name)
+        if obj is not None:
+            bpy.data.objects.remove(obj)

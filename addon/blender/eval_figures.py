@@ -167,6 +167,16 @@ def _quadruped() -> list[Part]:
     return parts
 
 
+def _walking() -> list[Part]:
+    """The quadruped mid-stride: its own left legs reach far forward and back, the right ones
+    stay under the body. Front and side show 2 and 4 leg columns, which 8 crossings explain."""
+    parts = [p for p in _quadruped() if not p.name.startswith("leg_")]
+    for name, x, hip, hoof in (("fl", 0.15, -0.40, -0.66), ("fr", -0.15, -0.40, -0.22),
+                               ("bl", 0.15, 0.42, 0.70), ("br", -0.15, 0.42, 0.22)):
+        parts += limb(f"leg_{name}", (x, hip, 0.78), (x, hoof, 0.06), 0.065, FUR)
+    return parts
+
+
 def _on_base() -> list[Part]:
     parts = humanoid(AKIMBO, _mirror(ARMS_APART), lift=0.14, shirt=GREEN)
     parts.append(Part("base", "box", (0.0, 0.0, 0.07), (1.25, 1.05, 0.14), BASE))
@@ -209,6 +219,7 @@ FIGURES = {
     "cape": _cape,
     "chibi": _chibi,
     "quadruped": _quadruped,
+    "walking": _walking,
     "on_base": _on_base,
     "seated": _seated,
 }

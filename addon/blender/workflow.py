@@ -25,6 +25,7 @@ from ..core.mesh.trimesh import TriMesh
 from ..core.mesh.trimesh import non_manifold_edge_count, shell_count
 from ..core.reconstruct import reconstruct_mesh
 from ..core.reconstruct.ambiguity import ambiguity_warnings
+from ..core.reconstruct.legs import check_placement
 from ..core.mesh.stl import write_stl
 from ..core.version import VERSION
 from . import display, meshio, offload, pipeline, remesh, tasks
@@ -70,10 +71,11 @@ def _canceller(cancel: Callable[[], bool] | None) -> Callable[[], None]:
 def reconstruct_views(views: Mapping[str, str | os.PathLike | None], job_dir: str | os.PathLike, *,
                       provider: str = "local", resolution: int = 160, image_size: int = DEFAULT_SIZE,
                       progress: Callable[[str, float, str], None] | None = None,
-                      cancel: Callable[[], bool] | None = None) -> Reconstruction:
+                      cancel: Callable[[], bool] | None = None, legs: str = "every") -> Reconstruction:
     """Check the inputs, prepare the views and run the visual hull. Touches no bpy data, so
     the panel runs it in a worker thread; :func:`finish_job` does the rest on the main thread."""
     progress = progress or pipeline._no_progress
+    check_placement(legs)  # before the job folder exists
     given: dict[str, str] = {slot: os.fspath(p) for slot, p in views.items() if p}
     if not given.get("front"):
         raise BadInputError("the front view is missing", hint="give a front view image (--front FILE)")
@@ -92,13 +94,13 @@ def reconstruct_views(views: Mapping[str, str | os.PathLike | None], job_dir: st
     check_cancel()
 
     progress("reconstruct", 1 / total, f"local visual hull at {resolution} voxels")
-    step = job.begin_step("reconstruct", {"provider": "local", "resolution": resolution})
+    step = job.begin_step("reconstruct", {"provider": "local", "resolution": resolution, "legs": legs})
     try:
-        raw = reconstruct_mesh(viewset, resolution=resolution, cancel=cancel)
+        raw = reconstruct_mesh(viewset, resolution=resolution, cancel=cancel, legs=legs)
         check_cancel()
         # Where front and side cannot place the parts (phantom legs): in the report's warnings,
         # printed by the CLI and shown by the panel, and again by the review.
-        unsure = ambiguity_warnings(viewset)
+        unsure = ambiguity_warnings(viewset, legs)
         viewset.warnings.extend(unsure)
     except BaseException as exc:
         _fail(job, step, exc)
@@ -119,11 +121,11 @@ def run_job(views: Mapping[str, str | os.PathLike | None], job_dir: str | os.Pat
             height_mm: float = pipeline.DEFAULT_HEIGHT_MM, provider: str = "local",
             resolution: int = 160, image_size: int = DEFAULT_SIZE, preset: str = "resin",
             progress: Callable[[str, float, str], None] | None = None,
-            cancel: Callable[[], bool] | None = None) -> RunResult:
+            cancel: Callable[[], bool] | None = None, legs: str = "every") -> RunResult:
     """Prepare the views, reconstruct locally, scale, check, export ``figurine.stl`` and
     ``report.json`` into ``job_dir``. Leaves the figure in the scene as a clay object."""
     rec = reconstruct_views(views, job_dir, provider=provider, resolution=resolution, image_size=image_size,
-                            progress=progress, cancel=cancel)
+                            progress=progress, cancel=cancel, legs=legs)
     return finish_job(rec, height_mm=height_mm, preset=preset, progress=progress, cancel=cancel)
 
 

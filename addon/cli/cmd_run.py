@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ..core.errors import EXIT_CHECK_FAILED, EXIT_OK
+from ..core.reconstruct.legs import LEG_PLACEMENTS, LEGS_HELP
 from .views import add_view_arguments, view_paths
 
 NAME = "run"
@@ -17,6 +18,7 @@ def add_arguments(p) -> None:
     p.add_argument("--provider", default="local", help="3D generator; 'run' uses the embedded 'local' one")
     p.add_argument("--resolution", type=int, default=160, metavar="VOXELS",
                    help="reconstruction grid along the figure's height (default 160)")
+    p.add_argument("--legs", choices=LEG_PLACEMENTS, default="every", help=LEGS_HELP + " (default every)")
     p.add_argument("--size", type=int, default=1024, metavar="PX", help="prepared view size (default 1024)")
     p.add_argument("--preset", default="resin", help="print-check preset: resin or fdm (default resin)")
 
@@ -33,7 +35,7 @@ def execute(args, out) -> int:
 
         result = run_job(paths,
                          args.out, height_mm=args.height, provider=args.provider, resolution=args.resolution,
-                         image_size=args.size, preset=args.preset,
+                         image_size=args.size, preset=args.preset, legs=args.legs,
                          progress=lambda step, frac, msg: out.progress(step, msg, frac))
         import bpy
 

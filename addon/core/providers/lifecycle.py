@@ -390,7 +390,7 @@ def _run_local(job: Job, provider: Provider, viewset, slots, options, warnings, 
     from ..reconstruct.ambiguity import ambiguity_warnings
 
     # Where front and side cannot place the parts (phantom legs): said now, and again by the review.
-    unsure = ambiguity_warnings(type(viewset)({s: viewset.views[s] for s in slots}))
+    unsure = ambiguity_warnings(type(viewset)({s: viewset.views[s] for s in slots}), str(options.get("legs", "every")))
     job.finish_step(step, outputs={"mesh": mesh},
                     result={"format": "stl", "bytes": mesh.stat().st_size, "ambiguities": unsure})
     latest = job.promote(mesh, "generated.stl")

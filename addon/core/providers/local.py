@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from ..errors import BadInputError, CancelledError
+from ..reconstruct.legs import LEG_PLACEMENTS, LEGS_HELP
 from .base import Capabilities, OptionSpec, Provider
 
 
@@ -27,6 +28,7 @@ class LocalProvider(Provider):
         options=(
             OptionSpec("resolution", "int", 160, "grid cells along the figure's height (higher = finer, slower)",
                        minimum=32, maximum=512),
+            OptionSpec("legs", "choice", "every", LEGS_HELP, choices=LEG_PLACEMENTS),
         ),
         needs_key=False,
         typical_minutes="under 1",
@@ -42,7 +44,7 @@ class LocalProvider(Provider):
         if cancel.is_set():
             raise CancelledError("cancelled")
         views = type(viewset)({s: viewset.views[s] for s in slots})
-        mesh = reconstruct_mesh(views, resolution=int(options["resolution"]),
+        mesh = reconstruct_mesh(views, resolution=int(options["resolution"]), legs=str(options.get("legs", "every")),
                                 progress=lambda f, t: progress(None if f is None else 0.9 * f, t),
                                 cancel=cancel.is_set)
         if cancel.is_set():

@@ -16,13 +16,14 @@ SPECK_FRACTION = 0.002  # parts under this fraction of the largest part's volume
 
 
 def reconstruct_mesh(viewset, resolution: int = 160, settings: "HullSettings | None" = None,
-                     progress=None, cancel=None):
-    """Silhouettes → signed field on a grid → surface. See :mod:`.hull` for the model."""
+                     progress=None, cancel=None, legs: str = "every"):
+    """Silhouettes → signed field on a grid → surface. See :mod:`.hull` for the model;
+    ``legs``: a walking figure's leg crossings, see :mod:`.legs`."""
     from ..errors import CancelledError
     from ..mesh.clean import drop_small_parts
     from ..mesh.trimesh import TriMesh
 
-    settings = settings or HullSettings(resolution=resolution)
+    settings = settings or HullSettings(resolution=resolution, legs=legs)
 
     def check_cancel():
         if cancel is not None and cancel():

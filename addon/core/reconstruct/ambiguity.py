@@ -16,17 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .hull import _profile
+from .rowparts import FEET, bands, part_runs, part_sizes
 from .views import DIAGONAL_SLOTS
 
-# Parts narrower than this share of the figure's height are noise, not a leg (a few pixels
-# of matte fringe between two legs).
-MIN_PART = 0.012
-# Gaps narrower than this share of the height do not separate parts (a crease in the matte).
-MIN_GAP = 0.008
 # Ambiguous rows covering less than this share of the height are not reported.
 MIN_SHARE = 0.03
-# Clear rows shorter than this share of the height inside a band do not split it.
-BAND_GAP = 0.03
 
 
 @dataclass
@@ -38,6 +32,8 @@ class CrossingAmbiguity:
     front_parts: int  # most separate parts the front view shows in the band
     side_parts: int  # most the side view shows there
     share: float  # share of the height (rows) that is ambiguous
+    walking: bool = False  # at the feet, mostly rows of 2 leg columns from the front and 4 from the side (.legs)
+    legs: str = "every"  # the leg placement the reconstruction used
 
     @property
     def phantom_places(self) -> int:
@@ -45,35 +41,26 @@ class CrossingAmbiguity:
         return self.front_parts * self.side_parts - max(self.front_parts, self.side_parts)
 
     def message(self) -> str:
-        return (f"from {self.low:.0%} to {self.high:.0%} of the height the front view shows {self.front_parts} "
-                f"separate parts and the side view {self.side_parts} (legs, most often): which goes with which "
-                f"cannot be told from front and side views, so the model keeps every combination and up to "
-                f"{self.phantom_places} of them may be parts that are not there; add the diagonal views "
-                f"(front-left, front-right...: the Gemini presets make them) to settle it")
+        where = f"from {self.low:.0%} to {self.high:.0%} of the height"
+        diagonals = "the diagonal views (front-left, front-right...: the Gemini presets make them) settle it"
+        if self.walking and self.legs != "every":
+            other = "outer-right" if self.legs == "outer-left" else "outer-left"
+            side = "left" if self.legs == "outer-left" else "right"
+            return (f"{where} the legs were placed one way, as asked ({self.legs}: the front-most and hind-most "
+                    f"legs on the figure's own {side}); front and side views cannot show which way is right: if "
+                    f"the gait looks mirrored, choose {other}; {diagonals}")
+        text = (f"{where} the front view shows {self.front_parts} separate parts and the side view "
+                f"{self.side_parts} (legs, most often): which goes with which cannot be told from front and side "
+                f"views, so the model keeps every combination and up to {self.phantom_places} of them may be parts "
+                f"that are not there; add the diagonal views (front-left, front-right...: the Gemini presets make "
+                f"them) to settle it")
+        if self.walking:
+            text += ", or choose one placement of the legs (legs: outer-left or outer-right)"
+        return text
 
 
-def _part_counts(mask: np.ndarray, min_part: int, min_gap: int) -> np.ndarray:
-    """(rows,) number of runs per row of ``mask`` at least ``min_part`` cells long, after
-    closing gaps shorter than ``min_gap`` cells."""
-    rows, n = mask.shape
-    padded = np.zeros((rows, n + 2), bool)
-    padded[:, 1:-1] = mask
-    edges = np.diff(padded.astype(np.int8), axis=1)
-    r_start, c_start = np.nonzero(edges == 1)
-    _, c_end = np.nonzero(edges == -1)  # row-major: the ends pair with the starts
-    # Merge a run with the one before it in the same row when the gap between them is short.
-    gap = c_start[1:] - c_end[:-1]
-    joined = np.concatenate([[False], (r_start[1:] == r_start[:-1]) & (gap < min_gap)])
-    group = np.cumsum(~joined) - 1
-    first = np.flatnonzero(~joined)
-    last_end = np.zeros(len(first), np.int64)
-    np.maximum.at(last_end, group, c_end)
-    length = last_end - c_start[first]
-    keep = length >= min_part
-    return np.bincount(r_start[first][keep], minlength=rows)
-
-
-def crossing_ambiguities(viewset, resolution: int = 200, threshold: float = 0.5) -> list[CrossingAmbiguity]:
+def crossing_ambiguities(viewset, resolution: int = 200, threshold: float = 0.5,
+                         legs: str = "every") -> list[CrossingAmbiguity]:
     """The bands of heights where the front and side views leave parts' places open, lowest
     first; none when a diagonal view is given (the reconstruction carves with it) or no side
     view is."""
@@ -90,27 +77,26 @@ def crossing_ambiguities(viewset, resolution: int = 200, threshold: float = 0.5)
         half = prof.image.shape[1] / prof.cols_per_unit
         us = np.arange(-half, half, 1.0 / resolution)
         mask = prof.sample(zs, us) > threshold
-        counts.append(_part_counts(mask, max(2, round(MIN_PART * resolution)), max(1, round(MIN_GAP * resolution))))
+        rows_of_parts = part_runs(mask, *part_sizes(resolution))[0]
+        counts.append(np.bincount(rows_of_parts, minlength=resolution))
     front, sides = counts
     ambiguous = (front >= 2) & (sides >= 2)
-    rows = np.flatnonzero(ambiguous)
-    if not len(rows):
-        return []
-    # Bands: ambiguous rows, a short stretch of clear rows inside a band not splitting it.
-    split = np.flatnonzero(np.diff(rows) > max(2, round(BAND_GAP * resolution))) + 1
-    bands = []
-    for band in np.split(rows, split):
-        if len(band) < MIN_SHARE * resolution:
+    found = []
+    for lo, hi in bands(ambiguous, resolution):
+        if hi - lo < MIN_SHARE * resolution:
             continue
-        lo, hi = int(band[0]), int(band[-1]) + 1
         inside = ambiguous[lo:hi]
-        bands.append(CrossingAmbiguity(low=lo / resolution, high=hi / resolution,
+        placeable = (front[lo:hi] == 2) & (sides[lo:hi] == 4)  # as .legs places them
+        found.append(CrossingAmbiguity(low=lo / resolution, high=hi / resolution,
                                        front_parts=int(front[lo:hi][inside].max()),
                                        side_parts=int(sides[lo:hi][inside].max()),
-                                       share=float(inside.sum()) / resolution))
-    return bands
+                                       share=float(inside.sum()) / resolution,
+                                       walking=bool(lo < FEET * resolution and placeable.sum() >= 0.5 * inside.sum()),
+                                       legs=legs))
+    return found
 
 
-def ambiguity_warnings(viewset) -> list[str]:
-    """:func:`crossing_ambiguities` in words, one line per band (what a run and the review say)."""
-    return [band.message() for band in crossing_ambiguities(viewset)]
+def ambiguity_warnings(viewset, legs: str = "every") -> list[str]:
+    """:func:`crossing_ambiguities` in words, one line per band (what a run and the review
+    say); ``legs``: the placement the reconstruction used (:mod:`.legs`)."""
+    return [band.message() for band in crossing_ambiguities(viewset, legs=legs)]

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import BadInputError
 from .distance import box_blur, local_thickness, signed_distance
+from .legs import check_placement, place_legs
 from .views import DIAGONAL_SLOTS, VIEW_ANGLES, image_right
 
 PAD = 2  # voxels of empty space around the figure so the surface closes
@@ -43,6 +44,7 @@ class HullSettings:
     smoothing: int = 1  # passes of a [1 2 1] blur over the rounding term
     height_smoothing: int = 4  # further passes along the height only
     tolerance: float = 0.012  # views may disagree by this fraction of the height
+    legs: str = "every"  # a walking figure's leg crossings: every one, or one placement (.legs)
 
 
 @dataclass
@@ -364,6 +366,7 @@ def build_field(viewset, settings: HullSettings) -> Grid:
     views = {s: v for s, v in viewset.views.items() if s in VIEW_ANGLES}
     if "front" not in views:
         raise BadInputError("the front view is missing", hint="give a front view image")
+    check_placement(settings.legs)
     res = int(settings.resolution)
     if not 16 <= res <= 1024:
         raise BadInputError(f"resolution {res} is out of range", hint="use 16 to 1024 voxels")
@@ -440,6 +443,9 @@ def build_field(viewset, settings: HullSettings) -> Grid:
     # the rounding: a hull already cut by diagonals is rounder than a front/side box, and
     # rounding it again would shrink every part.
     h = hull({})
+    if lr_sil is not None and not any(s in prof for s in DIAGONAL_SLOTS):
+        # Diagonal views carve the phantom legs themselves; without them, the user's choice.
+        h = place_legs(h, fb_sil.depth > 0, lr_sil.depth > 0, settings.legs)
     field = np.minimum(rounded(h), h)
     diag_slots = [s for s in DIAGONAL_SLOTS if s in prof]
     diag_u: dict[str, np.ndarray] = {}
