@@ -29,7 +29,7 @@ class FIGURINE_OT_run_job(bpy.types.Operator):
         if not job_dir:
             self.report({"ERROR"}, "No job folder — set Job Folder in the Figurine panel")
             return {"CANCELLED"}
-        views = {slot: abspath(getattr(s, f"{slot}_image")) for slot in ("front", "back", "left", "right")}
+        views = s.view_paths()  # the four views and any diagonals, as `figurine run` takes them
         height_mm, resolution, preset = s.height_mm, s.resolution, s.preset
 
         def work(ctl):  # worker thread (or inline in background mode): no bpy in this half
