@@ -216,7 +216,7 @@ def run_edit(job, edit: EditJob, settings, key: str, ctl) -> EditDone:
         mirrored = mirror_if_facing_wrong(version.prepared, version.matte, edit.target, Path(edit.mirror_to))
         if mirrored is not None:
             notes = [n for n in notes if "faces the viewer's" not in n]
-            notes.append(f"mirrored: Gemini drew the {edit.target} view facing the wrong way")
+            notes.append(f"mirrored: Gemini drew the {slot_label(edit.target).lower()} view facing the wrong way")
             path, origin = str(mirrored), f"{edit.label} (mirrored)"
     return EditDone(edit.target, path, origin, version.result.model, version.result.text, notes)
 
