@@ -330,6 +330,23 @@ def test_make_whole_figurine_reconstructs_from_the_diagonals_too(addon, sword, t
         clear_scene()
 
 
+def test_the_cli_generate_takes_the_diagonals_as_the_panel_does(sword, tmp_path):
+    """`figurine generate --provider local --front-left ...` (the same core call as the panel's
+    Generate) reconstructs from the diagonals; before, the request check kept the main four
+    only and dropped them without a word."""
+    from helpers import run_cli
+
+    args: list = ["generate", "--provider", "local", "--option", "resolution=64", "--size", "512",
+                  "--out", tmp_path / "job", "--json"]
+    for slot in ("front", "left", "front_left", "front_right"):
+        args += [f"--{slot.replace('_', '-')}", sword[slot]]
+    proc = run_cli(*args)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    manifest = json.loads((tmp_path / "job" / "job.json").read_text("utf-8"))
+    (step,) = [st for st in manifest["steps"] if st["name"] == "generate"]
+    assert sorted(step["params"]["views"]) == ["front", "front_left", "front_right", "left"]
+
+
 def test_remote_generator_leaves_the_diagonals_out_and_says_so(addon, tmp_path, monkeypatch, online):
     from fakes.payloads import make_glb, write_view_pngs
 
