@@ -55,6 +55,7 @@ def _clear_views(s) -> None:
         s.view(slot).versions.clear()
         s.view(slot).prompt = ""
         s.view(slot).expanded = False
+    s.show_diagonal_views = False
 
 
 @pytest.fixture
@@ -120,6 +121,7 @@ def test_diagonal_slots_are_saved_with_the_blend(scene, tmp_path):
         loaded[slot] = str(path)
         s.view(slot).prompt = f"the {slot} prompt"
     s.view("front_left").ai_preset = "front-left-view"
+    s.show_diagonal_views = True  # the section left open
     assert s.view_paths() == {"front": s.front_image, **loaded}
     # Picking an earlier version in a diagonal's history makes it that slot's image again.
     second, _ = view_file(tmp_path, "back_right-again", view="side_left", dx=5)
@@ -143,7 +145,7 @@ def test_diagonal_slots_are_saved_with_the_blend(scene, tmp_path):
             assert r.view(slot).slot == slot and r.view(slot).prompt == f"the {slot} prompt"
             assert [v.filepath for v in r.view(slot).versions][:1] == [loaded[slot]]
         assert len(r.view("back_right").versions) == 2 and r.view("back_right").active_version == 0
-        assert r.view("front_left").ai_preset == "front-left-view"
+        assert r.view("front_left").ai_preset == "front-left-view" and r.show_diagonal_views
     finally:
         bpy.data.scenes.remove(saved)
 
@@ -388,10 +390,8 @@ def test_remote_generator_leaves_the_diagonals_out_and_says_so(addon, tmp_path, 
 # -- the panel, drawn --------------------------------------------------------------------------
 class Layout:
     """Records what a panel's draw asks for (background Blender draws no panels): every call
-    with its text, icon and the operator's properties; ``panel`` sections open when their id is
-    in ``Layout.opened``."""
-
-    opened: set[str] = set()
+    with its text, icon and the operator's properties; a ``panel_prop`` section opens as its
+    property says."""
 
     def __init__(self, kind="layout"):
         self.kind, self.items = kind, []
@@ -412,11 +412,9 @@ class Layout:
     def split(self, **_kw):
         return self._child("split")
 
-    def panel(self, idname, default_closed=False):
+    def panel_prop(self, data, name):
         header = self._child("panel-header")
-        if idname not in Layout.opened and default_closed:
-            return header, None
-        return header, self._child("panel-body")
+        return header, self._child("panel-body") if getattr(data, name) else None
 
     def label(self, text="", icon="NONE", **_kw):
         self.items.append(("label", text, icon))
@@ -475,7 +473,7 @@ def test_the_panel_draws_the_diagonal_section(scene, addon, online, tmp_path):
     s = scene
     ui = module(addon, "blender.ui")
     character = ui.FIGURINE_PT_character
-    Layout.opened = set()
+    s.show_diagonal_views = False  # as a new scene has it
     plain = _draw(character)
     # Closed by default: a header only; the main views are drawn as they were.
     labels = [i[1] for i in plain.walk() if i[0] == "label"]
@@ -492,11 +490,8 @@ def test_the_panel_draws_the_diagonal_section(scene, addon, online, tmp_path):
     assert not any(o["slot"] in DIAGONALS for o in _operators(closed, "figurine.load_view"))
 
     s.view("front_left").expanded = True
-    Layout.opened = {"FIGURINE_diagonal_views"}
-    try:
-        drawn = _draw(character)
-    finally:
-        Layout.opened = set()
+    s.show_diagonal_views = True  # the user opens the section
+    drawn = _draw(character)
     assert [b.shape() for b in drawn.boxes()[:4]] == [b.shape() for b in plain.boxes()[:4]]  # main four unchanged
     (body,) = [i for i in drawn.items if isinstance(i, Layout) and i.kind == "panel-body"]
     assert [o["slot"] for o in _operators(body, "figurine.load_view")] == list(DIAGONALS)
@@ -522,14 +517,11 @@ def test_the_panel_draws_the_diagonal_section(scene, addon, online, tmp_path):
     # All four set: no Make button; an empty diagonal's own tools offer its preset and its twin.
     setattr(s, "front_right_image", s.front_left_image)
     setattr(s, "back_left_image", s.back_right_image)
-    Layout.opened = {"FIGURINE_diagonal_views"}
-    try:
-        full = _draw(character)
-        s.back_left_image = ""
-        s.view("back_left").expanded = True
-        one_empty = _draw(character)
-    finally:
-        Layout.opened = set()
+    full = _draw(character)
+    s.back_left_image = ""
+    s.view("back_left").expanded = True
+    one_empty = _draw(character)
+    s.show_diagonal_views = False
     assert "4/4" in [i[1] for i in full.walk() if i[0] == "label"]
     assert _operators(full, "figurine.generate_diagonal_views") == []
     made = _operators(one_empty, "figurine.ai_edit_view")

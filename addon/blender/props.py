@@ -188,6 +188,8 @@ class FIGURINE_PG_settings(bpy.types.PropertyGroup):
     view_front_right: PointerProperty(type=FIGURINE_PG_view)
     view_back_left: PointerProperty(type=FIGURINE_PG_view)
     view_back_right: PointerProperty(type=FIGURINE_PG_view)
+    show_diagonal_views: BoolProperty(name="Diagonal Views", default=False,
+                                      description="Show the optional 45° views and their tools")
     job_dir: StringProperty(name="Job Folder", subtype="DIR_PATH",
                             description="Folder where every step of this figurine is kept")
     # -- AI edits (Gemini) -----------------------------------------------------------------

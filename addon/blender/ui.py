@@ -328,7 +328,8 @@ class FIGURINE_PT_character(_WorkflowStep):
     def draw_diagonals(self, context, layout, s):
         """The four optional 45-degree views in a section of their own, closed until opened:
         the same per-view tools as the main four, and one button to draw the missing ones."""
-        header, body = layout.panel("FIGURINE_diagonal_views", default_closed=True)
+        # Open or closed is the scene's setting (saved with the .blend, settable by scripts).
+        header, body = layout.panel_prop(s, "show_diagonal_views")
         have = [slot for slot in DIAGONAL_VIEW_SLOTS if s.image_path(slot)]
         row = header.row()
         row.label(text="Diagonal Views (optional)", icon="VIEW_PERSPECTIVE")
