@@ -55,6 +55,7 @@ def _clear_views(s) -> None:
         s.view(slot).versions.clear()
         s.view(slot).prompt = ""
         s.view(slot).expanded = False
+        s.view(slot).ai_preset = PRESETS.get(slot, "CUSTOM")  # as a new scene has them
     s.show_diagonal_views = False
 
 
@@ -120,7 +121,7 @@ def test_diagonal_slots_are_saved_with_the_blend(scene, tmp_path):
         assert bpy.ops.figurine.load_view(slot=slot, filepath=str(path)) == {"FINISHED"}
         loaded[slot] = str(path)
         s.view(slot).prompt = f"the {slot} prompt"
-    s.view("front_left").ai_preset = "front-left-view"
+    s.view("front_left").ai_preset = "cinematic"
     s.show_diagonal_views = True  # the section left open
     assert s.view_paths() == {"front": s.front_image, **loaded}
     # Picking an earlier version in a diagonal's history makes it that slot's image again.
@@ -145,21 +146,31 @@ def test_diagonal_slots_are_saved_with_the_blend(scene, tmp_path):
             assert r.view(slot).slot == slot and r.view(slot).prompt == f"the {slot} prompt"
             assert [v.filepath for v in r.view(slot).versions][:1] == [loaded[slot]]
         assert len(r.view("back_right").versions) == 2 and r.view("back_right").active_version == 0
-        assert r.view("front_left").ai_preset == "front-left-view" and r.show_diagonal_views
+        assert r.view("front_left").ai_preset == "cinematic" and r.show_diagonal_views
+        assert r.view("back_left").ai_preset == "back-left-view"  # never changed: its own preset
     finally:
         bpy.data.scenes.remove(saved)
 
 
 def test_each_diagonal_offers_its_own_preset_first(scene, addon):
     ai_ops = module(addon, "blender.operators.ai_ops")
+    fresh = bpy.data.scenes.new("fresh")
+    try:  # a new scene's diagonal AI Edit makes that view (from the front); a main view's sends the prompt
+        assert {slot: fresh.figurine.view(slot).ai_preset for slot in MAIN + DIAGONALS} == \
+            {**{slot: "CUSTOM" for slot in MAIN}, **PRESETS}
+    finally:
+        bpy.data.scenes.remove(fresh)
     for slot, own in PRESETS.items():
         items = ai_ops.slot_preset_items(slot, bpy.context)
         names = [i[0] for i in items]
         assert names[0] == own and "CUSTOM" in names and "cinematic" in names, names
         assert not {"rear-view", "left-view", "right-view", "create-character"} & set(names)  # would replace a main view
         assert set(PRESETS.values()) <= set(names)
-        scene.view(slot).ai_preset = own  # a choice of the slot's own enum
-        assert scene.view(slot).ai_preset == own
+        scene.view(slot).ai_preset = "CUSTOM"  # the user's own prompt instead
+        assert scene.view(slot).ai_preset == "CUSTOM"
+        scene.view(slot).ai_preset = "cinematic"
+        assert scene.view(slot).ai_preset == "cinematic"
+        assert len({i[4] for i in items}) == len(items)  # every choice stored as a number of its own
         assert "front-left view" in dict((i[0], i[2]) for i in items)["front-left-view"]
     for slot in MAIN:  # the main views' lists are as before: no diagonal presets
         names = [i[0] for i in ai_ops.slot_preset_items(slot, bpy.context)]
@@ -497,10 +508,10 @@ def test_the_panel_draws_the_diagonal_section(scene, addon, online, tmp_path):
     assert [o["slot"] for o in _operators(body, "figurine.load_view")] == list(DIAGONALS)
     texts = [i[1] for i in body.walk() if i[0] == "label"]
     assert "Front-Left" in texts and "Back-Right" in texts
-    # Every empty diagonal says what it is; a loaded one shows its file instead.
-    hint = " ".join(texts)
-    assert "between the front and the character's left side" in hint  # front-right, empty
-    assert "between the back and the character's right side" in hint  # back-left, empty
+    # Every empty diagonal says where its camera stands and which way the character faces
+    # (as the side views do); a loaded one shows its file instead.
+    assert texts[texts.index("Front-Right") + 1:][:2] == ["faces the viewer's left", "Front + the character's left side"]
+    assert texts[texts.index("Back-Left") + 1:][:2] == ["faces the viewer's right", "Back + the character's right side"]
     assert "front_left.jpg" in texts and "back_right.jpg" in texts
     # The open tools: Prepare, Mirror, the slot's own preset list, AI Edit, the history.
     assert _operators(body, "figurine.prepare_view") == [{"slot": "front_left", "text": "Prepare"}]

@@ -40,7 +40,13 @@ DIAGONAL_HINTS = {
     "back_left": "between the back and the character's right side; faces the viewer's right",
     "back_right": "between the back and the character's left side; faces the viewer's left",
 }
-assert set(SLOT_LABELS) == set(ALL_VIEW_SLOTS) and set(DIAGONAL_HINTS) == set(DIAGONAL_VIEW_SLOTS)
+# The same, in a line of the sidebar at its default width (the panel adds the facing beside it).
+DIAGONAL_CAMERAS = {"front_left": "Front + the character's right side",
+                    "front_right": "Front + the character's left side",
+                    "back_left": "Back + the character's right side",
+                    "back_right": "Back + the character's left side"}
+assert set(SLOT_LABELS) == set(ALL_VIEW_SLOTS)
+assert set(DIAGONAL_HINTS) == set(DIAGONAL_CAMERAS) == set(DIAGONAL_VIEW_SLOTS)
 
 
 def slot_label(slot: str) -> str:

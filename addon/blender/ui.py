@@ -14,6 +14,7 @@ import os
 import bpy
 
 from ..core.images import DIAGONAL_VIEW_SLOTS, VIEW_SLOTS
+from ..core.images.validate import EXPECTED_FACING
 from . import prefs, props, tasks
 
 CATEGORY = "Figurine"
@@ -248,17 +249,17 @@ class FIGURINE_PT_character(_WorkflowStep):
             info.label(text=elide(os.path.basename(path), 0.6 * line_width(2)),
                        icon="FILE_IMAGE" if os.path.isfile(path) else "ERROR")
         else:
-            info.label(text={"left": "faces the viewer's right", "right": "faces the viewer's left"}.get(
-                slot, "empty (optional)" if slot in props.DIAGONAL_HINTS else "empty"))
+            facing = EXPECTED_FACING.get(slot)  # side views and diagonals: which way the character looks
+            info.label(text={1: "faces the viewer's right", -1: "faces the viewer's left"}.get(facing, "empty"))
         buttons = info.row(align=True)
         buttons.operator("figurine.load_view", text="File", icon="FILEBROWSER").slot = slot
         buttons.operator("figurine.view_from_image", text="", icon="IMAGE_DATA").slot = slot
         if path:
             buttons.operator("figurine.clear_view", text="", icon="X").slot = slot
-        if not path and slot in props.DIAGONAL_HINTS:
-            # What the view is, where the user decides what to load or draw (one line, wrapped
-            # only when the sidebar is narrow).
-            note(box, f"{props.slot_label(slot)}: {props.DIAGONAL_HINTS[slot]}", "BLANK1", indent=3)
+        if not path and slot in props.DIAGONAL_CAMERAS:
+            # Where its camera stands, while the user decides what to load or draw (one line at
+            # the sidebar's default width; the facing is the label above).
+            note(box, props.DIAGONAL_CAMERAS[slot], "BLANK1")
         if view.expanded:
             self.draw_tools(context, box, s, slot, path, view)
 

@@ -132,7 +132,7 @@ def _all_preset_items(context) -> list:
 
         items = [(CUSTOM, "Your Prompt", "Send the prompt written below as it is", "TEXT", 0)]
         targets: dict[str, str | None] = {CUSTOM: None}
-        used = {0}
+        used = {0, DIAGONAL_CUSTOM_NUMBER}
         for p in sorted(all_presets(folder).values(), key=lambda p: (not p.builtin, p.title)):
             # The number a .blend stores for the choice: from the name, so it stays the same
             # when presets are added or removed.
@@ -152,6 +152,7 @@ def _all_preset_items(context) -> list:
     return _PRESET_ITEMS
 
 
+DIAGONAL_CUSTOM_NUMBER = zlib.crc32(CUSTOM.encode()) & 0x7FFFFFFF  # "Your Prompt" in a diagonal's list
 _PRESET_TARGETS: dict[str, str | None] = {}  # preset name -> the view it makes (None: restyles)
 _SLOT_PRESET_ITEMS: dict[str, list] = {}  # per view slot, referenced like _PRESET_ITEMS
 
@@ -172,6 +173,10 @@ def slot_preset_items(slot: str, context) -> list:
             own = [i for i in items if _PRESET_TARGETS.get(i[0]) == slot]
             rest = [i for i in items if _PRESET_TARGETS.get(i[0]) in (None, *DIAGONAL_VIEW_SLOTS)
                     and _PRESET_TARGETS.get(i[0]) != slot]
+            # A new view's choice is stored as 0: here that is the slot's own preset (what a
+            # diagonal is for), and the prompt gets a number of its own.
+            own = [i[:4] + (0,) for i in own[:1]] + own[1:]
+            rest = [i[:4] + (DIAGONAL_CUSTOM_NUMBER,) if i[0] == CUSTOM else i for i in rest]
             _SLOT_PRESET_ITEMS[slot] = own + rest
         else:
             _SLOT_PRESET_ITEMS[slot] = [i for i in items if _PRESET_TARGETS.get(i[0]) in (None, *VIEW_SLOTS)]
