@@ -177,6 +177,8 @@ def test_gui_draws_the_figurine_tab(installed, blend, sample, tmp_path, output_d
     assert "FIGURINE_PT_character" in result["panels_measured"]["diagonals"]
     assert result["cut"]["diagonals"] == [], result["cut"]["diagonals"]
     crop(result["shots"]["diagonals"], output_dir / "ui_panel_diagonals.png")
+    if os.environ.get("FIGURINE_UPDATE_DOCS") == "1":  # the user guide's picture of the section
+        crop(result["shots"]["diagonals"], REPO / "docs" / "images" / "guide-step1-diagonals.png")
 
 
 def test_long_task_keeps_the_ui_responsive_and_cancels(installed, blend, sample, tmp_path, output_dir):

@@ -332,14 +332,13 @@ class FIGURINE_PT_character(_WorkflowStep):
         # Open or closed is the scene's setting (saved with the .blend, settable by scripts).
         header, body = layout.panel_prop(s, "show_diagonal_views")
         have = [slot for slot in DIAGONAL_VIEW_SLOTS if s.image_path(slot)]
-        row = header.row()
-        row.label(text="Diagonal Views (optional)", icon="VIEW_PERSPECTIVE")
-        if have:  # seen with the section closed too: these views take part in the reconstruction
-            row.label(text=f"{len(have)}/4")
+        # One label (two in a row share its width evenly: the title was cut). With views set,
+        # the count shows, the section closed too: they take part in the reconstruction.
+        header.label(text=f"Diagonal Views: {len(have)} of 4 set" if have else "Diagonal Views (optional)",
+                     icon="VIEW_PERSPECTIVE")
         if body is None:
             return
-        note(body, "45° views between the main ones: new directions for the local reconstruction "
-                   "(remote generators leave them out).", "INFO", indent=3)
+        note(body, "45° views for the local reconstruction; online generators leave them out.", "INFO")
         for slot in DIAGONAL_VIEW_SLOTS:
             self.draw_view(context, body, s, slot)
         missing = [slot for slot in DIAGONAL_VIEW_SLOTS if slot not in have]

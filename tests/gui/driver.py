@@ -495,14 +495,20 @@ def panel_steps():
     def diagonals():  # the optional 45-degree views' section opened, two of them set, one's tools open
         start_state()
         s = bpy.context.scene.figurine
+        # The sample character from two diagonals (the add-on's evaluation figures render it).
+        figures = __import__(ADDON + ".blender.eval_figures", fromlist=["write_figure"])
+        views = figures.write_figure("sample", os.path.join(OUT, "diagonals"), views=("front_left", "back_right"),
+                                     size=384)
         with override():
-            for slot, source in (("front_left", "left"), ("back_right", "right")):
-                assert bpy.ops.figurine.load_view(slot=slot, filepath=os.path.join(SAMPLE, f"{source}.png")) \
-                    == {"FINISHED"}
+            for slot in ("front_left", "back_right"):
+                assert bpy.ops.figurine.load_view(slot=slot, filepath=str(views[slot])) == {"FINISHED"}
         s.view_front.expanded = False
         s.view_front_left.expanded = True
         s.show_diagonal_views = True
-        scroll_sidebar(1)  # the section sits below the four main views
+        area = view3d()
+        with bpy.context.temp_override(window=window(), area=area, region=sidebar(area)):
+            for _ in range(12):  # the section sits below the four main views: its header at the top
+                bpy.ops.view2d.scroll_down()
     yield diagonals
     yield redraw_all
     yield redraw_all  # thumbnails, as above
