@@ -539,3 +539,19 @@ def test_the_panel_draws_the_diagonal_section(scene, addon, online, tmp_path):
     assert {"slot": "back_left", "preset": "back-left-view", "text": "AI: Make from Front"} in made
     assert {"slot": "back_left", "source": "OPPOSITE", "text": "Mirror Back-Right"} in \
         _operators(one_empty, "figurine.mirror_view")
+
+
+def test_prepare_checks_a_diagonals_facing_like_a_side_views(scene, addon, tmp_path):
+    """Prepare on a diagonal runs the view check for that slot: one drawn facing the wrong way
+    is named, with the fix (Mirror, beside Prepare); one facing the right way passes."""
+    s = scene
+    tasks = module(addon, "blender.tasks")
+    wrong, _ = view_file(tmp_path, "fl-wrong", view="side_left")  # a front-left view must face the viewer's right
+    bpy.ops.figurine.load_view(slot="front_left", filepath=str(wrong))
+    assert bpy.ops.figurine.prepare_view(slot="front_left", size=256) == {"FINISHED"}
+    said = tasks.last().result_text
+    assert said.startswith("Front-Left view prepared") and "front_left view must face the viewer's right" in said, said
+    assert bpy.ops.figurine.mirror_view(slot="front_left") == {"FINISHED"}
+    assert bpy.ops.figurine.prepare_view(slot="front_left", size=256) == {"FINISHED"}
+    assert tasks.last().result_text == "Front-Left view prepared", tasks.last().result_text
+    assert [v.origin for v in s.view("front_left").versions] == ["loaded", "prepared", "mirrored", "prepared"]
