@@ -555,3 +555,12 @@ def test_prepare_checks_a_diagonals_facing_like_a_side_views(scene, addon, tmp_p
     assert bpy.ops.figurine.prepare_view(slot="front_left", size=256) == {"FINISHED"}
     assert tasks.last().result_text == "Front-Left view prepared", tasks.last().result_text
     assert [v.origin for v in s.view("front_left").versions] == ["loaded", "prepared", "mirrored", "prepared"]
+
+
+def test_make_sample_views_leaves_no_other_characters_diagonals(scene, tmp_path):
+    s = scene
+    path, _ = view_file(tmp_path, "someone-else", view="side_right")
+    bpy.ops.figurine.load_view(slot="front_left", filepath=str(path))
+    assert bpy.ops.figurine.make_sample(directory=str(tmp_path / "sample")) == {"FINISHED"}
+    assert sorted(s.view_paths()) == sorted(MAIN)  # the sample's four views, nothing mixed in
+    assert len(s.view("front_left").versions) == 1  # its history is kept, as Clear View keeps it

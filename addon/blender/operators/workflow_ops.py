@@ -6,6 +6,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import StringProperty
 
+from ...core.images import DIAGONAL_VIEW_SLOTS
 from .. import tasks, workflow
 from ..placement import show_new_figure
 from .common import abspath, reports_errors
@@ -82,6 +83,9 @@ class FIGURINE_OT_make_sample(bpy.types.Operator):
         s = context.scene.figurine
         for slot in ("front", "back", "left", "right"):
             setattr(s, f"{slot}_image", str(written[slot]))
+        for slot in DIAGONAL_VIEW_SLOTS:  # another character's diagonals must not join the sample's views
+            setattr(s, f"{slot}_image", "")
+            s.view(slot).active_version = -1  # as Clear View leaves it: the history is kept
         self.report({"INFO"}, f"Sample views written to {folder}")
         return {"FINISHED"}
 
