@@ -322,16 +322,3 @@ def test_check_print_worker_half_matches_the_one_piece_check(addon):
         assert np.array_equal(a, b), key
     assert np.array_equal(split.vertex_thickness, whole.vertex_thickness)
     clear_scene()
-
-
-def test_diagonal_view_presets_are_not_offered_by_the_panel(scene, prefs, online, fake, addon):
-    """The panel has slots for front, back, left and right only: the diagonal presets (for
-    ``figurine edit``) are not in its list, and one named by a script is refused before any
-    request (not a choice of the operator), so no paid generation ends with nowhere to go."""
-    ai_ops = addon_module(addon, "blender.operators.ai_ops")
-    offered = {item[0] for item in ai_ops.preset_items(None, bpy.context)}
-    assert {"rear-view", "left-view", "right-view"} <= offered
-    assert not offered & {"front-left-view", "front-right-view", "back-left-view", "back-right-view"}
-    with pytest.raises(TypeError, match='"front-left-view" not found'):
-        bpy.ops.figurine.ai_edit_view(slot="front", preset="front-left-view")
-    assert fake.received == []

@@ -172,6 +172,13 @@ def test_gui_draws_the_figurine_tab(installed, blend, sample, tmp_path, output_d
     with Image.open(side) as img:
         colours = img.convert("RGB").getcolors(maxcolors=1 << 16)
     assert colours is not None and len(colours) > 8, "the sidebar screenshot is blank"
+    # The optional diagonal views' section, opened with two of them set and one's tools open:
+    # drawn (no Python error above), nothing cut at the sidebar's default width.
+    assert "FIGURINE_PT_character" in result["panels_measured"]["diagonals"]
+    assert result["cut"]["diagonals"] == [], result["cut"]["diagonals"]
+    crop(result["shots"]["diagonals"], output_dir / "ui_panel_diagonals.png")
+    if os.environ.get("FIGURINE_UPDATE_DOCS") == "1":  # the user guide's picture of the section
+        crop(result["shots"]["diagonals"], REPO / "docs" / "images" / "guide-step1-diagonals.png")
 
 
 def test_long_task_keeps_the_ui_responsive_and_cancels(installed, blend, sample, tmp_path, output_dir):

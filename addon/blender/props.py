@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Per-scene settings of the workflow (saved with the .blend; never any secret).
 
-``{slot}_image`` (a file path) is what the workflow reads for each view; scripts set it
+``{slot}_image`` (a file path) is what the workflow reads for each view (the four main ones
+and the four optional 45-degree diagonals, ``core.images.ALL_VIEW_SLOTS``); scripts set it
 directly. ``view_{slot}`` keeps that view's version history (every file the panel made or
 loaded for it) so an earlier one can be picked again. The generator's options live in
 ``provider_options``, one typed entry per option of the chosen provider, rebuilt from the
@@ -17,6 +18,7 @@ from bpy.app.handlers import persistent
 from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty,
                        PointerProperty, StringProperty)
 
+from ..core.images import ALL_VIEW_SLOTS, DIAGONAL_VIEW_SLOTS
 from ..core.mesh import exportformats
 from ..core import gemini  # names and choices only: the SDK is imported when an edit runs
 
@@ -25,6 +27,30 @@ PRESET_ITEMS = [
     ("fdm", "FDM 0.4 mm", "Filament printer with a 0.4 mm nozzle: minimum wall 1.0 mm"),
 ]
 EXPORT_FORMAT_ITEMS = [(f.name, f.label, f.description) for f in exportformats.FORMATS.values()]
+
+
+# What the panel calls each view, and where a diagonal's camera stands (docs/reconstruction.md
+# "Views": a diagonal faces the viewer the way the side view on its side of the figure does).
+SLOT_LABELS = {"front": "Front", "back": "Back", "left": "Left", "right": "Right",
+               "front_left": "Front-Left", "front_right": "Front-Right",
+               "back_left": "Back-Left", "back_right": "Back-Right"}
+DIAGONAL_HINTS = {
+    "front_left": "between the front and the character's right side; faces the viewer's right",
+    "front_right": "between the front and the character's left side; faces the viewer's left",
+    "back_left": "between the back and the character's right side; faces the viewer's right",
+    "back_right": "between the back and the character's left side; faces the viewer's left",
+}
+# The same, in a line of the sidebar at its default width (the panel adds the facing beside it).
+DIAGONAL_CAMERAS = {"front_left": "Front + the character's right side",
+                    "front_right": "Front + the character's left side",
+                    "back_left": "Back + the character's right side",
+                    "back_right": "Back + the character's left side"}
+assert set(SLOT_LABELS) == set(ALL_VIEW_SLOTS)
+assert set(DIAGONAL_HINTS) == set(DIAGONAL_CAMERAS) == set(DIAGONAL_VIEW_SLOTS)
+
+
+def slot_label(slot: str) -> str:
+    return SLOT_LABELS.get(slot, slot.replace("_", " ").title())
 
 
 def provider_descriptions() -> list[dict]:
@@ -105,9 +131,9 @@ def _version_picked(self, context):
 
 
 def _ai_preset_items(self, context):
-    from .operators.ai_ops import preset_items  # the presets (built-in and the user's), cached
+    from .operators.ai_ops import slot_preset_items  # the presets (built-in and the user's), cached
 
-    return preset_items(self, context)
+    return slot_preset_items(self.slot, context)
 
 
 def _ai_model_suggestions(self, context, edit_text):
@@ -119,7 +145,8 @@ def _choices(values, auto: str):
 
 
 def _slot_of(view) -> str:
-    # "figurine.view_left" → "left": the slot is where the group sits in the settings
+    # "figurine.view_left" → "left", "figurine.view_front_left" → "front_left": the slot is
+    # where the group sits in the settings (everything after the last "view_")
     return view.path_from_id().rsplit("view_", 1)[-1]
 
 
@@ -154,6 +181,21 @@ class FIGURINE_PG_settings(bpy.types.PropertyGroup):
     view_back: PointerProperty(type=FIGURINE_PG_view)
     view_left: PointerProperty(type=FIGURINE_PG_view)
     view_right: PointerProperty(type=FIGURINE_PG_view)
+    # optional 45-degree views: new directions for the local reconstruction (docs/reconstruction.md)
+    front_left_image: StringProperty(name="Front-Left", subtype="FILE_PATH",
+                                     description="Optional 45° view " + DIAGONAL_HINTS["front_left"])
+    front_right_image: StringProperty(name="Front-Right", subtype="FILE_PATH",
+                                      description="Optional 45° view " + DIAGONAL_HINTS["front_right"])
+    back_left_image: StringProperty(name="Back-Left", subtype="FILE_PATH",
+                                    description="Optional 45° view " + DIAGONAL_HINTS["back_left"])
+    back_right_image: StringProperty(name="Back-Right", subtype="FILE_PATH",
+                                     description="Optional 45° view " + DIAGONAL_HINTS["back_right"])
+    view_front_left: PointerProperty(type=FIGURINE_PG_view)
+    view_front_right: PointerProperty(type=FIGURINE_PG_view)
+    view_back_left: PointerProperty(type=FIGURINE_PG_view)
+    view_back_right: PointerProperty(type=FIGURINE_PG_view)
+    show_diagonal_views: BoolProperty(name="Diagonal Views", default=False,
+                                      description="Show the optional 45° views and their tools")
     job_dir: StringProperty(name="Job Folder", subtype="DIR_PATH",
                             description="Folder where every step of this figurine is kept")
     # -- AI edits (Gemini) -----------------------------------------------------------------
@@ -203,6 +245,11 @@ class FIGURINE_PG_settings(bpy.types.PropertyGroup):
     def image_path(self, slot: str) -> str:
         path = getattr(self, f"{slot}_image")
         return bpy.path.abspath(path) if path else ""
+
+    def view_paths(self, slots=ALL_VIEW_SLOTS) -> dict[str, str]:
+        """slot -> absolute image path, for every view of ``slots`` that has one (what the CLI's
+        ``view_paths`` gives from its options)."""
+        return {slot: path for slot in slots if (path := self.image_path(slot))}
 
     def options_dict(self) -> dict:
         return {o.name: o.value for o in self.provider_options if o.provider == self.provider}

@@ -13,7 +13,8 @@ import os
 
 import bpy
 
-from ..core.images import VIEW_SLOTS
+from ..core.images import DIAGONAL_VIEW_SLOTS, VIEW_SLOTS
+from ..core.images.validate import EXPECTED_FACING
 from . import prefs, props, tasks
 
 CATEGORY = "Figurine"
@@ -224,6 +225,7 @@ class FIGURINE_PT_character(_WorkflowStep):
         s = context.scene.figurine
         for slot in VIEW_SLOTS:
             self.draw_view(context, layout, s, slot)
+        self.draw_diagonals(context, layout, s)
         self.draw_missing(context, layout, s)
         self.draw_ai_settings(context, layout, s)
 
@@ -241,27 +243,34 @@ class FIGURINE_PT_character(_WorkflowStep):
             thumb.label(text="", icon="IMAGE_DATA" if path else "IMAGE")
         info = split.column(align=True)
         head = info.row(align=True)
-        head.label(text=slot.title() + ("" if slot != "front" else " (required)"))
+        head.label(text=props.slot_label(slot) + ("" if slot != "front" else " (required)"))
         head.prop(view, "expanded", text="", icon="TRIA_DOWN" if view.expanded else "TRIA_LEFT", emboss=False)
         if path:
             info.label(text=elide(os.path.basename(path), 0.6 * line_width(2)),
                        icon="FILE_IMAGE" if os.path.isfile(path) else "ERROR")
         else:
-            info.label(text={"left": "faces the viewer's right", "right": "faces the viewer's left"}.get(slot, "empty"))
+            facing = EXPECTED_FACING.get(slot)  # side views and diagonals: which way the character looks
+            info.label(text={1: "faces the viewer's right", -1: "faces the viewer's left"}.get(facing, "empty"))
         buttons = info.row(align=True)
         buttons.operator("figurine.load_view", text="File", icon="FILEBROWSER").slot = slot
         buttons.operator("figurine.view_from_image", text="", icon="IMAGE_DATA").slot = slot
         if path:
             buttons.operator("figurine.clear_view", text="", icon="X").slot = slot
+        if not path and slot in props.DIAGONAL_CAMERAS:
+            # Where its camera stands, while the user decides what to load or draw (one line at
+            # the sidebar's default width; the facing is the label above).
+            note(box, props.DIAGONAL_CAMERAS[slot], "BLANK1")
         if view.expanded:
             self.draw_tools(context, box, s, slot, path, view)
 
     def draw_tools(self, context, box, s, slot, path, view):
         col = box.column(align=True)
         if not path:
-            note(col, f"Load a {slot} image to edit it.")
+            note(col, f"Load a {props.slot_label(slot).lower()} image to edit it.")
             if slot == "front" and s.job_dir:
                 self.draw_create(context, col, view)
+            elif slot in props.DIAGONAL_HINTS:
+                self.draw_make_diagonal(context, col, s, slot)
         elif not s.job_dir:
             note(col, "Set the job folder above: edits are saved there as new versions.")
         else:
@@ -294,6 +303,63 @@ class FIGURINE_PT_character(_WorkflowStep):
             note(layout, "Write what to change above, or choose a preset.", "BLANK1")
         elif not custom and slot == "front" and view.ai_preset in ("rear-view", "left-view", "right-view"):
             note(layout, "Makes that view from this front view (it replaces that view's image).", "BLANK1")
+        elif not custom and slot in props.DIAGONAL_HINTS:
+            from .operators.ai_ops import DIAGONAL_PRESETS
+
+            makes = next((d for d, name in DIAGONAL_PRESETS.items() if name == view.ai_preset), None)
+            if makes is not None:
+                which = "this view" if makes == slot else f"the {props.slot_label(makes).lower()} view"
+                note(layout, f"Makes {which} from the front view (a new version).", "BLANK1")
+
+    def draw_make_diagonal(self, context, layout, s, slot):
+        """An empty diagonal: draw it from the front with its preset, or mirror its twin."""
+        from .operators.ai_ops import DIAGONAL_PRESETS
+        from .operators.view_ops import OPPOSITE
+
+        if not s.job_dir or not s.image_path("front"):
+            return
+        twin = OPPOSITE[slot]
+        if s.image_path(twin):
+            op = layout.operator("figurine.mirror_view", text=f"Mirror {props.slot_label(twin)}", icon="MOD_MIRROR")
+            op.slot, op.source = slot, "OPPOSITE"
+        if not ai_blocker(context):
+            op = layout.operator("figurine.ai_edit_view", text="AI: Make from Front", icon="SHADERFX")
+            op.slot, op.preset = slot, DIAGONAL_PRESETS[slot]
+
+    def draw_diagonals(self, context, layout, s):
+        """The four optional 45-degree views in a section of their own, closed until opened:
+        the same per-view tools as the main four, and one button to draw the missing ones."""
+        # Open or closed is the scene's setting (saved with the .blend, settable by scripts).
+        header, body = layout.panel_prop(s, "show_diagonal_views")
+        have = [slot for slot in DIAGONAL_VIEW_SLOTS if s.image_path(slot)]
+        # One label (two in a row share its width evenly: the title was cut). With views set,
+        # the count shows, the section closed too: they take part in the reconstruction.
+        header.label(text=f"Diagonal Views: {len(have)} of 4 set" if have else "Diagonal Views (optional)",
+                     icon="VIEW_PERSPECTIVE")
+        if body is None:
+            return
+        note(body, "45° views for the local reconstruction; online generators leave them out.", "INFO")
+        for slot in DIAGONAL_VIEW_SLOTS:
+            self.draw_view(context, body, s, slot)
+        missing = [slot for slot in DIAGONAL_VIEW_SLOTS if slot not in have]
+        if not missing:
+            return
+        col = body.column(align=True)
+        blocker = ai_blocker(context)
+        if not s.image_path("front"):
+            note(col, "Load the front view first: the diagonals are drawn from it.", "BLANK1", indent=3)
+        elif not s.job_dir:
+            note(col, "Set the job folder to make the diagonal views with AI.", "BLANK1", indent=3)
+        elif blocker:
+            note(col, f"AI view generation. {blocker}", "LOCKED", indent=3)
+        else:
+            col.operator("figurine.generate_diagonal_views", text="AI: Make Diagonal Views", icon="SHADERFX")
+            note(col, f"Draws the {len(missing)} missing from the front: one paid image each.", "FUND", indent=3)
+        from .operators.view_ops import OPPOSITE
+
+        if s.job_dir and any(OPPOSITE[slot] in have for slot in missing):
+            col.operator("figurine.fill_missing_sides", text="Mirror Missing Diagonals",
+                         icon="MOD_MIRROR").which = "DIAGONALS"
 
     def draw_create(self, context, layout, view):
         """No front view yet: describe a character and let Gemini paint it."""
@@ -394,11 +460,17 @@ class FIGURINE_PT_generate(_WorkflowStep):
         try:
             from ..core.providers import ProviderConfig, get_provider
 
-            views = {slot: None for slot in VIEW_SLOTS if s.image_path(slot)}
+            usable = set(desc["views_required"]) | set(desc["views_optional"])
+            views = {slot: None for slot in s.view_paths() if slot in usable}
             hint = get_provider(s.provider, ProviderConfig()).cost_hint(views, s.options_dict())
         except Exception:  # an option the provider refuses: the Generate report will say which
             hint = desc.get("cost_hint", "")
         note(layout, f"Cost: {hint}", "FUND")
+        unused = [props.slot_label(slot).lower() for slot in s.view_paths()
+                  if slot not in desc["views_required"] and slot not in desc["views_optional"]]
+        if unused:
+            note(layout, f"{desc['label']} does not use the {', '.join(unused)} view{'s' if len(unused) > 1 else ''}: "
+                         "left out.", "INFO")
         if desc.get("typical_minutes"):
             layout.label(text=f"Usually {desc['typical_minutes']} min", icon="TIME")
 

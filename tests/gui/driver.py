@@ -205,6 +205,10 @@ class Recorder:
         self.items.append(Item("button", shown, _has_icon(kw)))
         return self._real.operator(idname, **kw) if text is None else self._real.operator(idname, text=text, **kw)
 
+    def panel_prop(self, data, prop):  # a collapsible section: its header row and, when open, its body
+        header, body = self._real.panel_prop(data, prop)
+        return self._child("row", header), (None if body is None else self._child("column", body))
+
     def progress(self, text="", **kw):
         self.items.append(Item("progress", text, False, extra=0.0))
         return self._real.progress(text=text, **kw)
@@ -487,6 +491,33 @@ def panel_steps():
         result["check_colours"] = obj.data.color_attributes.get("figurine_thickness") is not None
         redraw_all()
     yield after_check
+
+    def diagonals():  # the optional 45-degree views' section opened, two of them set, one's tools open
+        start_state()
+        s = bpy.context.scene.figurine
+        # The sample character from two diagonals (the add-on's evaluation figures render it).
+        figures = __import__(ADDON + ".blender.eval_figures", fromlist=["write_figure"])
+        views = figures.write_figure("sample", os.path.join(OUT, "diagonals"), views=("front_left", "back_right"),
+                                     size=384)
+        with override():
+            for slot in ("front_left", "back_right"):
+                assert bpy.ops.figurine.load_view(slot=slot, filepath=str(views[slot])) == {"FINISHED"}
+        s.view_front.expanded = False
+        s.view_front_left.expanded = True
+        s.show_diagonal_views = True
+        area = view3d()
+        with bpy.context.temp_override(window=window(), area=area, region=sidebar(area)):
+            for _ in range(12):  # the section sits below the four main views: its header at the top
+                bpy.ops.view2d.scroll_down()
+    yield diagonals
+    yield redraw_all
+    yield redraw_all  # thumbnails, as above
+    yield redraw_all
+
+    def shoot_diagonals():
+        cut_labels("diagonals")
+        screenshot("diagonals")
+    yield shoot_diagonals
 
 
 def responsive_steps():

@@ -3,7 +3,9 @@
 
 ``figurine.ai_edit_view`` runs a preset (or the view's own prompt) on one view;
 ``figurine.generate_missing_views`` asks for the back, left and right views that are missing,
-from the front view alone; ``figurine.save_ai_preset`` keeps a prompt as a user preset.
+from the front view alone; ``figurine.generate_diagonal_views`` does the same for the four
+optional 45-degree views (never part of "missing": each is a paid generation the user asks for);
+``figurine.save_ai_preset`` keeps a prompt as a user preset.
 
 Everything that needs Blender happens on the main thread before the task starts (the view's
 image, the job folder, the key, the settings, where a mirrored copy would go) and after it
@@ -12,9 +14,9 @@ job folder, through :func:`..core.gemini.edit_into_job`, which keeps every resul
 version with its provenance. The API key goes from the preferences (or the environment)
 straight into that call: it is never put in a property, a file, a report or the .blend.
 
-Gemini mixes up left and right now and then: a side view that comes back facing the wrong
-way for its slot (a left view shows the character facing the viewer's right) is mirrored, as
-a new version beside the untouched result.
+Gemini mixes up left and right now and then: a side or diagonal view that comes back facing the
+wrong way for its slot (a left view shows the character facing the viewer's right) is mirrored,
+as a new version beside the untouched result.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from bpy.props import EnumProperty, StringProperty
 
 from ...core import atomic
 from ...core.errors import BadInputError, CancelledError, FigurineError
-from ...core.images import VIEW_SLOTS
+from ...core.images import DIAGONAL_VIEW_SLOTS, VIEW_SLOTS
+from ...core.images.validate import EXPECTED_FACING
 from .. import prefs, tasks
+from ..props import slot_label
 from .common import abspath, reports_errors
 from .view_ops import SLOT_ITEMS, add_version, next_version_path
 
@@ -38,6 +42,9 @@ CUSTOM = "CUSTOM"  # the preset choice that sends the view's own prompt
 # What "generate missing views" asks for: the built-in view presets (a user preset of the same
 # name replaces one, as everywhere).
 VIEW_PRESETS = {"back": "rear-view", "left": "left-view", "right": "right-view"}
+# What "make diagonal views" asks for (the same built-in presets as `figurine edit --preset`).
+DIAGONAL_PRESETS = {"front_left": "front-left-view", "front_right": "front-right-view",
+                    "back_left": "back-left-view", "back_right": "back-right-view"}
 ONLINE_HINT = "enable it in Edit → Preferences → System → Network → Allow Online Access"
 KEY_HINT = ("enter it in Edit → Preferences → Add-ons → Figurine Forge → Gemini API Key, "
             "or set GEMINI_API_KEY (or GOOGLE_API_KEY)")
@@ -115,8 +122,8 @@ def _folder_state(folder: str | None) -> tuple:
         return (str(path),)
 
 
-def preset_items(self, context):
-    """Enum items: the view's own prompt first, then every preset (built-in and the user's)."""
+def _all_preset_items(context) -> list:
+    """Every preset as an enum item (built-in first), read again only when the folder changes."""
     global _PRESET_ITEMS, _PRESET_KEY
     folder = presets_folder(context)
     key = _folder_state(folder)  # drawing asks often: read the JSON files only when they change
@@ -124,22 +131,56 @@ def preset_items(self, context):
         from ...core.presets import all_presets
 
         items = [(CUSTOM, "Your Prompt", "Send the prompt written below as it is", "TEXT", 0)]
-        used = {0}
+        targets: dict[str, str | None] = {CUSTOM: None}
+        used = {0, DIAGONAL_CUSTOM_NUMBER}
         for p in sorted(all_presets(folder).values(), key=lambda p: (not p.builtin, p.title)):
-            if p.target_slot not in (None, *VIEW_SLOTS):
-                continue  # a diagonal view: the panel has no slot for it (figurine edit makes them)
             # The number a .blend stores for the choice: from the name, so it stays the same
             # when presets are added or removed.
             number = zlib.crc32(p.name.encode()) & 0x7FFFFFFF
             if number in used:
                 continue
             used.add(number)
-            where = f" Makes the {p.target_slot} view." if p.target_slot else ""
+            where = f" Makes the {slot_label(p.target_slot).lower()} view." if p.target_slot else ""
             own = "" if p.builtin else " (your preset)"
             items.append((p.name, p.title, f"{p.title}{own}.{where} Your prompt, if any, is added to it.",
                           "PRESET" if p.builtin else "USER", number))
+            targets[p.name] = p.target_slot
         _PRESET_ITEMS, _PRESET_KEY = items, key
+        _PRESET_TARGETS.clear()
+        _PRESET_TARGETS.update(targets)
+        _SLOT_PRESET_ITEMS.clear()
     return _PRESET_ITEMS
+
+
+DIAGONAL_CUSTOM_NUMBER = zlib.crc32(CUSTOM.encode()) & 0x7FFFFFFF  # "Your Prompt" in a diagonal's list
+_PRESET_TARGETS: dict[str, str | None] = {}  # preset name -> the view it makes (None: restyles)
+_SLOT_PRESET_ITEMS: dict[str, list] = {}  # per view slot, referenced like _PRESET_ITEMS
+
+
+def preset_items(self, context):
+    """Enum items: the view's own prompt first, then every preset (built-in and the user's)."""
+    return _all_preset_items(context)
+
+
+def slot_preset_items(slot: str, context) -> list:
+    """The choices a view's AI Edit offers. A main view (front, back, left, right): its prompt,
+    then every preset but the diagonal ones. A diagonal: the preset that makes it first, then
+    its prompt, the restyles and the other diagonals (the main views' presets would replace a
+    main view from a diagonal's tools)."""
+    items = _all_preset_items(context)
+    if slot not in _SLOT_PRESET_ITEMS:
+        if slot in DIAGONAL_VIEW_SLOTS:
+            own = [i for i in items if _PRESET_TARGETS.get(i[0]) == slot]
+            rest = [i for i in items if _PRESET_TARGETS.get(i[0]) in (None, *DIAGONAL_VIEW_SLOTS)
+                    and _PRESET_TARGETS.get(i[0]) != slot]
+            # A new view's choice is stored as 0: here that is the slot's own preset (what a
+            # diagonal is for), and the prompt gets a number of its own.
+            own = [i[:4] + (0,) for i in own[:1]] + own[1:]
+            rest = [i[:4] + (DIAGONAL_CUSTOM_NUMBER,) if i[0] == CUSTOM else i for i in rest]
+            _SLOT_PRESET_ITEMS[slot] = own + rest
+        else:
+            _SLOT_PRESET_ITEMS[slot] = [i for i in items if _PRESET_TARGETS.get(i[0]) in (None, *VIEW_SLOTS)]
+    return _SLOT_PRESET_ITEMS[slot]
 
 
 # -- the worker's half ------------------------------------------------------------------------
@@ -180,7 +221,7 @@ def run_edit(job, edit: EditJob, settings, key: str, ctl) -> EditDone:
         mirrored = mirror_if_facing_wrong(version.prepared, version.matte, edit.target, Path(edit.mirror_to))
         if mirrored is not None:
             notes = [n for n in notes if "faces the viewer's" not in n]
-            notes.append(f"mirrored: Gemini drew the {edit.target} view facing the wrong way")
+            notes.append(f"mirrored: Gemini drew the {slot_label(edit.target).lower()} view facing the wrong way")
             path, origin = str(mirrored), f"{edit.label} (mirrored)"
     return EditDone(edit.target, path, origin, version.result.model, version.result.text, notes)
 
@@ -269,7 +310,7 @@ class FIGURINE_OT_ai_edit_view(bpy.types.Operator):
         settings = gemini_settings(context)
         require_online()
         key = require_key(context)
-        mirror_to = str(next_version_path(s, target, f"{label} mirrored")) if target in ("left", "right") else None
+        mirror_to = str(next_version_path(s, target, f"{label} mirrored")) if target in EXPECTED_FACING else None
         edit = EditJob(target, parent, parent_slot, prompt, preset.name if preset else None, label, mirror_to)
 
         def work(ctl):  # worker thread: network and files only
@@ -283,7 +324,7 @@ class FIGURINE_OT_ai_edit_view(bpy.types.Operator):
 
         def finish(ctx, done: EditDone):
             add_version(ctx.scene.figurine, done.target, done.path, done.origin)
-            message = f"{done.target.title()} view: {done.origin} by {done.model}"
+            message = f"{slot_label(done.target)} view: {done.origin} by {done.model}"
             if done.notes:
                 return "WARNING", f"{message} ({'; '.join(done.notes)}).{_said(done.text)}"
             return f"{message}.{_said(done.text)}"
@@ -291,6 +332,66 @@ class FIGURINE_OT_ai_edit_view(bpy.types.Operator):
         run = tasks.start(context, tasks.Task(f"AI edit ({target})", work, finish), wait=self.wait)
         _report_after_sync(self, run)
         return {"FINISHED"}
+
+
+def start_views_from_front(op, context, wanted: dict[str, str], title: str) -> None:
+    """Ask Gemini for each ``slot -> preset`` of ``wanted`` from the front view alone, one after
+    another in one background task; each result becomes a new version of its slot (mirrored
+    when a side or diagonal view faces the wrong way). What arrived is kept if one fails."""
+    from ...core.presets import all_presets
+
+    s = context.scene.figurine
+    front = current_image(s, "front")
+    job_dir = job_folder(s)
+    settings = gemini_settings(context)
+    available = all_presets(presets_folder(context))
+    for slot, name in wanted.items():
+        if name not in available:
+            raise BadInputError(f"the preset '{name}' is missing", hint="reinstall Figurine Forge")
+    require_online()
+    key = require_key(context)
+    edits = []
+    for slot, name in wanted.items():
+        preset = available[name]
+        label = f"AI {preset.name}"
+        mirror_to = str(next_version_path(s, slot, f"{label} mirrored")) if slot in EXPECTED_FACING else None
+        edits.append(EditJob(slot, front, "front", preset.render(), preset.name, label, mirror_to))
+
+    def work(ctl: tasks.TaskControl) -> tuple[list[EditDone], str]:  # worker thread: one view after another
+        from ...core.jobstore import Job
+
+        job = Job.open(job_dir)
+        done: list[EditDone] = []
+        for i, edit in enumerate(edits):
+            name = slot_label(edit.target).lower()
+            try:
+                ctl.check_cancel()
+                ctl.progress(i / len(edits), f"{name} view ({i + 1}/{len(edits)}): asking {settings.model}")
+                done.append(run_edit(job, edit, settings, key, ctl))
+            except FigurineError as exc:
+                if not done:
+                    raise
+                # Keep what arrived; say why the rest did not (a refused key would only repeat).
+                stopped = "cancelled" if isinstance(exc, CancelledError) else exc.one_line()
+                return done, f"stopped before the {name} view: {stopped}"
+        ctl.progress(1.0, "done")
+        return done, ""
+
+    def finish(ctx, value):
+        done, stopped = value
+        settings_now = ctx.scene.figurine
+        notes = []
+        for d in done:
+            add_version(settings_now, d.target, d.path, d.origin)
+            notes += [f"{slot_label(d.target).lower()}: {n}" for n in d.notes]
+        made = ", ".join(slot_label(d.target).lower() for d in done)
+        message = f"Made the {made} view{'s' if len(done) > 1 else ''} with {done[0].model}"
+        if stopped:
+            notes.append(stopped)
+        return ("WARNING", f"{message} ({'; '.join(notes)})") if notes else message
+
+    run = tasks.start(context, tasks.Task(title, work, finish), wait=op.wait)
+    _report_after_sync(op, run)
 
 
 class FIGURINE_OT_generate_missing_views(bpy.types.Operator):
@@ -304,62 +405,34 @@ class FIGURINE_OT_generate_missing_views(bpy.types.Operator):
 
     @reports_errors
     def execute(self, context):
-        from ...core.presets import all_presets
-
         s = context.scene.figurine
-        front = current_image(s, "front")
-        missing = [slot for slot in VIEW_SLOTS if slot in VIEW_PRESETS and not s.image_path(slot)]
+        current_image(s, "front")
+        # The diagonals are optional (and each a paid generation): never "missing" here.
+        missing = {slot: VIEW_PRESETS[slot] for slot in VIEW_SLOTS if slot in VIEW_PRESETS and not s.image_path(slot)}
         if not missing:
             raise BadInputError("no view is missing", hint="clear a view to make it again, or use AI Edit on it")
-        job_dir = job_folder(s)
-        settings = gemini_settings(context)
-        available = all_presets(presets_folder(context))
-        for slot in missing:
-            if VIEW_PRESETS[slot] not in available:
-                raise BadInputError(f"the preset '{VIEW_PRESETS[slot]}' is missing", hint="reinstall Figurine Forge")
-        require_online()
-        key = require_key(context)
-        edits = []
-        for slot in missing:
-            preset = available[VIEW_PRESETS[slot]]
-            label = f"AI {preset.name}"
-            mirror_to = str(next_version_path(s, slot, f"{label} mirrored")) if slot in ("left", "right") else None
-            edits.append(EditJob(slot, front, "front", preset.render(), preset.name, label, mirror_to))
+        start_views_from_front(self, context, missing, "Generate missing views")
+        return {"FINISHED"}
 
-        def work(ctl: tasks.TaskControl) -> tuple[list[EditDone], str]:  # worker thread: one view after another
-            from ...core.jobstore import Job
 
-            job = Job.open(job_dir)
-            done: list[EditDone] = []
-            for i, edit in enumerate(edits):
-                try:
-                    ctl.check_cancel()
-                    ctl.progress(i / len(edits), f"{edit.target} view ({i + 1}/{len(edits)}): asking {settings.model}")
-                    done.append(run_edit(job, edit, settings, key, ctl))
-                except FigurineError as exc:
-                    if not done:
-                        raise
-                    # Keep what arrived; say why the rest did not (a refused key would only repeat).
-                    stopped = "cancelled" if isinstance(exc, CancelledError) else exc.one_line()
-                    return done, f"stopped before the {edit.target} view: {stopped}"
-            ctl.progress(1.0, "done")
-            return done, ""
+class FIGURINE_OT_generate_diagonal_views(bpy.types.Operator):
+    """Ask Gemini for the missing 45-degree views (front-left, front-right, back-left, back-right), each from the front view alone with its preset. Optional: each is one paid image generation"""
 
-        def finish(ctx, value):
-            done, stopped = value
-            settings_now = ctx.scene.figurine
-            notes = []
-            for d in done:
-                add_version(settings_now, d.target, d.path, d.origin)
-                notes += [f"{d.target}: {n}" for n in d.notes]
-            made = ", ".join(d.target for d in done)
-            message = f"Made the {made} view{'s' if len(done) > 1 else ''} with {done[0].model}"
-            if stopped:
-                notes.append(stopped)
-            return ("WARNING", f"{message} ({'; '.join(notes)})") if notes else message
+    bl_idname = "figurine.generate_diagonal_views"
+    bl_label = "Make Diagonal Views (AI)"
+    bl_options = {"REGISTER", "UNDO"}
 
-        run = tasks.start(context, tasks.Task("Generate missing views", work, finish), wait=self.wait)
-        _report_after_sync(self, run)
+    wait: tasks.wait_property()
+
+    @reports_errors
+    def execute(self, context):
+        s = context.scene.figurine
+        current_image(s, "front")
+        missing = {slot: DIAGONAL_PRESETS[slot] for slot in DIAGONAL_VIEW_SLOTS if not s.image_path(slot)}
+        if not missing:
+            raise BadInputError("every diagonal view is set",
+                                hint="clear one to make it again, or use AI Edit in its tools")
+        start_views_from_front(self, context, missing, "Make diagonal views")
         return {"FINISHED"}
 
 
@@ -398,4 +471,5 @@ class FIGURINE_OT_save_ai_preset(bpy.types.Operator):
         return {"FINISHED"}
 
 
-classes = (FIGURINE_OT_ai_edit_view, FIGURINE_OT_generate_missing_views, FIGURINE_OT_save_ai_preset)
+classes = (FIGURINE_OT_ai_edit_view, FIGURINE_OT_generate_missing_views, FIGURINE_OT_generate_diagonal_views,
+           FIGURINE_OT_save_ai_preset)

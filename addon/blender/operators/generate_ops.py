@@ -16,7 +16,6 @@ from pathlib import Path
 import bpy
 
 from ...core.errors import BadInputError
-from ...core.images import VIEW_SLOTS
 from .. import pipeline, prefs, props, tasks
 from .common import abspath, reports_errors
 
@@ -98,7 +97,9 @@ class FIGURINE_OT_generate(bpy.types.Operator):
         s = context.scene.figurine
         if props.options_stale(s):
             props.reset_options(s)
-        views = {slot: s.image_path(slot) for slot in VIEW_SLOTS if s.image_path(slot)}
+        # Every view set, the diagonals too: the core uses what the provider takes and says
+        # which it leaves out (as `figurine generate` does).
+        views = s.view_paths()
         if "front" not in views:
             raise BadInputError("the front view is missing", hint="load a front view in the Character panel")
         if not s.job_dir:
@@ -185,7 +186,7 @@ class FIGURINE_OT_check_balance(bpy.types.Operator):
         provider, options = s.provider, s.options_dict()
         config = provider_config(provider, context)
         desc = props.provider_description(provider) or {}
-        views = tuple(slot for slot in VIEW_SLOTS if s.image_path(slot)) or ("front",)
+        views = tuple(s.view_paths()) or ("front",)
         if not desc.get("has_balance"):
             raise BadInputError(f"{desc.get('label', provider)} does not tell an account's balance",
                                 hint="see your credits on the service's website")

@@ -13,8 +13,9 @@ import bpy
 from bpy.props import FloatProperty, IntProperty, StringProperty
 
 from ...core.errors import BadInputError
-from ...core.images import VIEW_SLOTS
+from ...core.images import DIAGONAL_VIEW_SLOTS, VIEW_SLOTS
 from .. import prefs, tasks
+from ..props import slot_label
 from .common import abspath, reports_errors
 from .generate_ops import provider_config
 
@@ -84,6 +85,15 @@ class FIGURINE_OT_make(bpy.types.Operator):
         if not s.job_dir:
             raise BadInputError("no job folder", hint="set the Job Folder in the Character panel")
         job = Job.open(abspath(s.job_dir))
+        notes: list[str] = []
+        # The make (like `figurine make`) works with the four main views only: diagonals set in
+        # the panel are said to be left out, not silently dropped.
+        diagonals = [slot_label(slot).lower() for slot in DIAGONAL_VIEW_SLOTS if s.image_path(slot)]
+        if diagonals:
+            notes.append(f"the make uses the front, back, left and right views; the {', '.join(diagonals)} "
+                         f"view{'s are' if len(diagonals) > 1 else ' is'} left out (Generate with the local "
+                         "reconstruction uses them)")
+            self.report({"WARNING"}, notes[-1])
         if make.is_unfinished_make(job):
             plan = make.load_plan(job)  # continue it: nothing finished is asked or paid again
         else:
@@ -104,7 +114,6 @@ class FIGURINE_OT_make(bpy.types.Operator):
         hooks = make_hooks(provider_config=provider_config(plan.provider, context),
                            gemini_key=prefs.gemini_key(context) or None)
         wait = bool(self.wait)
-        notes: list[str] = []
         hooks.warn = notes.append
 
         def generation(viewset):

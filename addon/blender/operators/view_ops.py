@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Operators on the four character views: load, prepare, mirror, pick a version.
+"""Operators on the character views (the four main ones and the four optional diagonals):
+load, prepare, mirror, pick a version.
 
 Every image the panel makes for a view is a new file in ``<job>/views/<slot>/`` (never an
 overwrite), recorded in that view's history, so any earlier version can be picked again.
@@ -18,12 +19,18 @@ from bpy.props import EnumProperty, IntProperty, StringProperty
 
 from ...core import atomic
 from ...core.errors import BadInputError
-from ...core.images import VIEW_SLOTS
+from ...core.images import ALL_VIEW_SLOTS, DIAGONAL_VIEW_SLOTS
 from .. import tasks
+from ..props import slot_label
 from .common import abspath, reports_errors
 
-SLOT_ITEMS = [(s, s.title(), f"The {s} view") for s in VIEW_SLOTS]
-OPPOSITE = {"left": "right", "right": "left"}
+# The main four first: their enum numbers stay what they were before the diagonals came.
+SLOT_ITEMS = [(s, slot_label(s), f"The {slot_label(s).lower()} view") for s in ALL_VIEW_SLOTS]
+# A view flipped left-right shows the character from its mirror-image direction (a symmetric
+# character looks the same): left <-> right, and each diagonal with its twin across the front.
+OPPOSITE = {"left": "right", "right": "left", "front_left": "front_right", "front_right": "front_left",
+            "back_left": "back_right", "back_right": "back_left"}
+SIDE_PAIRS = {"left": "right", "right": "left"}  # what Mirror Missing Side fills
 IMAGE_FILTER = "*.png;*.jpg;*.jpeg;*.webp;*.tif;*.tiff;*.bmp"
 
 
@@ -94,7 +101,7 @@ class FIGURINE_OT_load_view(bpy.types.Operator):
 
         load_rgba(path)  # refuse what is not an image now, not at generation time
         add_version(context.scene.figurine, self.slot, path, "loaded")
-        self.report({"INFO"}, f"{self.slot.title()} view: {os.path.basename(path)}")
+        self.report({"INFO"}, f"{slot_label(self.slot)} view: {os.path.basename(path)}")
         return {"FINISHED"}
 
 
@@ -141,7 +148,7 @@ class FIGURINE_OT_view_from_image(bpy.types.Operator):
                 img.save_render(str(tmp), scene=context.scene)
             path = str(target)
         add_version(settings, self.slot, path, f"image {img.name}")
-        self.report({"INFO"}, f"{self.slot.title()} view: {img.name}")
+        self.report({"INFO"}, f"{slot_label(self.slot)} view: {img.name}")
         return {"FINISHED"}
 
 
@@ -184,7 +191,7 @@ class FIGURINE_OT_prepare_view(bpy.types.Operator):
         def finish(ctx, value):
             path, warnings = value
             add_version(ctx.scene.figurine, slot, path, "prepared")
-            return f"{slot.title()} view prepared" + (f" ({'; '.join(warnings)})" if warnings else "")
+            return f"{slot_label(slot)} view prepared" + (f" ({'; '.join(warnings)})" if warnings else "")
 
         tasks.start(context, tasks.Task(f"Prepare {slot}", work, finish))
         return {"FINISHED"}
@@ -199,7 +206,9 @@ class FIGURINE_OT_mirror_view(bpy.types.Operator):
 
     slot: EnumProperty(name="View", items=SLOT_ITEMS)
     source: EnumProperty(name="From", items=[("SELF", "This View", "Flip this view's own image"),
-                                            ("OPPOSITE", "Opposite Side", "Flip the other side view (left ↔ right)")],
+                                            ("OPPOSITE", "Opposite Side",
+                                             "Flip the view on the other side (left ↔ right, front-left ↔ "
+                                             "front-right, back-left ↔ back-right)")],
                          default="SELF")
 
     @reports_errors
@@ -207,9 +216,11 @@ class FIGURINE_OT_mirror_view(bpy.types.Operator):
         settings = context.scene.figurine
         src_slot = OPPOSITE.get(self.slot) if self.source == "OPPOSITE" else self.slot
         if src_slot is None:
-            raise BadInputError(f"the {self.slot} view has no opposite side view", hint="only left and right mirror each other")
+            raise BadInputError(f"the {self.slot} view has no opposite side view",
+                                hint="left and right mirror each other, and each diagonal its twin "
+                                     "(front-left and front-right, back-left and back-right)")
         mirror_into(settings, src_slot, self.slot)
-        self.report({"INFO"}, f"{self.slot.title()} view: mirrored {src_slot}")
+        self.report({"INFO"}, f"{slot_label(self.slot)} view: mirrored {src_slot}")
         return {"FINISHED"}
 
 
@@ -230,6 +241,9 @@ def mirror_into(settings, src_slot: str, dst_slot: str) -> str:
     return str(target)
 
 
+DIAGONAL_PAIRS = {s: OPPOSITE[s] for s in DIAGONAL_VIEW_SLOTS}
+
+
 class FIGURINE_OT_fill_missing_sides(bpy.types.Operator):
     """Make a missing side view from the other side, mirrored (a symmetric character looks the same)"""
 
@@ -237,18 +251,34 @@ class FIGURINE_OT_fill_missing_sides(bpy.types.Operator):
     bl_label = "Mirror Missing Side"
     bl_options = {"REGISTER", "UNDO"}
 
+    which: EnumProperty(name="Views", default="SIDES",
+                        items=[("SIDES", "Sides", "A missing left or right view from the other one"),
+                               ("DIAGONALS", "Diagonals", "A missing diagonal from its twin across the front "
+                                                          "(front-left ↔ front-right, back-left ↔ back-right)")])
+
+    @classmethod
+    def description(cls, context, properties):
+        if properties.which == "DIAGONALS":
+            return ("Make a missing diagonal view from its twin across the front, mirrored "
+                    "(a symmetric character looks the same; no AI, no cost)")
+        return cls.__doc__
+
     @reports_errors
     def execute(self, context):
         settings = context.scene.figurine
+        pairs = DIAGONAL_PAIRS if self.which == "DIAGONALS" else SIDE_PAIRS
         made = []
-        for slot, other in OPPOSITE.items():
+        for slot, other in pairs.items():
             if not settings.image_path(slot) and settings.image_path(other):
                 mirror_into(settings, other, slot)
                 made.append(slot)
         if not made:
+            if self.which == "DIAGONALS":
+                raise BadInputError("no diagonal view can be made this way",
+                                    hint="it needs one view of a pair (front-left/front-right, back-left/back-right)")
             raise BadInputError("no side view can be made this way",
                                 hint="it needs exactly one of the left and right views")
-        self.report({"INFO"}, f"Made the {' and '.join(made)} view by mirroring")
+        self.report({"INFO"}, f"Made the {' and '.join(slot_label(m).lower() for m in made)} view by mirroring")
         return {"FINISHED"}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import StringProperty
 
+from ...core.images import DIAGONAL_VIEW_SLOTS
 from .. import tasks, workflow
 from ..placement import show_new_figure
 from .common import abspath, reports_errors
@@ -29,7 +30,7 @@ class FIGURINE_OT_run_job(bpy.types.Operator):
         if not job_dir:
             self.report({"ERROR"}, "No job folder — set Job Folder in the Figurine panel")
             return {"CANCELLED"}
-        views = {slot: abspath(getattr(s, f"{slot}_image")) for slot in ("front", "back", "left", "right")}
+        views = s.view_paths()  # the four views and any diagonals, as `figurine run` takes them
         height_mm, resolution, preset = s.height_mm, s.resolution, s.preset
 
         def work(ctl):  # worker thread (or inline in background mode): no bpy in this half
@@ -82,6 +83,9 @@ class FIGURINE_OT_make_sample(bpy.types.Operator):
         s = context.scene.figurine
         for slot in ("front", "back", "left", "right"):
             setattr(s, f"{slot}_image", str(written[slot]))
+        for slot in DIAGONAL_VIEW_SLOTS:  # another character's diagonals must not join the sample's views
+            setattr(s, f"{slot}_image", "")
+            s.view(slot).active_version = -1  # as Clear View leaves it: the history is kept
         self.report({"INFO"}, f"Sample views written to {folder}")
         return {"FINISHED"}
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from .. import atomic
 from ..errors import BadInputError, CancelledError, FigurineError, RemoteError
 from ..jobstore import Job, StepRun, now_iso
+from ..images import ALL_VIEW_SLOTS
 from . import registry
 from .base import CANCELLED, DONE, FAILED, PollStatus, Provider, ProviderConfig, ProgressFn
 from .http import DeadlineError, HttpSession, TaskFailedError, _duration
@@ -71,7 +72,7 @@ def _noop_progress(fraction, text) -> None:
 def check_request(provider: Provider, slots, options: dict | None) -> tuple[list[str], dict, list[str]]:
     """(slots to send, parsed options, warnings) or BadInputError."""
     caps = provider.capabilities
-    given = [s for s in ("front", "back", "left", "right") if s in set(slots)]
+    given = [s for s in ALL_VIEW_SLOTS if s in set(slots)]  # the diagonals too: used, or said left out
     missing = [s for s in caps.views_required if s not in given]
     if missing:
         raise BadInputError(f"{provider.label} needs the {', '.join(missing)} view(s)",
