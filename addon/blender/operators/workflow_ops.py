@@ -32,9 +32,11 @@ class FIGURINE_OT_run_job(bpy.types.Operator):
             return {"CANCELLED"}
         views = s.view_paths()  # the four views and any diagonals, as `figurine run` takes them
         height_mm, resolution, preset = s.height_mm, s.resolution, s.preset
+        # The local generator's Legs choice (Generate panel) holds for this one-click run too.
+        legs = str(s.options_dict().get("legs", "every")) if s.provider == "local" else "every"
 
         def work(ctl):  # worker thread (or inline in background mode): no bpy in this half
-            return workflow.reconstruct_views(views, job_dir, resolution=resolution,
+            return workflow.reconstruct_views(views, job_dir, resolution=resolution, legs=legs,
                                               progress=lambda step, f, msg: ctl.progress(f, msg),
                                               cancel=ctl.cancel.is_set)
 
