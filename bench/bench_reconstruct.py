@@ -25,7 +25,8 @@ Y-up with the head towards -X (found from their projections: the bunny's ears an
 horse's legs point along +Y, the faces towards -X), so (x, y, z) -> (z, x, y).
 
     .venv/bin/python bench/bench_reconstruct.py [--res 160] [--size 512] [--views 1,2,4,8]
-        [--figures a,b] [--data /work/shared/data] [--run-time] [--json]
+        [--figures a,b] [--data /work/shared/data] [--legs every|outer-left|outer-right]
+        [--run-time] [--json]
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def hull_iou(truth, cells: int = 128) -> float:
     return float(occ.sum() / max(int(hull.sum()), 1))
 
 
-def measure(name: str, folder: Path, counts, res: int, distance_samples: int) -> list[dict]:
+def measure(name: str, folder: Path, counts, res: int, distance_samples: int, legs: str = "every") -> list[dict]:
     from figurine_forge.core.mesh.clean import drop_small_parts
     from figurine_forge.core.mesh.trimesh import shell_count
     from figurine_forge.core.reconstruct import reconstruct_mesh
@@ -166,7 +167,7 @@ def measure(name: str, folder: Path, counts, res: int, distance_samples: int) ->
     for n in counts:
         viewset = load_views(folder, VIEW_SETS[n])
         t0 = time.perf_counter()
-        raw = reconstruct_mesh(viewset, resolution=res)
+        raw = reconstruct_mesh(viewset, resolution=res, legs=legs)
         seconds = time.perf_counter() - t0
         mesh = raw  # already normalised by the views: a lost part must not rescale the rest
         iou = volumetric_iou(mesh, truth, resolution=128)
@@ -288,6 +289,8 @@ def main(argv=None) -> int:
     parser.add_argument("--run-time", action="store_true", help="also time `figurine run` on the sample at 1024 px")
     parser.add_argument("--run-time-only", action="store_true", help="only time `figurine run` on the sample")
     parser.add_argument("--json", default="", help="write the rows to this JSON file")
+    parser.add_argument("--legs", default="every", choices=("every", "outer-left", "outer-right"),
+                        help="leg placement for walking figures (core.reconstruct.legs)")
     parser.add_argument("--real", action="store_true", help="only the shared real view sets (see real_sets)")
     parser.add_argument("--images", default="", help="with --real: write the input/clay pictures here")
     args = parser.parse_args(argv)
@@ -310,7 +313,7 @@ def main(argv=None) -> int:
     rows = []
     for name in names:
         folder = ensure_rendered(name, Path(args.cache), data, args.size)
-        rows += measure(name, folder, counts, args.res, args.samples)
+        rows += measure(name, folder, counts, args.res, args.samples, args.legs)
     summary(rows)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
