@@ -62,7 +62,7 @@ def test_run_progress_and_job_manifest(demo_job):
                                                       "export_glb"]
     assert all(s["status"] == "done" for s in manifest["steps"])
     assert (job / "figurine.glb").read_bytes()[:4] == b"glTF"  # the coloured figure beside the STL
-    assert manifest["steps"][1]["params"] == {"provider": "local", "resolution": 160}
+    assert manifest["steps"][1]["params"] == {"provider": "local", "resolution": 160, "legs": "every"}
     for view in VIEWS:
         assert (job / manifest["inputs"][view][0]["path"]).is_file()
         assert (job / manifest["steps"][0]["outputs"][view]).is_file()

@@ -103,4 +103,4 @@ def test_a_new_scene_starts_with_a_generator_that_can_run(addon):
 def test_offline_switch_to_the_local_generator(scene):
     assert bpy.ops.figurine.use_local_generator() == {"FINISHED"}
     assert scene.provider == "local"
-    assert [o.name for o in scene.provider_options] == ["resolution"]  # its own options, not the service's
+    assert [o.name for o in scene.provider_options] == ["resolution", "legs"]  # its own options, not the service's

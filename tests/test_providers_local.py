@@ -35,7 +35,7 @@ def test_local_runs_offline_and_applies_the_injected_finish(tmp_path):
                                       options={"resolution": 40}).mesh_path)
     assert np.allclose(mesh.size(), 2.0 * raw.size(), rtol=1e-5)  # the file holds the finished mesh
     assert job.manifest["tasks"] == {}
-    assert job.steps[-1]["status"] == "done" and job.steps[-1]["params"]["options"] == {"resolution": 40}
+    assert job.steps[-1]["status"] == "done" and job.steps[-1]["params"]["options"] == {"resolution": 40, "legs": "every"}
     fractions = [f for f, _ in progress if f is not None]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
