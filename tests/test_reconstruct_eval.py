@@ -169,7 +169,8 @@ def test_a_walking_figure_gets_four_legs_when_one_placement_is_asked(rendered):
 
     views, truth = rendered[WALKING]
     four = ViewSet({s: views[s] for s in FOUR})
-    meshes = {legs: reconstruct_mesh(four, resolution=RES, legs=legs) for legs in ("every", "outer-left", "outer-right")}
+    meshes = {legs: reconstruct_mesh(four, resolution=RES, legs=legs)
+              for legs in ("every", "outer-left", "outer-right")}
     iou = {legs: volumetric_iou(m, truth, resolution=96) for legs, m in meshes.items()}
     assert _parts_at(truth, 0.12) == 4
     assert _parts_at(meshes["every"], 0.12) >= 6  # the phantom legs this option is for

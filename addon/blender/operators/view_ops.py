@@ -220,7 +220,7 @@ class FIGURINE_OT_mirror_view(bpy.types.Operator):
                                 hint="left and right mirror each other, and each diagonal its twin "
                                      "(front-left and front-right, back-left and back-right)")
         mirror_into(settings, src_slot, self.slot)
-        self.report({"INFO"}, f"{slot_label(self.slot)} view: mirrored {src_slot}")
+        self.report({"INFO"}, f"{slot_label(self.slot)} view: mirrored {slot_label(src_slot).lower()}")
         return {"FINISHED"}
 
 

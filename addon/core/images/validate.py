@@ -154,7 +154,8 @@ def facing_issue(slot: str, facing: Facing) -> Issue | None:
         other = _FACING_TWIN[slot]
         return Issue("wrong_facing", slot,
                      f"{slot} view faces the viewer's {side[facing.direction]} but a {slot} view must face "
-                     f"the viewer's {side[expected]}: mirror it (--fix-facing) or give it as the {other} view",
+                     f"the viewer's {side[expected]}: mirror it (Mirror in the panel, --fix-facing on the "
+                     f"command line) or give it as the {other} view",
                      fix="mirror")
     return None
 
