@@ -72,6 +72,9 @@ def test_generate_with_outer_left_records_it_and_says_which_way(settings, tmp_pa
     assert step["params"]["options"]["legs"] == "outer-left"
     (said,) = step["result"]["ambiguities"]
     assert "placed one way" in said and "choose outer-right" in said
+    from figurine_forge.core.review.verdict import ambiguities_recorded
+
+    assert ambiguities_recorded(manifest) == [said]  # what the review will say it could not judge
 
 
 def test_make_whole_figurine_uses_the_same_choice(settings, tmp_path):
