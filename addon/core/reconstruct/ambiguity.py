@@ -7,7 +7,8 @@ are real, and which ones no silhouette from these two directions can tell (the b
 other side only mirror them). The reconstruction keeps every crossing (keeping a cell that
 is real one time in two is the better guess for the shape, see docs/reconstruction.md), so
 the model may hold phantom parts there: a horse with eight legs. The diagonal views settle
-it, and this module says so: to the user after a run and in the review."""
+it, or the user picks one placement of a walking figure's legs (:mod:`.legs`); this module
+says so, to the user after a run and in the review."""
 
 from __future__ import annotations
 
