@@ -21,8 +21,9 @@ from PIL import Image
 
 import fakes.gemini_server as gemini_server
 from blender_env import build_zip, clear_scene, install_zip
+from layout_recorder import Layout
+from test_ai_panel import fake, online  # noqa: F401  (fixtures: the fake Gemini server, online access on)
 from fakes.aistudio3d_server import AIStudio3DFake
-from fakes.gemini_server import FakeGemini
 from figurine_forge.core import presets as core_presets
 from figurine_forge.core.gemini import list_versions
 from figurine_forge.core.images.validate import detect_facing
@@ -60,26 +61,9 @@ def _clear_views(s) -> None:
 
 
 @pytest.fixture
-def gemini():
-    server = FakeGemini().start()
-    yield server
-    server.stop()
-    assert server.problems == [], server.problems
-
-
-@pytest.fixture
-def online():
-    system = bpy.context.preferences.system
-    before = system.use_online_access
-    system.use_online_access = True
-    yield system
-    system.use_online_access = before
-
-
-@pytest.fixture
-def scene(addon, tmp_path, monkeypatch, gemini):
+def scene(addon, tmp_path, monkeypatch, fake):
     """A job folder and a front view; Gemini is the fake, with a key in the preferences."""
-    monkeypatch.setenv("FIGURINE_GEMINI_BASE_URL", gemini.base_url)
+    monkeypatch.setenv("FIGURINE_GEMINI_BASE_URL", fake.base_url)
     for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
         monkeypatch.delenv(var, raising=False)
     prefs = bpy.context.preferences.addons[addon].preferences
@@ -180,7 +164,7 @@ def test_each_diagonal_offers_its_own_preset_first(scene, addon):
 
 
 # -- AI: the diagonals from the front --------------------------------------------------------
-def test_make_diagonal_views_fills_the_four_and_leaves_the_main_views(scene, addon, online, gemini, monkeypatch,
+def test_make_diagonal_views_fills_the_four_and_leaves_the_main_views(scene, addon, online, fake, monkeypatch,
                                                                      tmp_path):
     s = scene
     back, _ = view_file(tmp_path, "back", view="back")
@@ -193,12 +177,12 @@ def test_make_diagonal_views_fills_the_four_and_leaves_the_main_views(scene, add
                prompts["front_right"]: _png(figure_mask(view="side_right")),
                prompts["back_left"]: _png(figure_mask(view="side_right")),
                prompts["back_right"]: _png(figure_mask(view="side_left"))}
-    monkeypatch.setattr(gemini_server, "edited_png", lambda image: answers[gemini.received[-1].texts[0]])
+    monkeypatch.setattr(gemini_server, "edited_png", lambda image: answers[fake.received[-1].texts[0]])
 
     assert bpy.ops.figurine.generate_diagonal_views() == {"FINISHED"}
-    assert [r.texts for r in gemini.received] == [[prompts[slot]] for slot in DIAGONALS]
+    assert [r.texts for r in fake.received] == [[prompts[slot]] for slot in DIAGONALS]
     front = np.asarray(Image.open(s.front_image).convert("RGB"))
-    for r in gemini.received:  # each from the front view alone
+    for r in fake.received:  # each from the front view alone
         assert len(r.images) == 1 and np.array_equal(np.asarray(r.images[0].convert("RGB")), front)
     made = list_versions(Job.open(s.job_dir, create=False))
     assert [e["params"]["slot"] for e in made] == list(DIAGONALS)
@@ -224,22 +208,22 @@ def test_make_diagonal_views_fills_the_four_and_leaves_the_main_views(scene, add
     # All four set: asking again is refused without a request.
     with pytest.raises(RuntimeError, match="every diagonal view is set"):
         bpy.ops.figurine.generate_diagonal_views()
-    assert len(gemini.received) == 4
+    assert len(fake.received) == 4
 
 
-def test_make_missing_views_never_makes_diagonals(scene, online, gemini):
+def test_make_missing_views_never_makes_diagonals(scene, online, fake):
     s = scene
     assert bpy.ops.figurine.generate_missing_views() == {"FINISHED"}
-    assert len(gemini.received) == 3  # back, left, right: the optional diagonals are not "missing"
+    assert len(fake.received) == 3  # back, left, right: the optional diagonals are not "missing"
     assert all(s.image_path(slot) for slot in MAIN)
     assert not any(s.image_path(slot) for slot in DIAGONALS)
 
 
-def test_ai_edit_of_one_diagonal_with_its_preset_starts_from_the_front(scene, online, gemini, monkeypatch):
+def test_ai_edit_of_one_diagonal_with_its_preset_starts_from_the_front(scene, online, fake, monkeypatch):
     s = scene
     monkeypatch.setattr(gemini_server, "edited_png", lambda image: _png(figure_mask(view="side_left")))
     assert bpy.ops.figurine.ai_edit_view(slot="back_left", preset="back-left-view") == {"FINISHED"}
-    (request,) = gemini.received
+    (request,) = fake.received
     assert request.texts == [core_presets.get_preset("back-left-view").render()]
     assert np.array_equal(np.asarray(request.images[0].convert("RGB")),
                           np.asarray(Image.open(s.front_image).convert("RGB")))
@@ -399,70 +383,6 @@ def test_remote_generator_leaves_the_diagonals_out_and_says_so(addon, tmp_path, 
 
 
 # -- the panel, drawn --------------------------------------------------------------------------
-class Layout:
-    """Records what a panel's draw asks for (background Blender draws no panels): every call
-    with its text, icon and the operator's properties; a ``panel_prop`` section opens as its
-    property says."""
-
-    def __init__(self, kind="layout"):
-        self.kind, self.items = kind, []
-
-    def _child(self, kind):
-        self.items.append(Layout(kind))
-        return self.items[-1]
-
-    def row(self, **_kw):
-        return self._child("row")
-
-    def column(self, **_kw):
-        return self._child("column")
-
-    def box(self):
-        return self._child("box")
-
-    def split(self, **_kw):
-        return self._child("split")
-
-    def panel_prop(self, data, name):
-        header = self._child("panel-header")
-        return header, self._child("panel-body") if getattr(data, name) else None
-
-    def label(self, text="", icon="NONE", **_kw):
-        self.items.append(("label", text, icon))
-
-    def prop(self, data, name, text="", icon="NONE", **_kw):
-        self.items.append(("prop", text, icon, name, getattr(data, "slot", None) if name != "expanded" else None))
-
-    def operator(self, idname, text="", icon="NONE", **_kw):
-        props = type("Props", (), {})()
-        self.items.append(("operator", text, icon, idname, props))
-        return props
-
-    def template_icon(self, icon_value=0, scale=1.0):
-        self.items.append(("icon", icon_value, scale))
-
-    def template_list(self, *args, **_kw):
-        self.items.append(("list", args[1]))
-
-    def progress(self, **kw):
-        self.items.append(("progress", kw.get("text", "")))
-
-    def walk(self):
-        for item in self.items:
-            if isinstance(item, Layout):
-                yield from item.walk()
-            else:
-                yield item
-
-    def boxes(self) -> list["Layout"]:
-        return [i for i in self.items if isinstance(i, Layout) and i.kind == "box"]
-
-    def shape(self):
-        """Everything drawn, comparable (an operator's properties as a dict)."""
-        return [i.shape() if isinstance(i, Layout) else
-                (i[:4] + (dict(vars(i[4])),) if i[0] == "operator" else i) for i in self.items]
-
-
 def _draw(cls) -> Layout:
     layout = Layout()
 

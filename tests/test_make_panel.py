@@ -12,6 +12,7 @@ from provider_harness import KEY
 from test_make import GEMINI_KEY, _check_finished, fakes, models, sample_views  # noqa: F401  (fixtures)
 
 from blender_env import build_zip, install_zip
+from layout_recorder import Layout
 
 import bpy  # noqa: E402  (conftest has pointed Blender at a private user folder)
 
@@ -85,40 +86,6 @@ def test_review_button_reviews_a_generate_jobs_model(addon, fakes, sample_views,
 
 
 # -- the attempts side by side ------------------------------------------------------------------
-class Layout:
-    """A stand-in for Blender's UILayout (background Blender draws no panels): records what a
-    panel's draw asks for — rows, columns, labels, buttons with their properties, icons."""
-
-    def __init__(self, kind="column"):
-        self.kind, self.items = kind, []
-
-    def row(self, **_kw):
-        self.items.append(Layout("row"))
-        return self.items[-1]
-
-    def column(self, **_kw):
-        self.items.append(Layout("column"))
-        return self.items[-1]
-
-    def label(self, text="", icon="NONE", **_kw):
-        self.items.append(("label", text, icon))
-
-    def operator(self, idname, text="", icon="NONE", **_kw):
-        props = type("Props", (), {})()
-        self.items.append(("operator", text, icon, idname, props))
-        return props
-
-    def template_icon(self, icon_value=0, scale=1.0):
-        self.items.append(("icon", icon_value, scale))
-
-    def walk(self):
-        for item in self.items:
-            if isinstance(item, Layout):
-                yield from item.walk()
-            else:
-                yield item
-
-
 def _draw(panel_name: str) -> Layout:
     cls = getattr(bpy.types, panel_name)
     layout = Layout()

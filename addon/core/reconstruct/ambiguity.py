@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .hull import _profile
+from .hull import view_profile
 from .rowparts import FEET, bands, part_runs, part_sizes
 from .views import DIAGONAL_SLOTS
 
@@ -74,7 +74,7 @@ def crossing_ambiguities(viewset, resolution: int = 200, threshold: float = 0.5,
     zs = (np.arange(resolution) + 0.5) / resolution  # row centres, figure height = 1
     counts = []
     for slot in ("front", side):
-        prof = _profile(slot, views[slot].matte, resolution, threshold)
+        prof = view_profile(slot, views[slot].matte, resolution, threshold)
         half = prof.image.shape[1] / prof.cols_per_unit
         us = np.arange(-half, half, 1.0 / resolution)
         mask = prof.sample(zs, us) > threshold

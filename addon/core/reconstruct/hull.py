@@ -55,7 +55,7 @@ class Grid:
 
 
 @dataclass
-class _Profile:
+class ViewProfile:
     """A view's matte resampled so that the figure is about ``resolution`` pixels tall."""
 
     image: np.ndarray  # (rows, cols) float32
@@ -84,7 +84,7 @@ class _Profile:
         return np.where(outside, 0.0, out).astype(np.float32)
 
 
-def _profile(slot: str, matte: np.ndarray, res: int, threshold: float) -> _Profile:
+def view_profile(slot: str, matte: np.ndarray, res: int, threshold: float) -> ViewProfile:
     from PIL import Image
 
     solid = matte > threshold
@@ -102,7 +102,7 @@ def _profile(slot: str, matte: np.ndarray, res: int, threshold: float) -> _Profi
     # The sizes are whole pixels: use the scale each axis really got, not the one asked for,
     # or the figure shrinks or grows by up to half a pixel per side.
     sx, sy = new_size[0] / w, new_size[1] / h
-    return _Profile(
+    return ViewProfile(
         image=np.asarray(small, dtype=np.float32),
         bottom=bottom * sy,
         centre=(left + right) / 2 * sx,
@@ -203,7 +203,7 @@ class _ViewImage:
     us: np.ndarray  # (U,) image-right coordinate of each column, normalised units
 
 
-def _view_image(slot: str, prof: _Profile, zs: np.ndarray, us: np.ndarray, shift: float = 0.0,
+def _view_image(slot: str, prof: ViewProfile, zs: np.ndarray, us: np.ndarray, shift: float = 0.0,
                 threshold: float = 0.5) -> _ViewImage:
     soft = prof.sample(zs, us + shift)
     signed, _ = signed_distance(soft, threshold)
@@ -335,7 +335,7 @@ def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, 
     return np.where((radius > 0)[:, :, None], out, -3.0).astype(np.float32)
 
 
-def _align_shift(prof: _Profile, zs: np.ndarray, us: np.ndarray, predicted: np.ndarray, threshold: float,
+def _align_shift(prof: ViewProfile, zs: np.ndarray, us: np.ndarray, predicted: np.ndarray, threshold: float,
                  spacing: float) -> float:
     """Horizontal offset (normalised units) that best lays a view over the silhouette the
     other views predict for it (IoU). Prepared views are each centred on their own bounding
@@ -374,7 +374,7 @@ def build_field(viewset, settings: HullSettings) -> Grid:
     th = settings.threshold
     p = settings.roundness
     tol = settings.tolerance * res
-    prof = {slot: _profile(slot, v.matte, res, th) for slot, v in views.items()}
+    prof = {slot: view_profile(slot, v.matte, res, th) for slot, v in views.items()}
 
     width = max(prof[s].half_width for s in ("front", "back") if s in prof)
     sides = [s for s in ("left", "right") if s in prof]

@@ -78,7 +78,6 @@ def decide(comparisons: list[ViewComparison], check: dict | None = None, *,
         fix.append("the print check failed: " + (", ".join(check_findings(check)) or "see the check summary"))
     decision = "regenerate" if regenerate else "fix" if fix else "keep"
     unchecked = _unchecked(list(ious), set(built_from))
-    caveat = []
     open_places = [f"could not be judged: {text}" for text in ambiguities]
     if decision == "keep" and (unchecked or open_places):
         decision = "unverified"
