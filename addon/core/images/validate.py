@@ -14,6 +14,17 @@ import numpy as np
 HEIGHT_TOLERANCE = 0.10  # relative; framing differences beyond this mean a different zoom or pose
 SILHOUETTE_MIN_IOU = 0.75  # front vs mirrored back
 FACING_MIN_SCORE = 0.02  # below this the facing is reported as unsure, never acted on
+# An animal's side view (a horse, a dog on all fours, a sitting rabbit) is read by its head, not
+# its feet: hooves and paws point down, and the toes that say which way a person faces are not
+# there. It is at least this wide for its height...
+ANIMAL_MIN_ASPECT = 0.7
+# ...and holds its head this far (share of the height) ahead of the middle of its feet; a
+# person's head stays over their feet. Measured on the side and 45-degree views (bench/
+# bench_facing.py --eval): the built quadrupeds and the horse and bunny scans 0.26-0.38 (their
+# widths 0.80-1.29 x the height; a rabbit seen half from the front, 0.06, is left to the feet
+# cues, which read it right); people at most 0.11 (widths 0.22-0.76), the shared sets 0.09.
+ANIMAL_MIN_HEAD = 0.2
+ANIMAL_HEAD_ROWS = 0.30  # the top share of the height where the head is looked for
 # Colour agreement of two views of one character (histogram intersection of the subject's
 # colours, 6 levels per channel). Measured on the shared development sets and the sample:
 # one character's views agree 0.64-0.97, different characters' 0.07-0.50.
@@ -114,6 +125,10 @@ def detect_facing(alpha: np.ndarray) -> Facing:
     * profile: the face side of the head and chest (nose, lips, chin) has a busier outline
       than the back of the head; weaker (hair and hats add detail), so it only tips a
       close call.
+    An animal's side view has none of these: its hooves or paws point down. Its head does:
+    held up at the front, the mass of its top rows lies far ahead of the middle of its feet
+    (:data:`ANIMAL_MIN_HEAD`, in a silhouette at least :data:`ANIMAL_MIN_ASPECT` times as wide
+    as tall), and then that decides alone (``head``).
     Measured on the development views and their mirror images (see bench/bench_facing.py)."""
     solid = alpha > 0.5
     rows = np.flatnonzero(solid.any(axis=1))
@@ -122,6 +137,9 @@ def detect_facing(alpha: np.ndarray) -> Facing:
     top, bottom = int(rows[0]), int(rows[-1]) + 1
     bottom = _above_base(solid, top, bottom)
     height = bottom - top
+    animal = _animal_head(solid, top, bottom)
+    if animal is not None:
+        return Facing(1 if animal > 0 else -1, animal, {"head": round(animal, 4)})
     feet = _rows_extent(solid, bottom - max(2, int(0.05 * height)), bottom)
     legs_c = _rows_centroid(solid, bottom - int(0.20 * height), bottom - int(0.10 * height))
     feet_c = _rows_centroid(solid, bottom - max(2, int(0.05 * height)), bottom)
@@ -139,6 +157,23 @@ def detect_facing(alpha: np.ndarray) -> Facing:
     score = cues.get("feet", 0.0) + cues.get("foot_mass", 0.0) + 0.25 * cues.get("profile", 0.0)
     direction = 0 if abs(score) < FACING_MIN_SCORE else (1 if score > 0 else -1)
     return Facing(direction, float(score), {k: round(float(v), 4) for k, v in cues.items()})
+
+
+def _animal_head(solid: np.ndarray, top: int, bottom: int) -> float | None:
+    """How far ahead of the middle of its feet an animal holds its head (share of the height,
+    + = towards the viewer's right), or None when the silhouette is not read as an animal's:
+    narrower than :data:`ANIMAL_MIN_ASPECT` x its height, or no head clearly ahead (a person
+    holding a spear forward is wide too, but their head is over their feet)."""
+    height = bottom - top
+    cols = np.flatnonzero(solid[top:bottom].any(axis=0))
+    feet = _rows_extent(solid, bottom - max(2, int(0.08 * height)), bottom)
+    head = _rows_centroid(solid, top, top + max(2, int(ANIMAL_HEAD_ROWS * height)))
+    if cols.size == 0 or feet is None or head is None:
+        return None
+    if int(cols[-1]) - int(cols[0]) + 1 < ANIMAL_MIN_ASPECT * height:
+        return None
+    ahead = (head - (feet[0] + feet[1]) / 2.0) / height
+    return float(ahead) if abs(ahead) >= ANIMAL_MIN_HEAD else None
 
 
 def facing_issue(slot: str, facing: Facing) -> Issue | None:
