@@ -109,6 +109,12 @@ def test_where_front_and_side_cannot_place_the_legs_is_said(rendered):
     assert legs.low < 0.05 and 0.2 < legs.high < 0.5  # from the hooves to the belly
     assert legs.front_parts >= 2 and legs.side_parts >= 2 and legs.phantom_places >= 2
     assert "diagonal views" in legs.message() and f"{legs.low:.0%}" in legs.message()
+    assert "(legs, most often)" in legs.message()
+    # Higher up (a horse's ears beside its muzzle) the parts are not called legs.
+    from dataclasses import replace
+
+    ears = replace(legs, low=0.72, high=0.76, walking=False).message()
+    assert "legs" not in ears and "(ears, horns or arms, most often)" in ears
     assert crossing_ambiguities(ViewSet({s: views[s] for s in VIEW_ANGLES})) == []
     for name in ("tpose", "pigtails"):
         others, _ = rendered[name]

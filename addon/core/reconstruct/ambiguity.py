@@ -50,8 +50,10 @@ class CrossingAmbiguity:
             return (f"{where} the legs were placed one way, as asked ({self.legs}: the front-most and hind-most "
                     f"legs on the figure's own {side}); front and side views cannot show which way is right: if "
                     f"the gait looks mirrored, choose {other}; {diagonals}")
+        # At the feet they are legs; higher up ears, horns, a muzzle beside them, arms.
+        what = "legs, most often" if self.low < FEET else "ears, horns or arms, most often"
         text = (f"{where} the front view shows {self.front_parts} separate parts and the side view "
-                f"{self.side_parts} (legs, most often): which goes with which cannot be told from front and side "
+                f"{self.side_parts} ({what}): which goes with which cannot be told from front and side "
                 f"views, so the model keeps every combination and up to {self.phantom_places} of them may be parts "
                 f"that are not there; add the diagonal views (front-left, front-right...: the Gemini presets make "
                 f"them) to settle it")
