@@ -30,8 +30,8 @@ class CrossingAmbiguity:
 
     low: float  # share of the figure's height where the band starts (0 = feet)
     high: float  # and ends
-    front_parts: int  # most separate parts the front view shows in the band
-    side_parts: int  # most the side view shows there
+    front_parts: int  # separate parts the front view shows on most rows of the band
+    side_parts: int  # and the side view
     share: float  # share of the height (rows) that is ambiguous
     walking: bool = False  # at the feet, mostly rows of 2 leg columns from the front and 4 from the side (.legs)
     legs: str = "every"  # the leg placement the reconstruction used
@@ -91,12 +91,19 @@ def crossing_ambiguities(viewset, resolution: int = 200, threshold: float = 0.5,
         inside = ambiguous[lo:hi]
         placeable = (front[lo:hi] == 2) & (sides[lo:hi] == 4)  # as .legs places them
         found.append(CrossingAmbiguity(low=lo / resolution, high=hi / resolution,
-                                       front_parts=int(front[lo:hi][inside].max()),
-                                       side_parts=int(sides[lo:hi][inside].max()),
+                                       front_parts=_most_rows(front[lo:hi][inside]),
+                                       side_parts=_most_rows(sides[lo:hi][inside]),
                                        share=float(inside.sum()) / resolution,
                                        walking=bool(lo < FEET * resolution and placeable.sum() >= 0.5 * inside.sum()),
                                        legs=legs))
     return found
+
+
+def _most_rows(counts: np.ndarray) -> int:
+    """The number of parts most rows of a band show (the larger on a tie): a few rows where
+    a tail hangs between the legs must not make 2 legs read as 3."""
+    tally = np.bincount(counts)
+    return int(len(tally) - 1 - np.argmax(tally[::-1]))
 
 
 def ambiguity_warnings(viewset, legs: str = "every") -> list[str]:
