@@ -99,11 +99,11 @@ def job_folder(settings) -> str:
 
 
 def current_image(settings, slot: str) -> str:
-    path = settings.image_path(slot)
+    path, name = settings.image_path(slot), slot_label(slot).lower()
     if not path:
-        raise BadInputError(f"the {slot} view has no image", hint=f"load a {slot} view first")
+        raise BadInputError(f"the {name} view has no image", hint=f"load a {name} view first")
     if not os.path.isfile(path):
-        raise BadInputError(f"the {slot} view's file {path} is missing", hint="load it again")
+        raise BadInputError(f"the {name} view's file {path} is missing", hint="load it again")
     return path
 
 
