@@ -252,10 +252,10 @@ def test_mirror_a_diagonal_from_its_twin(scene, tmp_path):
         bpy.ops.figurine.fill_missing_sides(which="DIAGONALS")
 
 
-def test_the_panels_errors_name_a_diagonal_in_words(scene, addon, tmp_path):
-    """A diagonal without an image, or whose file went missing: Prepare, Mirror, AI Edit,
-    Generate and the whole offline run (figurine.run_job) say which view in the panel's words
-    ("front-left"), not by its slot id."""
+def test_the_panels_errors_name_a_diagonal_in_words(scene, addon, online, tmp_path):
+    """A diagonal without an image, whose file went missing or whose prompt is empty: Prepare,
+    Mirror, AI Edit, Save Preset, Generate and the whole offline run (figurine.run_job) say
+    which view in the panel's words ("front-left"), not by its slot id."""
     s = scene
     with pytest.raises(RuntimeError, match="the back-right view has no image") as no_image:
         bpy.ops.figurine.prepare_view(slot="back_right")
@@ -269,7 +269,11 @@ def test_the_panels_errors_name_a_diagonal_in_words(scene, addon, tmp_path):
         bpy.ops.figurine.generate()
     with pytest.raises(RuntimeError, match="front-left view .*gone.png does not exist") as run:
         bpy.ops.figurine.run_job()
-    for said in (no_image, mirror, ai, generate, run):
+    with pytest.raises(RuntimeError, match="the back-left view's prompt is empty") as prompt:
+        bpy.ops.figurine.ai_edit_view(slot="back_left", preset="CUSTOM")
+    with pytest.raises(RuntimeError, match="the back-left view's prompt is empty") as keep:
+        bpy.ops.figurine.save_ai_preset(slot="back_left")
+    for said in (no_image, mirror, ai, generate, run, prompt, keep):
         assert not RAW_SLOT.search(str(said.value)), said.value
     # Prepare's task is named as the panel names the view.
     path, _ = view_file(tmp_path, "fl", view="side_right")
