@@ -13,6 +13,7 @@ import functools
 import importlib
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ MAIN = ("front", "back", "left", "right")
 DIAGONALS = ("front_left", "front_right", "back_left", "back_right")
 PRESETS = {"front_left": "front-left-view", "front_right": "front-right-view",
            "back_left": "back-left-view", "back_right": "back-right-view"}
+RAW_SLOT = re.compile(r"\b(front|back)_(left|right)\b")  # a slot id where words belong
 FACING = {"front_left": 1, "front_right": -1, "back_left": 1, "back_right": -1}  # +1: faces the viewer's right
 
 
@@ -237,14 +239,47 @@ def test_mirror_a_diagonal_from_its_twin(scene, tmp_path):
     path, _ = view_file(tmp_path, "fl", view="side_right")
     bpy.ops.figurine.load_view(slot="front_left", filepath=str(path))
     assert bpy.ops.figurine.mirror_view(slot="front_right", source="OPPOSITE") == {"FINISHED"}
-    assert _facing(s.front_right_image) == -1 and s.view("front_right").versions[0].origin == "mirrored front_left"
+    assert _facing(s.front_right_image) == -1 and s.view("front_right").versions[0].origin == "mirrored front-left"
+    # The History shows the view's name in words; the file keeps its plain name.
+    assert s.view("front_right").versions[0].name.startswith("mirrored front-left · ")
+    assert Path(s.front_right_image).name == "01-mirrored-front-left.png"
     path, _ = view_file(tmp_path, "br", view="side_left")
     bpy.ops.figurine.load_view(slot="back_right", filepath=str(path))
     assert bpy.ops.figurine.fill_missing_sides(which="DIAGONALS") == {"FINISHED"}
-    assert _facing(s.back_left_image) == 1
+    assert _facing(s.back_left_image) == 1 and s.view("back_left").versions[0].origin == "mirrored back-right"
     assert not s.left_image and not s.right_image  # the side views are another button's
     with pytest.raises(RuntimeError, match="no diagonal view can be made"):
         bpy.ops.figurine.fill_missing_sides(which="DIAGONALS")
+
+
+def test_the_panels_errors_name_a_diagonal_in_words(scene, addon, online, tmp_path):
+    """A diagonal without an image, whose file went missing or whose prompt is empty: Prepare,
+    Mirror, AI Edit, Save Preset, Generate and the whole offline run (figurine.run_job) say
+    which view in the panel's words ("front-left"), not by its slot id."""
+    s = scene
+    with pytest.raises(RuntimeError, match="the back-right view has no image") as no_image:
+        bpy.ops.figurine.prepare_view(slot="back_right")
+    s.front_left_image = str(tmp_path / "gone.png")
+    with pytest.raises(RuntimeError, match="the front-left view's file .*gone.png is missing") as mirror:
+        bpy.ops.figurine.mirror_view(slot="front_right", source="OPPOSITE")
+    errors = module(addon, "core.errors")
+    with pytest.raises(errors.BadInputError, match="the front-left view's file .*gone.png is missing") as ai:
+        module(addon, "blender.operators.ai_ops").current_image(s, "front_left")
+    with pytest.raises(RuntimeError, match="front-left view .*gone.png does not exist") as generate:
+        bpy.ops.figurine.generate()
+    with pytest.raises(RuntimeError, match="front-left view .*gone.png does not exist") as run:
+        bpy.ops.figurine.run_job()
+    with pytest.raises(RuntimeError, match="the back-left view's prompt is empty") as prompt:
+        bpy.ops.figurine.ai_edit_view(slot="back_left", preset="CUSTOM")
+    with pytest.raises(RuntimeError, match="the back-left view's prompt is empty") as keep:
+        bpy.ops.figurine.save_ai_preset(slot="back_left")
+    for said in (no_image, mirror, ai, generate, run, prompt, keep):
+        assert not RAW_SLOT.search(str(said.value)), said.value
+    # Prepare's task is named as the panel names the view.
+    path, _ = view_file(tmp_path, "fl", view="side_right")
+    assert bpy.ops.figurine.load_view(slot="front_left", filepath=str(path)) == {"FINISHED"}
+    assert bpy.ops.figurine.prepare_view(slot="front_left", size=256) == {"FINISHED"}
+    assert module(addon, "blender.tasks").last().task.label == "Prepare Front-Left"
 
 
 # -- Generate: the diagonals go where the provider takes them ------------------------------------
@@ -372,7 +407,8 @@ def test_remote_generator_leaves_the_diagonals_out_and_says_so(addon, tmp_path, 
         assert [v["view_type"] for v in submit.json()["multi_view_images"]] == ["front", "back"]
         text = module(addon, "blender.tasks").last().result_text
         for slot in ("front_left", "back_right"):  # said, as `figurine generate` warns
-            assert f"does not use the {slot} view; it is left out" in text, text
+            assert f"does not use the {slot.replace('_', '-')} view; it is left out" in text, text
+        assert not RAW_SLOT.search(text), text
     finally:
         fake.close()
         s.provider = "local"
@@ -470,7 +506,8 @@ def test_prepare_checks_a_diagonals_facing_like_a_side_views(scene, addon, tmp_p
     bpy.ops.figurine.load_view(slot="front_left", filepath=str(wrong))
     assert bpy.ops.figurine.prepare_view(slot="front_left", size=256) == {"FINISHED"}
     said = tasks.last().result_text
-    assert said.startswith("Front-Left view prepared") and "front_left view must face the viewer's right" in said, said
+    assert said.startswith("Front-Left view prepared") and "front-left view must face the viewer's right" in said, said
+    assert "give it as the front-right view" in said and not RAW_SLOT.search(said), said
     assert bpy.ops.figurine.mirror_view(slot="front_left") == {"FINISHED"}
     assert bpy.ops.figurine.prepare_view(slot="front_left", size=256) == {"FINISHED"}
     assert tasks.last().result_text == "Front-Left view prepared", tasks.last().result_text

@@ -326,6 +326,8 @@ def _read_glb_positions(path: Path) -> np.ndarray:
     (["--online", "--out", "J", "--prompt", "x", "--attempts", "0"], "less than one"),
     (["--online", "--out", "J", "--prompt", "x", "--option", "model=9.9"], "model"),
     (["--online", "--out", "J", "--prompt", "x", "--provider", "nosuch"], "nosuch"),
+    # The online make takes the four main views only: a diagonal is refused, not dropped unsaid.
+    (["--online", "--out", "J", "--front", "f.png", "--front-left", "fl.png"], "unrecognized arguments: --front-left"),
 ])
 def test_make_refuses_bad_requests_before_anything_is_paid(tmp_path, monkeypatch, capsys, argv, message):
     from figurine_forge import cli

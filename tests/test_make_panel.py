@@ -53,6 +53,53 @@ def test_make_button_runs_the_whole_loop(addon, fakes, monkeypatch, tmp_path):  
     assert manifest["make"]["status"] == "done"
 
 
+def test_make_from_views_says_which_diagonals_it_leaves_out(addon, fakes, sample_views, monkeypatch,  # noqa: F811
+                                                            tmp_path, capfd):
+    """Diagonal views set in the panel are not sent by the online make (it uses the four main
+    views, as `figurine make`, which has no diagonal options): the operator's warning names
+    the ones left out, in words, and the 3D service still gets front, back, left and right."""
+    gemini, studio, env = fakes
+    studio.payloads = studio.payloads[1:]  # the good model: one attempt, kept
+    studio.payload = studio.payloads[0]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GEMINI_API_KEY", "")  # nothing to draw: four views given
+    prefs = bpy.context.preferences.addons[addon].preferences
+    prefs.key_3daistudio = KEY
+    system = bpy.context.preferences.system
+    online_before = system.use_online_access
+    system.use_online_access = True
+    s = bpy.context.scene.figurine
+    given = {}
+    for slot in ("front", "back", "left", "right", "front_left", "back_right"):
+        given[slot] = tmp_path / f"{slot}.png"
+        given[slot].write_bytes(sample_views[slot.split("_")[0]])  # any picture: they are not read
+        setattr(s, f"{slot}_image", str(given[slot]))
+    s.job_dir = str(tmp_path / "job")
+    s.provider = "3daistudio"
+    capfd.readouterr()
+    try:
+        assert bpy.ops.figurine.make(attempts=1, base="", wait=True) == {"FINISHED"}
+    finally:
+        s.provider = "local"
+        prefs.key_3daistudio = ""
+        system.use_online_access = online_before
+        for slot in given:
+            setattr(s, f"{slot}_image", "")
+        s.job_dir = ""
+    said = ("the make uses the front, back, left and right views; the front-left, back-right views are "
+            "left out (Generate with the local reconstruction uses them)")
+    printed = capfd.readouterr()
+    assert said in printed.out + printed.err  # the operator's warning report
+    made = dict(bpy.context.scene["figurine_make"])
+    assert list(made["notes"])[0] == said and made["attempts"] == 1
+    (submit,) = studio.seen("submit")
+    assert sorted(v["view_type"] for v in submit.json()["multi_view_images"]) == ["back", "front", "left", "right"]
+    assert gemini.received == []
+    manifest = json.loads((tmp_path / "job" / "job.json").read_text("utf-8"))
+    assert sorted(manifest["make"]["plan"]["views"]) == ["back", "front", "left", "right"]
+
+
 def test_review_button_reviews_a_generate_jobs_model(addon, fakes, sample_views, tmp_path):  # noqa: F811
     """The Review operator with no active mesh reviews the job's generated GLB, found turned
     and in metres, and keeps what the import changed for the panel."""

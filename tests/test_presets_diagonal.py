@@ -142,5 +142,10 @@ def test_diagonal_view_through_gemini_into_the_job_and_checked(monkeypatch, caps
         results[kind] = [i for i in validate.check_views({"front": front, slot: view}, {}) if i.slot == slot]
     assert not [i for i in results["good"] if i.code in ("wrong_facing", "facing_unsure")], results["good"]
     wrong = [i for i in results["bad"] if i.code == "wrong_facing"]
-    twin = {"front_left": "front_right", "back_right": "back_left"}[slot]
+    twin = {"front_left": "front-right", "back_right": "back-left"}[slot]
     assert wrong and wrong[0].fix == "mirror" and f"give it as the {twin} view" in wrong[0].message, results["bad"]
+    # Without --json the command says which view it wrote in words, as its option spells it.
+    code, out = _edit(monkeypatch, capsys, ["edit", str(tmp_path / "good.png"), "--preset", preset, "--out",
+                                            str(tmp_path / "plain.png"), "--size", "256", "--online"])
+    assert code == 0 and f"plain.png ({slot.replace('_', '-')} view, " in out.out and f"({slot} view" not in out.out, \
+        out.out

@@ -19,6 +19,7 @@ from typing import Callable
 import bpy
 
 from ..core.errors import BadInputError, CancelledError, FigurineError
+from ..core.images import view_name
 from ..core.images.prepare import DEFAULT_SIZE, ViewSet, prepare_into_job
 from ..core.jobstore import Job, StepRun
 from ..core.mesh.trimesh import TriMesh
@@ -84,7 +85,7 @@ def reconstruct_views(views: Mapping[str, str | os.PathLike | None], job_dir: st
                             hint="use 'figurine generate --provider NAME --online' for remote generators")
     for slot, path in given.items():  # before the job folder exists: nothing to clean up
         if not Path(path).is_file():
-            raise BadInputError(f"{slot} view {path} does not exist", hint="check the file name")
+            raise BadInputError(f"{view_name(slot)} view {path} does not exist", hint="check the file name")
     check_cancel = _canceller(cancel)
 
     total = len(STEPS)

@@ -39,6 +39,7 @@ def add_arguments(p) -> None:
 
 def execute(args, out) -> int:
     from ..core import atomic, gemini, presets
+    from ..core.images import view_name
     from ..core.images.load import load_rgba
     from ..core.images.prepare import prepare_single
 
@@ -95,7 +96,7 @@ def execute(args, out) -> int:
     summary = {"ok": True, "out": str(args.out), "raw": args.raw, "slot": slot, "preset": preset.name,
                "model": result.model, "text": result.text, "attempts": result.attempts,
                "warnings": warnings, "job_step": step}
-    human = f"wrote {args.out} ({slot} view, {result.model})"
+    human = f"wrote {args.out} ({view_name(slot)} view, {result.model})"
     if result.text:
         human += f"\nGemini said: {result.text}"
     out.finish(summary, human)

@@ -19,6 +19,7 @@ def add_arguments(p) -> None:
 
 def execute(args, out) -> int:
     from ..core import providers
+    from ..core.images import view_name
 
     infos = providers.list_providers()
     lines = []
@@ -28,8 +29,8 @@ def execute(args, out) -> int:
             key = f"key: ${info['key_env']} ({'set' if os.environ.get(info['key_env']) else 'not set'})"
         head = f"{info['name']}{' (default)' if info['default'] else ''} — {info['label']}"
         lines.append(head)
-        views = ", ".join(info["views_required"]) + (
-            " + optional " + ", ".join(info["views_optional"]) if info["views_optional"] else "")
+        views = ", ".join(map(view_name, info["views_required"])) + (
+            " + optional " + ", ".join(map(view_name, info["views_optional"])) if info["views_optional"] else "")
         lines.append(f"    views: {views}; output: {', '.join(info['output_formats'])}; "
                      f"typical time: {info['typical_minutes']} min; cost: {info['cost_hint']}")
         if key:

@@ -107,13 +107,14 @@ def guard_job_folder(inputs: Inputs, job_dir: PathLike) -> None:
 def require_images(paths: Mapping[str, PathLike]) -> None:
     """Every view readable as an image, with the loader's own messages (a folder, an empty
     file, a text file...), before a command creates anything."""
+    from ..core.images import view_name
     from ..core.images.load import load_rgba
 
     for slot, path in paths.items():
         p = Path(path).expanduser()
         if not p.exists():
-            raise BadInputError(f"{slot} view {path} does not exist", hint="check the file name")
+            raise BadInputError(f"{view_name(slot)} view {path} does not exist", hint="check the file name")
         try:
             load_rgba(p)
         except BadInputError as exc:
-            raise BadInputError(f"{slot} view: {exc.message}", hint=exc.hint) from None
+            raise BadInputError(f"{view_name(slot)} view: {exc.message}", hint=exc.hint) from None

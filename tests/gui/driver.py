@@ -114,10 +114,13 @@ def watch_panels():
 # -- labels cut at the sidebar's width ---------------------------------------------------------
 # Each panel's draw is run against a recording layout that forwards every call to Blender's
 # and notes what text each button, label and field shows. After a draw, the texts are
-# measured with blf in the UI font at the UI scale and laid out the way Blender's layout does:
-# a column gives each item the whole width, a row shares it between its items (in proportion
-# to what they need, so a row fits when the sum fits), a split by its factor, a box less its
-# border. A text wider than its share is what Blender cuts with "…".
+# measured with blf in the UI font at the UI scale and laid out the way Blender's layout does
+# (tests/gui/layout_fit.py: a column gives each item the whole width, a row gives each of its
+# items an equal share, a split shares by its factor, a box less its border). A text wider
+# than its share is what Blender cuts with "…".
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # Blender's -P does not add it
+import layout_fit  # noqa: E402
+
 LAYOUTS: dict[str, "Recorder"] = {}  # panel -> the layout of its last draw
 UNIT = 20  # Blender's UI unit in pixels at scale 1: an icon, an icon-only button
 PADDING = 10  # text margins inside a button or label
@@ -125,8 +128,6 @@ PADDING = 10  # text margins inside a button or label
 # panels' margins: measured on the 4.3 screenshots, a panel's content starts 17 px in and ends
 # 39 px before the region's right edge.
 PANEL_MARGIN = 56
-BOX_MARGIN = 12
-ROW_GAP = 4  # between the items of a row that is not aligned
 
 
 def ui_scale() -> float:
@@ -148,15 +149,12 @@ def operator_label(idname: str) -> str:
         return idname
 
 
-class Item:
-    """One drawn text: what it says, whether an icon goes with it, and the pixels it needs."""
+class Item(layout_fit.Text):
+    """One drawn text, its pixels measured with blf in the UI font."""
 
-    def __init__(self, kind: str, text: str, icon: bool, extra: float = 0.0):
-        self.kind, self.text, self.icon = kind, text, icon
-        self.need = (text_px(text) + PADDING * ui_scale() if text else 0.0) + (UNIT * ui_scale() if icon or not text else 0.0) + extra
-
-    def natural(self) -> float:
-        return self.need
+    def __init__(self, kind: str, text: str, icon: bool, extra: float = 0.0, shares: bool | None = None):
+        need = (text_px(text) + PADDING * ui_scale() if text else 0.0) + (UNIT * ui_scale() if icon or not text else 0.0) + extra
+        super().__init__(kind, text, icon, need, shares)
 
 
 def _has_icon(kw) -> bool:
@@ -249,72 +247,18 @@ class Recorder:
         elif rna.type == "STRING":
             # The contents are the user's (paths clip in the middle by design); the name must fit
             # beside a field of at least a few units.
-            self.items.append(Item("field", f"{name}:" if name else "", icon, extra=4 * UNIT * ui_scale()))
+            self.items.append(Item("field", f"{name}:" if name else "", icon, extra=4 * UNIT * ui_scale(), shares=True))
         if text is None:
             return self._real.prop(data, prop, **kw)
         return self._real.prop(data, prop, text=text, **kw)
 
 
-def natural(node) -> float:
-    if isinstance(node, Item):
-        return node.need
-    widths = [natural(c) for c in node.items]
-    if not widths:
-        return 0.0
-    if node.kind == "row":
-        gap = 0.0 if node.align else ROW_GAP * ui_scale() * (len(widths) - 1)
-        return sum(widths) + gap
-    if node.kind == "split":
-        first = widths[0] / max(node.factor, 1e-3)
-        rest = max(widths[1:], default=0.0) / max(1.0 - node.factor, 1e-3) * max(len(widths) - 1, 1)
-        return max(first, rest)
-    pad = BOX_MARGIN * ui_scale() if node.kind == "box" else 0.0
-    return max(widths) + pad
-
-
 def cut_texts(node, width: float, panel: str, out: list) -> None:
-    """Every text of ``node`` that does not fit the ``width`` pixels it gets."""
-    if isinstance(node, Item):
-        if node.text and node.need > width + 0.5:
-            out.append({"panel": panel, "text": node.text, "need_px": round(node.need), "have_px": round(width)})
-        return
-    if node.kind == "row":
-        total = natural(node)
-        gap = 0.0 if node.align else ROW_GAP * ui_scale() * max(len(node.items) - 1, 0)
-        if total > width + 0.5:  # the row overflows: every text in it is squeezed
-            share = (width - gap) / max(total - gap, 1e-6)
-            for c in node.items:
-                cut_texts(c, natural(c) * share, panel, out)
-        else:
-            for c in node.items:
-                cut_texts(c, natural(c), panel, out)
-        return
-    if node.kind == "split":
-        for i, c in enumerate(node.items):
-            share = node.factor if i == 0 else (1.0 - node.factor) / max(len(node.items) - 1, 1)
-            cut_texts(c, width * share, panel, out)
-        return
-    inner = width - (BOX_MARGIN * ui_scale() if node.kind == "box" else 0.0)
-    for c in node.items:
-        cut_texts(c, inner, panel, out)
+    layout_fit.cut_texts(node, width, panel, out, ui_scale())
 
 
 def collect_tight(node, width: float, panel: str, out: list) -> None:
-    """need / have of each text of a column-like container's direct rows and items."""
-    if isinstance(node, Item):
-        if node.text:
-            out.append({"panel": panel, "text": node.text, "ratio": round(node.need / max(width, 1), 3)})
-        return
-    if node.kind == "row":
-        total = natural(node)
-        if node.items and total:
-            out.append({"panel": panel, "text": " | ".join(c.text for c in node.items if isinstance(c, Item)),
-                        "ratio": round(total / max(width, 1), 3)})
-        return
-    inner = width - (BOX_MARGIN * ui_scale() if node.kind == "box" else 0.0)
-    for i, c in enumerate(node.items):
-        share = (node.factor if i == 0 else 1 - node.factor) if node.kind == "split" else 1.0
-        collect_tight(c, inner * share, panel, out)
+    layout_fit.collect_tight(node, width, panel, out, ui_scale())
 
 
 def record_layout(cls, name: str) -> None:

@@ -99,11 +99,11 @@ def job_folder(settings) -> str:
 
 
 def current_image(settings, slot: str) -> str:
-    path = settings.image_path(slot)
+    path, name = settings.image_path(slot), slot_label(slot).lower()
     if not path:
-        raise BadInputError(f"the {slot} view has no image", hint=f"load a {slot} view first")
+        raise BadInputError(f"the {name} view has no image", hint=f"load a {name} view first")
     if not os.path.isfile(path):
-        raise BadInputError(f"the {slot} view's file {path} is missing", hint="load it again")
+        raise BadInputError(f"the {name} view's file {path} is missing", hint="load it again")
     return path
 
 
@@ -290,7 +290,7 @@ class FIGURINE_OT_ai_edit_view(bpy.types.Operator):
         text = (self.prompt or s.view(self.slot).prompt).strip()
         if self.preset == CUSTOM or not self.preset:
             if not text:
-                raise BadInputError(f"the {self.slot} view's prompt is empty",
+                raise BadInputError(f"the {slot_label(self.slot).lower()} view's prompt is empty",
                                     hint="write what to change, or choose a preset")
             preset, prompt, target, label = None, text, self.slot, "AI prompt"
         else:
@@ -462,7 +462,8 @@ class FIGURINE_OT_save_ai_preset(bpy.types.Operator):
         view = context.scene.figurine.view(self.slot)
         prompt = view.prompt.strip()
         if not prompt:
-            raise BadInputError(f"the {self.slot} view's prompt is empty", hint="write the prompt to keep first")
+            raise BadInputError(f"the {slot_label(self.slot).lower()} view's prompt is empty",
+                                hint="write the prompt to keep first")
         title = self.title.strip() or " ".join(prompt.split()[:5])
         name = self.name.strip() or re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:64]
         path = save_user_preset(Preset(name=name, title=title, prompt=prompt), presets_folder(context))

@@ -106,7 +106,8 @@ class FIGURINE_OT_generate(bpy.types.Operator):
             raise BadInputError("no job folder", hint="set the Job Folder in the Character panel")
         for slot, path in views.items():
             if not os.path.isfile(path):
-                raise BadInputError(f"{slot} view {path} does not exist", hint="load it again")
+                raise BadInputError(f"{props.slot_label(slot).lower()} view {path} does not exist",
+                                    hint="load it again")
         provider, options = s.provider, s.options_dict()
         config = provider_config(provider, context)
         job_dir = abspath(s.job_dir)

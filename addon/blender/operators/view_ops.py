@@ -69,11 +69,11 @@ def add_version(settings, slot: str, path: str, origin: str) -> None:
 
 
 def _current_path(settings, slot: str) -> str:
-    path = settings.image_path(slot)
+    path, name = settings.image_path(slot), slot_label(slot).lower()
     if not path:
-        raise BadInputError(f"the {slot} view has no image", hint="load one first")
+        raise BadInputError(f"the {name} view has no image", hint="load one first")
     if not os.path.isfile(path):
-        raise BadInputError(f"the {slot} view's file {path} is missing", hint="load it again")
+        raise BadInputError(f"the {name} view's file {path} is missing", hint="load it again")
     return path
 
 
@@ -181,7 +181,7 @@ class FIGURINE_OT_prepare_view(bpy.types.Operator):
             from ...core.images.load import load_rgba
             from ...core.images.prepare import prepare_single
 
-            ctl.progress(0.1, f"separating the {slot} view from its background")
+            ctl.progress(0.1, f"separating the {slot_label(slot).lower()} view from its background")
             # One view on its own: a back or side view is prepared without the front beside it.
             viewset = prepare_single(load_rgba(source), slot, size, name=os.path.basename(source))
             ctl.check_cancel()
@@ -193,7 +193,7 @@ class FIGURINE_OT_prepare_view(bpy.types.Operator):
             add_version(ctx.scene.figurine, slot, path, "prepared")
             return f"{slot_label(slot)} view prepared" + (f" ({'; '.join(warnings)})" if warnings else "")
 
-        tasks.start(context, tasks.Task(f"Prepare {slot}", work, finish))
+        tasks.start(context, tasks.Task(f"Prepare {slot_label(slot)}", work, finish))
         return {"FINISHED"}
 
 
@@ -216,7 +216,7 @@ class FIGURINE_OT_mirror_view(bpy.types.Operator):
         settings = context.scene.figurine
         src_slot = OPPOSITE.get(self.slot) if self.source == "OPPOSITE" else self.slot
         if src_slot is None:
-            raise BadInputError(f"the {self.slot} view has no opposite side view",
+            raise BadInputError(f"the {slot_label(self.slot).lower()} view has no opposite side view",
                                 hint="left and right mirror each other, and each diagonal its twin "
                                      "(front-left and front-right, back-left and back-right)")
         mirror_into(settings, src_slot, self.slot)
@@ -231,7 +231,8 @@ def mirror_into(settings, src_slot: str, dst_slot: str) -> str:
 
     rgba = load_rgba(_current_path(settings, src_slot))
     flipped = np.ascontiguousarray(rgba[:, ::-1])
-    origin = "mirrored" if src_slot == dst_slot else f"mirrored {src_slot}"
+    # The version's origin is what the panel's History shows: the view's name, as the panel says it.
+    origin = "mirrored" if src_slot == dst_slot else f"mirrored {slot_label(src_slot).lower()}"
     target = next_version_path(settings, dst_slot, origin)
     from PIL import Image
 

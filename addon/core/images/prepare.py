@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import atomic
 from ..errors import BadInputError
-from . import ALL_VIEW_SLOTS, framing, validate
+from . import ALL_VIEW_SLOTS, framing, validate, view_name
 from .load import load_rgba
 from .matte import MatteResult, extract
 
@@ -146,7 +146,7 @@ def _prepare(rgbas: dict[str, np.ndarray], size: int, fix_facing: bool, names: d
                 mattes[slot] = extract(rgbas[slot])
             except BadInputError as exc:
                 label = (names or {}).get(slot, "")
-                where = f"{slot} view ({label})" if label else f"{slot} view"
+                where = f"{view_name(slot)} view ({label})" if label else f"{view_name(slot)} view"
                 raise BadInputError(f"{where}: {exc.message}", hint=exc.hint) from None
     views = frame_views(mattes, size)
     issues = validate.check_views(views, {slot: v.source for slot, v in views.items()})
@@ -199,7 +199,7 @@ def prepare_into_job(job, paths: Mapping[str, str | os.PathLike | None], size: i
     given = {slot: p for slot, p in paths.items() if p}
     for slot, path in given.items():
         if not _Path(path).is_file():
-            raise BadInputError(f"{slot} view {path} does not exist", hint="check the file name")
+            raise BadInputError(f"{view_name(slot)} view {path} does not exist", hint="check the file name")
     _check_slots(given, size)
     inputs = {slot: job.add_input(slot, given[slot]) for slot in ALL_VIEW_SLOTS if slot in given}
     with job.step("prepare", {"size": size, "views": list(inputs)}) as step:

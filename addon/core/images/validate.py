@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from . import view_name
+
 HEIGHT_TOLERANCE = 0.10  # relative; framing differences beyond this mean a different zoom or pose
 SILHOUETTE_MIN_IOU = 0.75  # front vs mirrored back
 FACING_MIN_SCORE = 0.02  # below this the facing is reported as unsure, never acted on
@@ -181,14 +183,15 @@ def facing_issue(slot: str, facing: Facing) -> Issue | None:
     if expected is None:
         return None
     side = {1: "right", -1: "left"}
+    name = view_name(slot)
     if facing.direction == 0:
         return Issue("facing_unsure", slot,
-                     f"{slot} view: could not tell which way the character faces; the {slot} view must "
+                     f"{name} view: could not tell which way the character faces; the {name} view must "
                      f"face the viewer's {side[expected]}")
     if facing.direction != expected:
-        other = _FACING_TWIN[slot]
+        other = view_name(_FACING_TWIN[slot])
         return Issue("wrong_facing", slot,
-                     f"{slot} view faces the viewer's {side[facing.direction]} but a {slot} view must face "
+                     f"{name} view faces the viewer's {side[facing.direction]} but a {name} view must face "
                      f"the viewer's {side[expected]}: mirror it (Mirror in the panel, --fix-facing on the "
                      f"command line) or give it as the {other} view",
                      fix="mirror")
@@ -220,16 +223,17 @@ def check_views(views: dict, sources: dict) -> list[Issue]:
     for slot, info in sources.items():
         if info.get("touches"):
             issues.append(Issue("cropped", slot,
-                                f"{slot} view: the character touches the {' and '.join(info['touches'])} edge "
-                                f"of the image and may be cut off; use an image showing the whole character"))
+                                f"{view_name(slot)} view: the character touches the {' and '.join(info['touches'])} "
+                                f"edge of the image and may be cut off; use an image showing the whole character"))
     ref = sources.get("front", {}).get("rel_height")
     if ref:
         for slot, info in sources.items():
             rel = info.get("rel_height")
             if slot != "front" and rel and abs(rel / ref - 1.0) > HEIGHT_TOLERANCE:
                 issues.append(Issue("height_mismatch", slot,
-                                    f"{slot} view: the character fills {rel:.0%} of the image height, the front "
-                                    f"{ref:.0%}; the views may differ in zoom or pose (check the {slot} view)"))
+                                    f"{view_name(slot)} view: the character fills {rel:.0%} of the image height, "
+                                    f"the front {ref:.0%}; the views may differ in zoom or pose (check the "
+                                    f"{view_name(slot)} view)"))
     for slot in EXPECTED_FACING:
         if slot in views:
             found = facing_issue(slot, detect_facing(views[slot].matte))
@@ -256,6 +260,7 @@ def matte_issue(slot: str, matte: np.ndarray, source: dict) -> Issue | None:
     backdrop with little contrast to the character; the run would go on to a wrong figure."""
     from .ops import component_sizes, label
 
+    name = view_name(slot)
     hard = matte > 0.5
     total = int(np.count_nonzero(hard))
     if total == 0:
@@ -269,18 +274,18 @@ def matte_issue(slot: str, matte: np.ndarray, source: dict) -> Issue | None:
     gaps = 1.0 - hard[rows[0]:rows[-1] + 1].any(axis=1).mean()
     if sizes[0] < MATTE_MIN_LARGEST_PART * total or parts > MATTE_MAX_PARTS or gaps > MATTE_MAX_GAP_ROWS:
         return Issue("matte_broken", slot,
-                     f"{slot} view: the cut-out character fell apart ({parts} pieces, the largest "
+                     f"{name} view: the cut-out character fell apart ({parts} pieces, the largest "
                      f"{sizes[0] / total:.0%} of it{f', {gaps:.0%} of its height empty' if gaps > MATTE_MAX_GAP_ROWS else ''}); "
                      f"{what_to_do}")
     rel = source.get("rel_height")
     touches = source.get("touches") or []
     if len(touches) >= 3:
         return Issue("subject_size", slot,
-                     f"{slot} view: the cut-out touches the {', '.join(touches)} edges, so the background was "
+                     f"{name} view: the cut-out touches the {', '.join(touches)} edges, so the background was "
                      f"probably taken for the character; {what_to_do}")
     if rel is not None and rel < 0.15:
         return Issue("subject_size", slot,
-                     f"{slot} view: the character is only {rel:.0%} of the image height: too small to rebuild "
+                     f"{name} view: the character is only {rel:.0%} of the image height: too small to rebuild "
                      f"well, or most of it was lost with the background; crop closer to the character, or give "
                      f"it on a plain, evenly lit background (studio gray #BEBEBE)")
     return None
@@ -307,14 +312,15 @@ def same_character_issues(views: dict) -> list[Issue]:
     for slot, view in views.items():
         if slot == "front" or front_hist is None:
             continue
+        name = view_name(slot)
         if view.rgb.shape == front.rgb.shape:
             both = (view.matte > 0.5) | (front.matte > 0.5)
             if both.any():
                 diff = np.abs(view.rgb[both].astype(np.int16) - front.rgb[both].astype(np.int16)).mean() / 255.0
                 if diff < SAME_IMAGE_MAX_DIFF:
                     issues.append(Issue("same_image", slot,
-                                        f"{slot} view is the same picture as the front view; give the character "
-                                        f"seen from its {slot} (or leave the {slot} view out)"))
+                                        f"{name} view is the same picture as the front view; give the character "
+                                        f"seen from its {name} (or leave the {name} view out)"))
                     continue
         hist = _colour_histogram(view)
         if hist is None:
@@ -322,6 +328,6 @@ def same_character_issues(views: dict) -> list[Issue]:
         agree = float(np.minimum(front_hist, hist).sum())
         if agree < SAME_CHARACTER_MIN_COLOUR:
             issues.append(Issue("other_character", slot,
-                                f"{slot} view: its colours match the front view's by only {agree:.0%}; it may show "
-                                f"another character (check the {slot} view, or regenerate it from the front)"))
+                                f"{name} view: its colours match the front view's by only {agree:.0%}; it may show "
+                                f"another character (check the {name} view, or regenerate it from the front)"))
     return issues

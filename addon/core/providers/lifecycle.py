@@ -30,7 +30,7 @@ from pathlib import Path
 from .. import atomic
 from ..errors import BadInputError, CancelledError, FigurineError, RemoteError
 from ..jobstore import Job, StepRun, now_iso
-from ..images import ALL_VIEW_SLOTS
+from ..images import ALL_VIEW_SLOTS, view_name
 from . import registry
 from .base import CANCELLED, DONE, FAILED, PollStatus, Provider, ProviderConfig, ProgressFn
 from .http import DeadlineError, HttpSession, TaskFailedError, _duration
@@ -75,11 +75,13 @@ def check_request(provider: Provider, slots, options: dict | None) -> tuple[list
     given = [s for s in ALL_VIEW_SLOTS if s in set(slots)]  # the diagonals too: used, or said left out
     missing = [s for s in caps.views_required if s not in given]
     if missing:
-        raise BadInputError(f"{provider.label} needs the {', '.join(missing)} view(s)",
-                            hint=f"give {' '.join('--' + m + ' FILE' for m in missing)}, or choose another provider")
+        wanted = [view_name(m) for m in missing]  # as the CLI's options name them (--front-left)
+        raise BadInputError(f"{provider.label} needs the {', '.join(wanted)} view(s)",
+                            hint=f"give {' '.join('--' + w + ' FILE' for w in wanted)}, or choose another provider")
     usable = set(caps.views_required) | set(caps.views_optional)
     send = [s for s in given if s in usable]
-    warnings = [f"{provider.label} does not use the {s} view; it is left out" for s in given if s not in usable]
+    warnings = [f"{provider.label} does not use the {view_name(s)} view; it is left out"
+                for s in given if s not in usable]
     parsed = {}
     for key, value in (options or {}).items():
         spec = caps.option(key)
