@@ -100,3 +100,12 @@ def test_the_cli_names_diagonals_in_words(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "front-left view: text.png is not an image" in err and not RAW_SLOT.search(err), err
     assert not (tmp_path / "job").exists()
+
+
+def test_the_reconstruction_names_an_empty_diagonal_in_words():
+    from figurine_forge.core.reconstruct.hull import view_profile
+
+    with pytest.raises(BadInputError) as info:
+        view_profile("back_right", np.zeros((64, 64), np.float32), 100, 0.5)
+    assert "the back-right view has no character in it" in str(info.value)
+    assert not RAW_SLOT.search(str(info.value))

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import BadInputError
+from ..images import view_name
 from .distance import box_blur, local_thickness, signed_distance
 from .legs import check_placement, place_legs
 from .views import DIAGONAL_SLOTS, VIEW_ANGLES, image_right
@@ -91,7 +92,7 @@ def view_profile(slot: str, matte: np.ndarray, res: int, threshold: float) -> Vi
     rows = np.nonzero(solid.any(axis=1))[0]
     cols = np.nonzero(solid.any(axis=0))[0]
     if len(rows) < 4 or len(cols) < 2:
-        raise BadInputError(f"the {slot} view has no character in it",
+        raise BadInputError(f"the {view_name(slot)} view has no character in it",
                             hint="check the image shows the character on a plain background")
     top, bottom = rows[0], rows[-1] + 1
     left, right = cols[0], cols[-1] + 1
