@@ -300,6 +300,8 @@ def test_gui_animal_legs_warning_and_placement(installed, blend, walking_views, 
     every, placed = result["every"], result["outer-left"]
     for run in (every, placed):
         assert run["state"] == "finished", run["text"]
+        # A warning (the report line's warning icon, the status bar's colour), not a tick.
+        assert run["level"] == "WARNING" and " faces — from 0% to " in run["text"], run["text"]
         assert not any(w in run["text"] for w in FACING_WORDS), run["text"]
         assert not any(w in " ".join(run["prepare_warnings"]) for w in FACING_WORDS), run["prepare_warnings"]
     assert every["recorded_legs"] == "every" and placed["recorded_legs"] == "outer-left"

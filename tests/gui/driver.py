@@ -865,7 +865,7 @@ def animal_steps():
             prepared = [st for st in manifest["steps"] if st["name"] == "prepare"][-1]
             made = [st for st in manifest["steps"] if st["name"] == "generate"][-1]
             result[legs] = {
-                "state": last.state, "text": last.result_text, "object": obj.name if obj else None,
+                "state": last.state, "level": last.level, "text": last.result_text, "object": obj.name if obj else None,
                 "parts_at_12": parts_in_slice(obj),
                 "prepare_warnings": (prepared.get("result") or {}).get("warnings", []),
                 "recorded_legs": made["params"]["options"].get("legs"),
