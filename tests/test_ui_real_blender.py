@@ -256,3 +256,72 @@ def test_user_guide_screenshots(installed, blend, sample, tmp_path, output_dir):
         images = REPO / "docs" / "images"
         for name in GUIDE_STATES:
             crop(result["shots"][name], images / f"guide-{name}.png")
+
+
+@pytest.fixture(scope="module")
+def walking_views(tmp_path_factory):
+    """The evaluation set's walking quadruped from front, back and the sides, rendered here
+    (bpy module) the way tests/test_facing_animals.py renders it."""
+    import bpy  # noqa: F401  (before bmesh, which the figures use)
+
+    from figurine_forge.blender import eval_figures
+
+    folder = tmp_path_factory.mktemp("walking_views")
+    objects = eval_figures.build_figure_objects("walking")
+    try:
+        eval_figures.render_objects_views(objects, folder, ("front", "back", "left", "right"), 256)
+    finally:
+        eval_figures.remove_objects(objects)
+    return folder
+
+
+FACING_WORDS = ("faces the viewer", "which way the character faces", "wrong way")
+
+
+def test_gui_animal_legs_warning_and_placement(installed, blend, walking_views, tmp_path, output_dir):
+    """A walking four-legged figure in the real GUI, as a user clicks: its four views load and
+    nothing says they face the wrong way; Generate (local) with Legs = every warns, in the
+    panel's report line, that front and side cannot place the legs, and the figure has 8 legs
+    at 12 % of its height; Legs = outer-left says which way it placed them and gives 4 legs.
+    No label cut in either state; screenshots to test-output/ (and the guide's, on request)."""
+    result, log = run_gui(installed, blend, "animal", tmp_path, walking_views)
+    (output_dir / "ui_animal_result.json").write_text(json.dumps(result, indent=1))
+    errors = [ln for ln in log.splitlines() if PY_ERROR.search(ln)]
+    assert not errors, "Python errors in the GUI:\n" + "\n".join(errors[:20])
+    # Character: the four views are set, and nothing about which way they face.
+    character = " ".join(result["character_texts"])
+    assert "All four views are set. Next:" in character, character
+    assert not any(w in character for w in FACING_WORDS), character
+    # Generate: the local generator's Legs option is drawn, at "every".
+    generate = result["generate_texts"]
+    assert "Legs:" in generate and "every" in [t.lower() for t in generate], generate
+    assert result["legs_values"] == ["every", "outer-left"]
+    assert result["generate_ops"] == [["FINISHED"], ["FINISHED"]]
+    every, placed = result["every"], result["outer-left"]
+    for run in (every, placed):
+        assert run["state"] == "finished", run["text"]
+        # A warning (the report line's warning icon, the status bar's colour), not a tick.
+        assert run["level"] == "WARNING" and " faces — from 0% to " in run["text"], run["text"]
+        assert not any(w in run["text"] for w in FACING_WORDS), run["text"]
+        assert not any(w in " ".join(run["prepare_warnings"]) for w in FACING_WORDS), run["prepare_warnings"]
+    assert every["recorded_legs"] == "every" and placed["recorded_legs"] == "outer-left"
+    # The warning, whole in the report and shown wrapped at the top of the tab.
+    assert "cannot be told from front and side views" in every["text"], every["text"]
+    assert "choose one placement of the legs" in every["text"], every["text"]
+    shown = " ".join(every["main_texts"])
+    assert "cannot be told from front and side" in shown and "placement of the legs" in shown, shown
+    assert "as asked (outer-left" in placed["text"] and "cannot be told" not in placed["text"], placed["text"]
+    assert "as asked (outer-left" in " ".join(placed["main_texts"]), placed["main_texts"]
+    # The legs at 12 % of the height: every crossing kept is 8, one placement the real 4.
+    assert len(every["parts_at_12"]) == 8, every["parts_at_12"]
+    assert len(placed["parts_at_12"]) == 4, placed["parts_at_12"]
+    for name in ("animal-views", "animal-every", "animal-outer-left"):
+        assert result["cut"][name] == [], (name, result["cut"][name])
+        assert result["canary_cut"][name], name
+        print(name, "tightest labels:", json.dumps(result["tightest"][name]))
+    assert "FIGURINE_PT_generate" in result["panels_measured"]["animal-every"]
+    for name in ("animal-every", "animal-outer-left"):
+        png = crop(result["shots"][name], output_dir / f"ui_{name}.png")
+        assert png.stat().st_size < 250_000, f"{png} is {png.stat().st_size} bytes"
+    if os.environ.get("FIGURINE_UPDATE_DOCS") == "1":  # only a screenshot that passed goes into the guide
+        crop(result["shots"]["animal-outer-left"], REPO / "docs" / "images" / "guide-step2-legs.png")

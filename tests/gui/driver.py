@@ -17,6 +17,10 @@ Modes:
              Figurine (the front view loaded, 3D AI Studio, its credits read from the fake
              service the test runs), then a job the fakes made, its attempts side by side
              (ARGS: SAMPLE JOB_DIR)
+  animal     a walking four-legged figure's four views (ARGS: VIEWS_DIR): the views check says
+             nothing about facing; the local generator with Legs = every warns that front and
+             side cannot place the legs (8 legs at 12 % of the height), with outer-left says
+             which way it placed them (4 legs); a screenshot of each report
 """
 
 from __future__ import annotations
@@ -337,13 +341,13 @@ def load_sample_views(slots=("front", "back", "left", "right"), job_dir: str = "
     s.job_dir = job_dir or os.path.join(OUT, "job")
 
 
-def guide_job_dir() -> str:
+def guide_job_dir(name: str = "hero") -> str:
     """A short, neutral job folder for the guide's screenshots (not the test's temporary path);
     emptied first. Only one real Blender runs at a time, so no other run shares it."""
     import shutil
     import tempfile
 
-    path = os.path.join(tempfile.gettempdir(), "figurines", "hero")
+    path = os.path.join(tempfile.gettempdir(), "figurines", name)
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path)
     return path + os.sep
@@ -781,6 +785,116 @@ def make_steps():
     yield load_second
 
 
+def drawn_texts(panel: str) -> list[str]:
+    """Every text the panel's last draw showed (labels, buttons, option names and values)."""
+    out: list[str] = []
+
+    def walk(node):
+        if isinstance(node, layout_fit.Text):
+            if node.text:
+                out.append(node.text)
+            return
+        for item in getattr(node, "items", []):
+            walk(item)
+    rec = LAYOUTS.get(panel)
+    if rec is not None:
+        walk(rec)
+    return out
+
+
+def parts_in_slice(obj, height: float = 0.12) -> list[int]:
+    """The voxel counts of the separate parts of a horizontal slice of ``obj`` at ``height``
+    (a share of its height, from its feet): the object's triangles read with foreach_get,
+    voxelized at 1/100 of its height, the slice labelled (as tests/test_reconstruct_eval.py)."""
+    import numpy as np
+
+    meshio = __import__(ADDON + ".blender.meshio", fromlist=["object_to_trimesh"])
+    voxelize = __import__(ADDON + ".core.voxelize", fromlist=["voxelize"]).voxelize
+    label = __import__(ADDON + ".core.images.ops", fromlist=["label"]).label
+    mesh = meshio.object_to_trimesh(obj)
+    lo, hi = mesh.bounds()
+    spacing = float(hi[2] - lo[2]) / 100
+    occ = voxelize(mesh, lo - 2 * spacing, spacing, np.ceil((hi - lo) / spacing).astype(int) + 4)
+    labels, count = label(occ[:, :, int(round(height * 100)) + 2])
+    return sorted((int(n) for n in np.bincount(labels.ravel(), minlength=count + 1)[1:]), reverse=True)
+
+
+def animal_steps():
+    """A walking four-legged figure through Character and Generate (local), Legs = every, then
+    Legs = outer-left: what the panel says and what the figure gets at its feet."""
+    t = tasks_module()
+    yield setup_common
+    yield set_category
+    state = panel_state
+    four = ("front", "back", "left", "right")
+
+    def option(name: str):
+        (opt,) = [o for o in bpy.context.scene.figurine.provider_options if o.name == name]
+        return opt
+
+    def views():
+        result["job"] = guide_job_dir("horse")
+        load_sample_views(four, result["job"])
+        s = bpy.context.scene.figurine
+        s.provider = "local"
+        option("resolution").int_value = 96
+        option("legs").choice_value = "every"
+    yield views
+    yield redraw_all  # thumbnails are made by a preview job: give it a few draws
+    yield from state("animal-views")
+
+    def views_said():
+        result["character_texts"] = drawn_texts("FIGURINE_PT_character")
+        result["generate_texts"] = drawn_texts("FIGURINE_PT_generate")
+    yield views_said
+
+    def generate(legs: str):
+        def start():
+            option("legs").choice_value = legs
+            result.setdefault("legs_values", []).append(option("legs").value)
+            with override():
+                result.setdefault("generate_ops", []).append(sorted(bpy.ops.figurine.generate()))
+        start.__name__ = f"generate_{legs}"
+        return start
+
+    def generated(legs: str):
+        def look():
+            last = t.last()
+            obj = bpy.context.object
+            manifest = json.loads(open(os.path.join(result["job"], "job.json"), encoding="utf-8").read())
+            prepared = [st for st in manifest["steps"] if st["name"] == "prepare"][-1]
+            made = [st for st in manifest["steps"] if st["name"] == "generate"][-1]
+            result[legs] = {
+                "state": last.state, "level": last.level, "text": last.result_text, "object": obj.name if obj else None,
+                "parts_at_12": parts_in_slice(obj),
+                "prepare_warnings": (prepared.get("result") or {}).get("warnings", []),
+                "recorded_legs": made["params"]["options"].get("legs"),
+                "main_texts": [],
+            }
+        look.__name__ = f"generated_{legs}"
+        return look
+
+    def record_main(legs: str):
+        def keep():
+            result[legs]["main_texts"] = drawn_texts("FIGURINE_PT_main")
+        return keep
+
+    yield generate("every")
+    yield ("wait", lambda: not t.busy(), 600)
+    yield generated("every")
+    yield from state("animal-every")
+    yield record_main("every")
+
+    def again():  # the user hides the eight-legged figure and asks for one placement
+        bpy.context.object.hide_set(True)
+        generate("outer-left")()
+    yield again
+    yield ("wait", lambda: not t.busy(), 600)
+    yield generated("outer-left")
+    yield from state("animal-outer-left", crop="area")
+    yield record_main("outer-left")
+
+
 # -- the step runner ------------------------------------------------------------------------
 def run(steps):
     it = iter(steps)
@@ -827,4 +941,5 @@ def run(steps):
 
 
 os.makedirs(OUT, exist_ok=True)
-run({"panel": panel_steps, "responsive": responsive_steps, "docs": docs_steps, "make": make_steps}[MODE]())
+run({"panel": panel_steps, "responsive": responsive_steps, "docs": docs_steps, "make": make_steps,
+     "animal": animal_steps}[MODE]())
