@@ -508,9 +508,11 @@ def test_prepare_checks_a_diagonals_facing_like_a_side_views(scene, addon, tmp_p
     said = tasks.last().result_text
     assert said.startswith("Front-Left view prepared") and "front-left view must face the viewer's right" in said, said
     assert "give it as the front-right view" in said and not RAW_SLOT.search(said), said
+    assert tasks.last().level == "WARNING"  # drawn with a warning sign, not a tick
     assert bpy.ops.figurine.mirror_view(slot="front_left") == {"FINISHED"}
     assert bpy.ops.figurine.prepare_view(slot="front_left", size=256) == {"FINISHED"}
     assert tasks.last().result_text == "Front-Left view prepared", tasks.last().result_text
+    assert tasks.last().level != "WARNING"
     assert [v.origin for v in s.view("front_left").versions] == ["loaded", "prepared", "mirrored", "prepared"]
 
 

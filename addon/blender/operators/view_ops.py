@@ -191,7 +191,9 @@ class FIGURINE_OT_prepare_view(bpy.types.Operator):
         def finish(ctx, value):
             path, warnings = value
             add_version(ctx.scene.figurine, slot, path, "prepared")
-            return f"{slot_label(slot)} view prepared" + (f" ({'; '.join(warnings)})" if warnings else "")
+            done = f"{slot_label(slot)} view prepared"
+            # The view check's findings (facing the wrong way, cut off...) are a warning, not a tick.
+            return ("WARNING", f"{done} — {'; '.join(warnings)}") if warnings else done
 
         tasks.start(context, tasks.Task(f"Prepare {slot_label(slot)}", work, finish))
         return {"FINISHED"}
