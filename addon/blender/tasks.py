@@ -96,6 +96,7 @@ class Running:
     state: str = "running"  # running → finished | failed | cancelled
     result_text: str = ""
     level: str = "INFO"  # the report type of result_text
+    error: Exception | None = None  # what a failed task raised (the panel may offer a way on)
     started: float = field(default_factory=time.monotonic)
     # How the monitor treated events, so a test can see the UI got them back.
     passed_through: int = 0
@@ -214,7 +215,7 @@ def _run_sync(context, run: Running) -> None:
         run.state, run.result_text = "cancelled", exc.one_line()
         raise
     except FigurineError as exc:
-        run.state, run.result_text = "failed", exc.one_line()
+        run.state, run.result_text, run.error = "failed", exc.one_line(), exc
         raise
     except BaseException as exc:
         run.state, run.result_text = "failed", f"internal error: {type(exc).__name__}: {exc}"
@@ -322,7 +323,7 @@ def _conclude(context, run: Running, kind: str, payload) -> tuple[str, str] | No
     except CancelledError as exc:
         run.state, run.result_text, level = "cancelled", exc.one_line(), "WARNING"
     except FigurineError as exc:
-        run.state, run.result_text, level = "failed", exc.one_line(), "ERROR"
+        run.state, run.result_text, level, run.error = "failed", exc.one_line(), "ERROR", exc
     except Exception as exc:  # a bug: keep Blender running, say so, details on the console
         if exc is not payload:
             traceback.print_exc()

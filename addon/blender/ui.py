@@ -133,6 +133,14 @@ def draw_task(layout) -> None:
         note(layout, done.result_text, icon)
 
 
+def refused_for_views() -> bool:
+    """The last task was a Generate refused before paying because of the views' check."""
+    from ..core.errors import ViewCheckError
+
+    done = tasks.last()
+    return done is not None and done.state == "failed" and isinstance(done.error, ViewCheckError)
+
+
 def draw_online_hint(layout) -> bool:
     """False (after saying why and how to fix it) when Blender forbids network access."""
     if getattr(bpy.app, "online_access", True):
@@ -447,6 +455,12 @@ class FIGURINE_PT_generate(_WorkflowStep):
             row = layout.row(align=True)
             row.scale_y = 1.4
             row.operator("figurine.generate", icon="PLAY")
+            if refused_for_views():
+                # The last Generate sent nothing: a side view seemed to face the wrong way (the
+                # report says which). Fix the view, or send the views as they are.
+                note(layout, "Nothing was sent: see the report above. If the views are right, send them "
+                             "as they are:", "ERROR")
+                layout.operator("figurine.generate", text="Generate Anyway", icon="ERROR").ignore_view_check = True
             if s.provider == "local":
                 layout.operator("figurine.run_job", text="Make Whole Figurine", icon="MOD_BUILD")
                 note(layout, "Generate, scale, check and write an STL in one go.", "BLANK1")

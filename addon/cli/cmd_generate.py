@@ -27,6 +27,11 @@ def add_arguments(p) -> None:
     p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                    help="provider option, repeatable (e.g. --option face_count=300000)")
     p.add_argument("--size", type=int, default=1024, metavar="PX", help="prepared view size (default 1024)")
+    p.add_argument("--fix-facing", action="store_true",
+                   help="mirror side views that face the wrong way (as `figurine prepare --fix-facing`)")
+    p.add_argument("--ignore-view-check", action="store_true",
+                   help="send the views to a paid service even when a side view faces the wrong way "
+                        "(by default nothing is sent then)")
 
 
 def parse_options(items: list[str]) -> dict[str, str]:
@@ -58,7 +63,9 @@ def execute(args, out) -> int:
 
     job = Job.open(args.out)
     out.progress("prepare", f"preparing {len(paths)} view(s)")
-    inputs, viewset = prepare_into_job(job, paths, size=args.size)
+    inputs, viewset = prepare_into_job(job, paths, size=args.size, fix_facing=args.fix_facing)
+    for note in viewset.notes:
+        out.warn(note)
     for warning in viewset.warnings:
         out.warn(warning)
 
@@ -74,7 +81,8 @@ def execute(args, out) -> int:
             resolution = int(options.get("resolution", 160))
             config.finish = lambda mesh: finish_reconstruction(mesh, resolution)
         result = providers.generate(job, provider.name, viewset, options=options, config=config,
-                                    progress=lambda fraction, text: out.progress("generate", text, fraction))
+                                    progress=lambda fraction, text: out.progress("generate", text, fraction),
+                                    ignore_view_check=args.ignore_view_check)
     for warning in result.warnings:
         out.warn(warning)
     summary = {"ok": True, "job": str(job.root), **result.as_dict(job.root)}

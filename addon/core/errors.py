@@ -37,6 +37,11 @@ class BadInputError(FigurineError):
     exit_code = EXIT_BAD_INPUT
 
 
+class ViewCheckError(BadInputError):
+    """A paid generation refused before anything is sent: a view it would send is clearly wrong
+    (a side view facing the wrong way). The caller may send the views anyway on request."""
+
+
 class OutputError(FigurineError):
     """An output location cannot be written."""
 

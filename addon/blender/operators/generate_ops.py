@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import bpy
+from bpy.props import BoolProperty
 
 from ...core.errors import BadInputError
 from .. import pipeline, prefs, props, tasks
@@ -91,6 +92,9 @@ class FIGURINE_OT_generate(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     wait: tasks.wait_property()
+    ignore_view_check: BoolProperty(
+        name="Ignore View Check", default=False, options={"SKIP_SAVE"},
+        description="Send the views to a paid generator even when a side view seems to face the wrong way")
 
     @reports_errors
     def execute(self, context):
@@ -117,6 +121,7 @@ class FIGURINE_OT_generate(bpy.types.Operator):
         job_dir = abspath(s.job_dir)
         if provider == "local":
             options["resolution"] = options.get("resolution", s.resolution)
+        ignore_view_check = self.ignore_view_check
 
         def work(ctl):  # worker thread: files and network only
             job = Job.open(job_dir)
@@ -124,7 +129,7 @@ class FIGURINE_OT_generate(bpy.types.Operator):
             _inputs, viewset = prepare_into_job(job, views)
             ctl.check_cancel()
             result = generate(job, provider, viewset, options=options, config=config,
-                              progress=ctl.progress, cancel=ctl.cancel)
+                              progress=ctl.progress, cancel=ctl.cancel, ignore_view_check=ignore_view_check)
             result.warnings = list(viewset.warnings) + list(result.warnings)
             return result
 

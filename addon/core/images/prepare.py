@@ -81,7 +81,7 @@ class ViewSet:
                 self.views[issue.slot] = self.views[issue.slot].mirror()
                 self.issues.remove(issue)
                 self.warnings.remove(issue.message)
-                self.notes.append(f"{issue.slot} view mirrored so that it faces the right way")
+                self.notes.append(f"{view_name(issue.slot)} view mirrored so that it faces the right way")
                 fixed.append(issue.slot)
         return fixed
 
@@ -188,12 +188,14 @@ def _check_slots(given: dict, size: int) -> None:
         raise BadInputError(f"image size {size} is out of range", hint="use 64 to 8192 pixels")
 
 
-def prepare_into_job(job, paths: Mapping[str, str | os.PathLike | None], size: int = DEFAULT_SIZE) -> tuple[dict, ViewSet]:
+def prepare_into_job(job, paths: Mapping[str, str | os.PathLike | None], size: int = DEFAULT_SIZE, *,
+                     fix_facing: bool = False) -> tuple[dict, ViewSet]:
     """Copy the views into the job (``inputs/``) and run a "prepare" step on the copies.
 
     Returns the copied inputs by slot and the prepared set; the step folder keeps every
-    prepared view and its matte, and the step's result the set's warnings. Every job that
-    starts from user images (run, generate, the panel) goes through here."""
+    prepared view and its matte, and the step's result the set's warnings (and notes: the
+    views ``fix_facing`` mirrored). Every job that starts from user images (run, generate, the
+    panel) goes through here."""
     from pathlib import Path as _Path
 
     given = {slot: p for slot, p in paths.items() if p}
@@ -202,8 +204,9 @@ def prepare_into_job(job, paths: Mapping[str, str | os.PathLike | None], size: i
             raise BadInputError(f"{view_name(slot)} view {path} does not exist", hint="check the file name")
     _check_slots(given, size)
     inputs = {slot: job.add_input(slot, given[slot]) for slot in ALL_VIEW_SLOTS if slot in given}
-    with job.step("prepare", {"size": size, "views": list(inputs)}) as step:
-        viewset = prepare_view_set(inputs, size=size)
+    params = {"size": size, "views": list(inputs), **({"fix_facing": True} if fix_facing else {})}
+    with job.step("prepare", params) as step:
+        viewset = prepare_view_set(inputs, size=size, fix_facing=fix_facing)
         files = viewset.save(step.folder)
-        job.finish_step(step, dict(files), {"warnings": list(viewset.warnings)})
+        job.finish_step(step, dict(files), {"warnings": list(viewset.warnings), "notes": list(viewset.notes)})
     return inputs, viewset

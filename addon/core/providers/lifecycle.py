@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import atomic
-from ..errors import BadInputError, CancelledError, FigurineError, RemoteError
+from ..errors import BadInputError, CancelledError, FigurineError, RemoteError, ViewCheckError
 from ..jobstore import Job, StepRun, now_iso
 from ..images import ALL_VIEW_SLOTS, view_name
 from . import registry
@@ -95,6 +95,25 @@ def check_request(provider: Provider, slots, options: dict | None) -> tuple[list
     return send, parsed, warnings
 
 
+def refuse_views_facing_wrong(provider: Provider, viewset, slots) -> None:
+    """Raise :class:`ViewCheckError` before a paid generation when a side view it would send
+    faces the wrong way: the service would build a figure from views that disagree (an
+    animal's head at both ends), and the credits would be gone. Left and right both facing the
+    wrong way are swapped (the naming of Hunyuan's multi-view, whose "left" image faces the
+    viewer's left). Views the check is unsure of are sent: only a clear finding stops it."""
+    wrong = {i.slot: i for i in getattr(viewset, "issues", []) if i.code == "wrong_facing" and i.slot in slots}
+    if not wrong:
+        return
+    anyway = "if the views are right as they are, send them anyway (--ignore-view-check; Generate Anyway in the panel)"
+    if "left" in wrong and "right" in wrong:
+        raise ViewCheckError(
+            f"the left and right views are swapped: each faces the way the other must (the left view faces the "
+            f"viewer's right); nothing was sent to {provider.label}",
+            hint=f"give the left image as the right view and the right image as the left view; {anyway}")
+    found = "; ".join(wrong[s].message for s in slots if s in wrong)
+    raise ViewCheckError(f"{found}; nothing was sent to {provider.label}", hint=anyway)
+
+
 def require_network(provider: Provider) -> str | None:
     if not provider.config.online:
         raise BadInputError(f"{provider.label} needs network access, which is off",
@@ -124,8 +143,12 @@ def encode_views(viewset, slots: list[str]) -> dict[str, bytes]:
 # -- public entry points ---------------------------------------------------------------------
 def generate(job: Job, provider_name: str, viewset, *, options: dict | None = None,
              config: ProviderConfig | None = None, progress: ProgressFn | None = None,
-             cancel: threading.Event | None = None, cancel_remote: bool = True) -> GenerateResult:
-    """Make a mesh from a prepared view set (``core.images.prepare.ViewSet``) into ``job``."""
+             cancel: threading.Event | None = None, cancel_remote: bool = True,
+             ignore_view_check: bool = False) -> GenerateResult:
+    """Make a mesh from a prepared view set (``core.images.prepare.ViewSet``) into ``job``.
+
+    A remote (paid) generation is refused before anything is sent when a view is clearly wrong
+    (:func:`refuse_views_facing_wrong`), unless ``ignore_view_check``."""
     config = config or ProviderConfig.from_env()
     progress = progress or _noop_progress
     cancel = cancel or threading.Event()
@@ -134,6 +157,8 @@ def generate(job: Job, provider_name: str, viewset, *, options: dict | None = No
     if not provider.remote:
         return _run_local(job, provider, viewset, slots, parsed, warnings, progress, cancel)
 
+    if not ignore_view_check:
+        refuse_views_facing_wrong(provider, viewset, slots)
     key = require_network(provider)
     params = {"provider": provider.name, "views": slots, "options": parsed,
               "cost_hint": provider.cost_hint({s: None for s in slots}, parsed)}
