@@ -72,6 +72,9 @@ def make_characters(sample: Path, root: Path, *, good=GOOD, bad=tuple(BAD), extr
         "trio": lambda: put("trio", {"front.png": views["front"], "left.png": views["left"],
                                      "right.png": views["right"]}),
         "twin": lambda: put("twin", {f"{s}.png": p for s, p in views.items()}),
+        # Left and right named the other way round (as Hunyuan's multi-view names them).
+        "swapped": lambda: put("swapped", {"front.png": views["front"], "back.png": views["back"],
+                                           "left.png": views["right"], "right.png": views["left"]}),
     }
     for name in (*good, *extra):
         if name == "wide":
@@ -412,6 +415,32 @@ def test_max_credits_stops_before_passing_the_cap(sample_views, generator_glb, t
         assert st["duo"]["status"] == "done" and st["hero"]["status"] == "failed", st
         assert "would pass --max-credits 100" in st["hero"]["reason"]
         assert len(fake.tasks) == 1 and summary["credits_committed"] == 80
+    finally:
+        fake.close()
+
+
+def test_swapped_side_views_are_refused_before_paying(sample_views, generator_glb, tmp_path):
+    """A studio's character whose left and right views are named the other way round: nothing
+    is sent for it (the service would build a figure from views that disagree), its credits
+    are not booked, the reason says how to fix it; the others go through."""
+    from fakes.aistudio3d_server import AIStudio3DFake
+
+    fake = AIStudio3DFake(key="sk-swap")
+    fake.payload = generator_glb
+    env = {"FIGURINE_3DAISTUDIO_BASE_URL": fake.url, "FIGURINE_3DAISTUDIO_KEY": "sk-swap",
+           "FIGURINE_ALLOW_LOOPBACK_HTTP": "1", "FIGURINE_POLL_INTERVAL": "0.2"}
+    chars = make_characters(sample_views, tmp_path / "characters", good=("duo",), bad=(), extra=("swapped",))
+    try:
+        proc = run_batch(chars, tmp_path / "out", "--provider", "3daistudio", "--online", "--workers", 1,
+                         "--rate-limit", "3daistudio=20/1", "--no-review", *FAST, "--json", env=env)
+        summary = last_json(proc.stdout)
+        st = state(tmp_path / "out")["characters"]
+        assert proc.returncode == 1
+        assert st["duo"]["status"] == "done", st["duo"]
+        assert st["swapped"]["status"] == "failed" and st["swapped"]["exit_code"] == 2, st["swapped"]
+        assert st["swapped"]["reason"].startswith("the left and right views are swapped"), st["swapped"]
+        assert "nothing was sent to 3D AI Studio" in st["swapped"]["reason"]
+        assert len(fake.tasks) == 1 and summary["credits_committed"] == 80  # duo's only
     finally:
         fake.close()
 
