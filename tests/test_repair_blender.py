@@ -158,6 +158,29 @@ def test_other_bases_and_the_voxel_union(scene, base):
     assert_printable(engine(obj))
 
 
+def test_an_oval_base_lies_along_an_animals_feet(scene):
+    """A four-legged figure facing -Y has its hooves front to back: "oval" (60 mm along X) is
+    turned to run along it, and says so; a person's feet, side by side, keep it as given."""
+    parts = [ellipsoid((5.0, 11.0, 4.0), (0, 0, 13.0), 32, 16)]
+    parts += [ellipsoid((1.6, 1.6, 6.0), (x, y, 6.0), 16, 8) for x in (-3.0, 3.0) for y in (-8.0, 8.0)]
+    verts, tris, n = [], [], 0
+    for p in parts:
+        verts.append(p.vertices)
+        tris.append(p.triangles + n)
+        n += len(p.vertices)
+    animal = add(TriMesh(np.concatenate(verts), np.concatenate(tris)))
+    repair.make_printable(animal, voxel_size_mm=TEST_VOXEL_MM, measure_deviation=False)
+    result = repair.add_base(animal, "oval", method="VOXEL", voxel_size_mm=0.3)
+    assert result["turned"] == "the oval turned to lie along the feet: 35 x 60 mm"
+    assert (result["base"]["width_mm"], result["base"]["depth_mm"]) == (35.0, 60.0)
+    assert result["feet_reach_base"] and result["footprint_on_base"] == 1.0
+    assert result["size_mm"][:2] == pytest.approx([35.0, 60.0], abs=0.1)
+    person = add(figure(32.0))
+    repair.make_printable(person, voxel_size_mm=TEST_VOXEL_MM, measure_deviation=False)
+    kept = repair.add_base(person, "oval", method="VOXEL", voxel_size_mm=0.3)
+    assert "turned" not in kept and (kept["base"]["width_mm"], kept["base"]["depth_mm"]) == (60.0, 35.0)
+
+
 def test_feet_that_do_not_reach_are_reported(scene):
     # The figure stands on a thin spike: its lowest point reaches the base, its feet do not.
     fig = figure(32.0).transformed(1.0, (0, 0, 4.0))

@@ -107,7 +107,8 @@ class FIGURINE_OT_add_base(_PrintOperator, bpy.types.Operator):
         spec = BaseSpec(get("base_type"), get("base_size_mm"), get("base_depth_mm"), get("base_thickness_mm"),
                         get("base_bevel_mm"), get("base_texture_mm"))
         r = repair.add_base(context.active_object, spec, sink_mm=get("sink_mm"), method=get("fuse_method"))
-        return _finish(self, context, r, f"Base added ({r['method']}); {r['message']}")
+        turned = f"; {r['turned']}" if "turned" in r else ""
+        return _finish(self, context, r, f"Base added ({r['method']}); {r['message']}{turned}")
 
 
 class FIGURINE_OT_hollow(_PrintOperator, bpy.types.Operator):

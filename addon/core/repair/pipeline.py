@@ -15,7 +15,7 @@ here on arrays: edge counts, parts, self-intersections (``printcheck.spatial``),
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Protocol
 
 import numpy as np
@@ -294,6 +294,24 @@ def _union(engine: RepairEngine, a: TriMesh, b: TriMesh, vs: float, method: str,
     return out, "voxel", health(out)
 
 
+# The feet must run this much longer one way than the other for an oval to be turned.
+OVAL_TURN_RATIO = 1.3
+
+
+def oval_along_feet(spec: bases.BaseSpec, span) -> tuple[bases.BaseSpec, bool]:
+    """An oval base lies along the figure's feet: a horse's hooves run front to back (Y), so
+    "oval60x35" (60 mm along X) would sit across it. Turned a quarter (width and depth swapped)
+    when the feet's extent (X, Y) runs clearly longer along the oval's short side; a person's
+    feet, side by side, keep it as given."""
+    if spec.kind != "oval" or spec.width == spec.depth:
+        return spec, False
+    along_x, along_y = float(span[0]), float(span[1])
+    long_x = spec.width > spec.depth
+    if (long_x and along_y > OVAL_TURN_RATIO * along_x) or (not long_x and along_x > OVAL_TURN_RATIO * along_y):
+        return replace(spec, width=spec.depth, depth=spec.width), True
+    return spec, False
+
+
 def add_base(mesh: TriMesh, engine: RepairEngine, spec: bases.BaseSpec, *, sink_mm: float = DEFAULT_SINK_MM,
              method: str = "AUTO", voxel_size_mm: float = 0.0,
              max_triangles: int = DEFAULT_TRIANGLE_BUDGET) -> tuple[TriMesh, dict]:
@@ -314,6 +332,7 @@ def add_base(mesh: TriMesh, engine: RepairEngine, spec: bases.BaseSpec, *, sink_
     v = mesh.vertices
     feet = v[v[:, 2] <= lo[2] + 0.05 * (hi[2] - lo[2])]
     centre = (feet[:, :2].min(axis=0) + feet[:, :2].max(axis=0)) / 2.0
+    spec, turned = oval_along_feet(spec, feet[:, :2].max(axis=0) - feet[:, :2].min(axis=0))
     top = spec.thickness + spec.texture
     placed = mesh.transformed(1.0, (-centre[0], -centre[1], top - sink_mm - lo[2]))
     base_mesh = bases.make_base(spec)
@@ -324,6 +343,8 @@ def add_base(mesh: TriMesh, engine: RepairEngine, spec: bases.BaseSpec, *, sink_
                                          "thickness_mm": spec.thickness, "bevel_mm": spec.bevel,
                                          "texture_mm": spec.texture},
             "sink_mm": float(sink_mm), "method": used, **reach, "after": after,
+            **({"turned": f"the oval turned to lie along the feet: {spec.width:g} x {spec.depth:g} mm"}
+               if turned else {}),
             "size_mm": [round(float(x), 4) for x in out_hi - out_lo], "seconds": round(time.perf_counter() - started, 3)}
     if not reach["feet_reach_base"]:
         info["warning"] = reach["message"]
@@ -485,9 +506,13 @@ def repair(mesh: TriMesh, engine: RepairEngine, options: RepairOptions, *, name:
     started = time.perf_counter()
     mesh, steps, faith = printable(mesh, engine, options, name=name, progress=progress)
     if options.base is not None:
-        say("base", f"adding a {options.base.kind} {options.base.width:g} mm base")
-        mesh, info = add_base(mesh, engine, options.base, sink_mm=options.sink_mm, method=options.fuse_method,
+        b = options.base
+        size = f"{b.width:g} x {b.depth:g}" if b.kind == "oval" else f"{b.width:g}"
+        say("base", f"adding a {b.kind} {size} mm base")
+        mesh, info = add_base(mesh, engine, b, sink_mm=options.sink_mm, method=options.fuse_method,
                               voxel_size_mm=options.voxel_size_mm, max_triangles=options.max_triangles)
+        if "turned" in info:
+            say("base", info["turned"])
         steps.append(info)
     if options.hollow_wall_mm is not None:
         say("hollow", f"walls of {options.hollow_wall_mm:g} mm")
