@@ -83,7 +83,8 @@ def test_the_same_views_go_when_asked_or_when_the_view_is_mirrored(capsys, fake,
 def test_swapped_left_and_right_are_named_as_swapped(capsys, fake, views, tmp_path):
     code, result, _err = _generate(capsys, views, tmp_path / "job", left="right", right="left")
     assert code == 2
-    assert result["error"].startswith("the left and right views are swapped")
+    assert result["error"].startswith("the left and right views are swapped: the left view faces the viewer's left "
+                                      "and the right view the viewer's right")
     assert "give the left image as the right view and the right image as the left view" in result["error"]
     assert fake.seen("submit") == []
 
@@ -155,6 +156,11 @@ def test_the_panel_refuses_then_generates_anyway_on_request(addon, fake, views, 
         assert bpy.ops.figurine.generate(ignore_view_check=True) == {"FINISHED"}
         assert tasks.last().state == "finished", tasks.last().result_text
         assert len(fake.seen("submit")) == 1
+        # With the free local generator chosen there is nothing to send anyway.
+        s.provider = "local"
+        drawn = [i for i in _draw(ui.FIGURINE_PT_generate).walk() if i[0] == "operator"]
+        assert not [i for i in drawn if i[1] == "Generate Anyway"]
+        s.provider = "3daistudio"
         # Once a Generate went through, the offer is gone.
         drawn = [i for i in _draw(ui.FIGURINE_PT_generate).walk() if i[0] == "operator"]
         assert not [i for i in drawn if i[1] == "Generate Anyway"]

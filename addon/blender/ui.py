@@ -455,7 +455,7 @@ class FIGURINE_PT_generate(_WorkflowStep):
             row = layout.row(align=True)
             row.scale_y = 1.4
             row.operator("figurine.generate", icon="PLAY")
-            if refused_for_views():
+            if desc["remote"] and refused_for_views():
                 # The last Generate sent nothing: a side view seemed to face the wrong way (the
                 # report says which). Fix the view, or send the views as they are.
                 note(layout, "Nothing was sent: see the report above. If the views are right, send them "

@@ -107,8 +107,8 @@ def refuse_views_facing_wrong(provider: Provider, viewset, slots) -> None:
     anyway = "if the views are right as they are, send them anyway (--ignore-view-check; Generate Anyway in the panel)"
     if "left" in wrong and "right" in wrong:
         raise ViewCheckError(
-            f"the left and right views are swapped: each faces the way the other must (the left view faces the "
-            f"viewer's right); nothing was sent to {provider.label}",
+            f"the left and right views are swapped: the left view faces the viewer's left and the right view the "
+            f"viewer's right, the other way round from what they must; nothing was sent to {provider.label}",
             hint=f"give the left image as the right view and the right image as the left view; {anyway}")
     found = "; ".join(wrong[s].message for s in slots if s in wrong)
     raise ViewCheckError(f"{found}; nothing was sent to {provider.label}", hint=anyway)
