@@ -72,9 +72,11 @@ def _canceller(cancel: Callable[[], bool] | None) -> Callable[[], None]:
 def reconstruct_views(views: Mapping[str, str | os.PathLike | None], job_dir: str | os.PathLike, *,
                       provider: str = "local", resolution: int = 160, image_size: int = DEFAULT_SIZE,
                       progress: Callable[[str, float, str], None] | None = None,
-                      cancel: Callable[[], bool] | None = None, legs: str = "every") -> Reconstruction:
+                      cancel: Callable[[], bool] | None = None, legs: str = "every",
+                      fix_facing: bool = False) -> Reconstruction:
     """Check the inputs, prepare the views and run the visual hull. Touches no bpy data, so
-    the panel runs it in a worker thread; :func:`finish_job` does the rest on the main thread."""
+    the panel runs it in a worker thread; :func:`finish_job` does the rest on the main thread.
+    ``fix_facing`` mirrors side views that face the wrong way (as ``figurine prepare``)."""
     progress = progress or pipeline._no_progress
     check_placement(legs)  # before the job folder exists
     given: dict[str, str] = {slot: os.fspath(p) for slot, p in views.items() if p}
@@ -91,7 +93,7 @@ def reconstruct_views(views: Mapping[str, str | os.PathLike | None], job_dir: st
     total = len(STEPS)
     job = Job.open(job_dir)
     progress("prepare", 0 / total, f"preparing {len(given)} view(s)")
-    inputs, viewset = prepare_into_job(job, given, size=image_size)
+    inputs, viewset = prepare_into_job(job, given, size=image_size, fix_facing=fix_facing)
     check_cancel()
 
     progress("reconstruct", 1 / total, f"local visual hull at {resolution} voxels")
@@ -122,11 +124,11 @@ def run_job(views: Mapping[str, str | os.PathLike | None], job_dir: str | os.Pat
             height_mm: float = pipeline.DEFAULT_HEIGHT_MM, provider: str = "local",
             resolution: int = 160, image_size: int = DEFAULT_SIZE, preset: str = "resin",
             progress: Callable[[str, float, str], None] | None = None,
-            cancel: Callable[[], bool] | None = None, legs: str = "every") -> RunResult:
+            cancel: Callable[[], bool] | None = None, legs: str = "every", fix_facing: bool = False) -> RunResult:
     """Prepare the views, reconstruct locally, scale, check, export ``figurine.stl`` and
     ``report.json`` into ``job_dir``. Leaves the figure in the scene as a clay object."""
     rec = reconstruct_views(views, job_dir, provider=provider, resolution=resolution, image_size=image_size,
-                            progress=progress, cancel=cancel, legs=legs)
+                            progress=progress, cancel=cancel, legs=legs, fix_facing=fix_facing)
     return finish_job(rec, height_mm=height_mm, preset=preset, progress=progress, cancel=cancel)
 
 
@@ -217,6 +219,7 @@ def finish_job_slices(rec: Reconstruction, *, height_mm: float = pipeline.DEFAUL
                 "job": job.manifest["id"],
                 "inputs": {slot: Path(p).relative_to(job.root).as_posix() for slot, p in inputs.items()},
                 "warnings": list(viewset.warnings),
+                "notes": list(viewset.notes),  # what preparation changed (a view mirrored)
                 "provider": "local",
                 "reconstruction": {"resolution": resolution, "triangles": len(clean.triangles)},
                 "mesh": {

@@ -21,6 +21,8 @@ def add_arguments(p) -> None:
     p.add_argument("--legs", choices=LEG_PLACEMENTS, default="every", help=LEGS_HELP + " (default every)")
     p.add_argument("--size", type=int, default=1024, metavar="PX", help="prepared view size (default 1024)")
     p.add_argument("--preset", default="resin", help="print-check preset: resin or fdm (default resin)")
+    p.add_argument("--fix-facing", action="store_true",
+                   help="mirror side views that face the wrong way (as `figurine prepare --fix-facing`)")
 
 
 def execute(args, out) -> int:
@@ -35,7 +37,7 @@ def execute(args, out) -> int:
 
         result = run_job(paths,
                          args.out, height_mm=args.height, provider=args.provider, resolution=args.resolution,
-                         image_size=args.size, preset=args.preset, legs=args.legs,
+                         image_size=args.size, preset=args.preset, legs=args.legs, fix_facing=args.fix_facing,
                          progress=lambda step, frac, msg: out.progress(step, msg, frac))
         import bpy
 
@@ -43,6 +45,8 @@ def execute(args, out) -> int:
 
         glb = export_job_glb(result.job_dir, bpy.data.objects[result.object_name])
     report = result.report
+    for note in report["notes"]:  # a view mirrored by --fix-facing
+        out.warn(note)
     for warning in report["warnings"]:  # the view set's problems, not only in report.json
         out.warn(warning)
     summary = {
