@@ -10,6 +10,7 @@ Makefile hands it to pytest-blender).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import platform
@@ -94,6 +95,26 @@ def install_zip(zip_path: Path) -> str:
     assert result == {"FINISHED"}, result
     assert module in bpy.context.preferences.addons
     return module
+
+
+@contextlib.contextmanager
+def paid_generator_online(addon: str, key: str):
+    """3D AI Studio chosen in the scene, its key in the add-on's preferences and Blender's
+    online access on, for the body of the ``with``; the scene and preferences as before after."""
+    import bpy
+
+    prefs = bpy.context.preferences.addons[addon].preferences
+    system = bpy.context.preferences.system
+    online_before, system.use_online_access = system.use_online_access, True
+    prefs.key_3daistudio = key
+    s = bpy.context.scene.figurine
+    s.provider = "3daistudio"
+    try:
+        yield s
+    finally:
+        s.provider = "local"
+        prefs.key_3daistudio = ""
+        system.use_online_access = online_before
 
 
 def clear_scene() -> None:

@@ -5,6 +5,8 @@ properties. (The real-GUI tests measure the drawn panels instead: tests/gui/driv
 
 from __future__ import annotations
 
+import functools
+
 
 class Layout:
     """Records what a panel's draw asks for (background Blender draws no panels): every call
@@ -68,3 +70,18 @@ class Layout:
         """Everything drawn, comparable (an operator's properties as a dict)."""
         return [i.shape() if isinstance(i, Layout) else
                 (i[:4] + (dict(vars(i[4])),) if i[0] == "operator" else i) for i in self.items]
+
+
+def draw_panel(cls, context) -> Layout:
+    """What panel class ``cls`` draws, recorded: its ``draw`` run on a stand-in that has the
+    recording layout and the panel's own methods."""
+    layout = Layout()
+
+    class Stand:
+        def __getattr__(self, name):
+            return functools.partial(getattr(cls, name), self)
+
+    stand = Stand()
+    stand.layout = layout
+    cls.draw(stand, context)
+    return layout

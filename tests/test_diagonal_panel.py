@@ -9,7 +9,6 @@ panels)."""
 
 from __future__ import annotations
 
-import functools
 import importlib
 import io
 import json
@@ -22,7 +21,7 @@ from PIL import Image
 
 import fakes.gemini_server as gemini_server
 from blender_env import build_zip, clear_scene, install_zip
-from layout_recorder import Layout
+from layout_recorder import Layout, draw_panel
 from test_ai_panel import fake, online  # noqa: F401  (fixtures: the fake Gemini server, online access on)
 from fakes.aistudio3d_server import AIStudio3DFake
 from figurine_forge.core import presets as core_presets
@@ -420,16 +419,7 @@ def test_remote_generator_leaves_the_diagonals_out_and_says_so(addon, tmp_path, 
 
 # -- the panel, drawn --------------------------------------------------------------------------
 def _draw(cls) -> Layout:
-    layout = Layout()
-
-    class Stand:  # the panel as its draw sees it: its own methods and the recording layout
-        def __getattr__(self, name):
-            return functools.partial(getattr(cls, name), self)
-
-    stand = Stand()
-    stand.layout = layout
-    cls.draw(stand, bpy.context)
-    return layout
+    return draw_panel(cls, bpy.context)
 
 
 def _operators(layout: Layout, idname: str) -> list[dict]:

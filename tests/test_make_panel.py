@@ -11,7 +11,7 @@ import pytest
 from provider_harness import KEY
 from test_make import GEMINI_KEY, _check_finished, fakes, models, sample_views  # noqa: F401  (fixtures)
 
-from blender_env import build_zip, install_zip
+from blender_env import build_zip, install_zip, paid_generator_online
 from layout_recorder import Layout
 
 import bpy  # noqa: E402  (conftest has pointed Blender at a private user folder)
@@ -26,20 +26,9 @@ def test_make_button_runs_the_whole_loop(addon, fakes, monkeypatch, tmp_path):  
     gemini, studio, env = fakes
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    prefs = bpy.context.preferences.addons[addon].preferences
-    prefs.key_3daistudio = KEY
-    system = bpy.context.preferences.system
-    online_before = system.use_online_access
-    system.use_online_access = True
-    s = bpy.context.scene.figurine
-    s.job_dir = str(tmp_path / "job")
-    s.provider = "3daistudio"
-    try:
+    with paid_generator_online(addon, KEY) as s:
+        s.job_dir = str(tmp_path / "job")
         assert bpy.ops.figurine.make(prompt="a knight in blue armour", attempts=3, wait=True) == {"FINISHED"}
-    finally:
-        s.provider = "local"
-        prefs.key_3daistudio = ""
-        system.use_online_access = online_before
     job = tmp_path / "job"
     _check_finished(job, studio, None)
     assert len(gemini.received) == 11  # as from the CLI: two views drawn twice, the back redrawn once
@@ -64,29 +53,20 @@ def test_make_from_views_says_which_diagonals_it_leaves_out(addon, fakes, sample
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("GEMINI_API_KEY", "")  # nothing to draw: four views given
-    prefs = bpy.context.preferences.addons[addon].preferences
-    prefs.key_3daistudio = KEY
-    system = bpy.context.preferences.system
-    online_before = system.use_online_access
-    system.use_online_access = True
-    s = bpy.context.scene.figurine
     given = {}
-    for slot in ("front", "back", "left", "right", "front_left", "back_right"):
-        given[slot] = tmp_path / f"{slot}.png"
-        given[slot].write_bytes(sample_views[slot.split("_")[0]])  # any picture: they are not read
-        setattr(s, f"{slot}_image", str(given[slot]))
-    s.job_dir = str(tmp_path / "job")
-    s.provider = "3daistudio"
-    capfd.readouterr()
-    try:
-        assert bpy.ops.figurine.make(attempts=1, base="", wait=True) == {"FINISHED"}
-    finally:
-        s.provider = "local"
-        prefs.key_3daistudio = ""
-        system.use_online_access = online_before
-        for slot in given:
-            setattr(s, f"{slot}_image", "")
-        s.job_dir = ""
+    with paid_generator_online(addon, KEY) as s:
+        for slot in ("front", "back", "left", "right", "front_left", "back_right"):
+            given[slot] = tmp_path / f"{slot}.png"
+            given[slot].write_bytes(sample_views[slot.split("_")[0]])  # any picture: they are not read
+            setattr(s, f"{slot}_image", str(given[slot]))
+        s.job_dir = str(tmp_path / "job")
+        capfd.readouterr()
+        try:
+            assert bpy.ops.figurine.make(attempts=1, base="", wait=True) == {"FINISHED"}
+        finally:
+            for slot in given:
+                setattr(s, f"{slot}_image", "")
+            s.job_dir = ""
     said = ("the make uses the front, back, left and right views; the front-left, back-right views are "
             "left out (Generate with the local reconstruction uses them)")
     printed = capfd.readouterr()
