@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Slivers a remesh, a boolean or a decimation leaves behind: triangles narrower than the print
-check's 1 µm. A repaired scan of a horse (a million triangles) carried 54 from OpenVDB's voxel
+"""Slivers a voxel remesh or a decimation leaves behind: triangles narrower than the print
+check's 1 µm (a boolean's are left alone: see ``blender/repair._without_slivers``). A repaired scan of a horse (a million triangles) carried 54 from OpenVDB's voxel
 remesh (two vertices of a cell a few nanometres apart: needles) and 37 more from Decimate
 (three corners in a line: caps), and ``figurine check`` failed the result of ``figurine
 repair`` on "degenerate faces". Blender's own bmesh operators mend them and the surface stays
@@ -80,8 +80,8 @@ def _mend(tm: TriMesh, bad: np.ndarray, dist: float, flip: bool) -> TriMesh:
 
 
 def dissolve_degenerate(tm: TriMesh, dist: float) -> tuple[TriMesh, int]:
-    """``tm`` without triangles narrower than ``dist`` (needles collapsed, caps flipped), and
-    how many there were."""
+    """``tm`` without triangles narrower than ``dist`` (needles collapsed, caps flipped or
+    their middle corner dissolved), and how many there were."""
     bad = degenerate_triangles(tm, dist)
     found = int(len(bad))
     for round_ in range(PASSES):

@@ -305,9 +305,8 @@ def oval_along_feet(spec: bases.BaseSpec, span) -> tuple[bases.BaseSpec, bool]:
     feet, side by side, keep it as given."""
     if spec.kind != "oval" or spec.width == spec.depth:
         return spec, False
-    along_x, along_y = float(span[0]), float(span[1])
-    long_x = spec.width > spec.depth
-    if (long_x and along_y > OVAL_TURN_RATIO * along_x) or (not long_x and along_x > OVAL_TURN_RATIO * along_y):
+    along_long, along_short = (span[0], span[1]) if spec.width > spec.depth else (span[1], span[0])
+    if along_short > OVAL_TURN_RATIO * along_long:
         return replace(spec, width=spec.depth, depth=spec.width), True
     return spec, False
 
