@@ -242,19 +242,23 @@ class _Silhouette:
     run_half: np.ndarray  # half-width of the row's run, grid steps
     depth: np.ndarray
     radius: np.ndarray
+    column_centre: np.ndarray  # height of the centre of the column's run (up/down) each pixel lies in
+    column_half: np.ndarray  # half-height of that run, grid steps
 
 
 def _silhouette(images: list[_ViewImage], p: float, threshold: float) -> _Silhouette:
     soft = np.mean([i.soft for i in images], axis=0)
     mask = soft > threshold
     centre, half = _runs(mask, soft)
+    column_centre, column_half = (a.T.astype(np.float32) for a in _runs(np.ascontiguousarray(mask.T),
+                                                                       np.ascontiguousarray(soft.T)))
     u = np.arange(mask.shape[1], dtype=np.float64)[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(half > 0, np.abs(u - centre) / np.where(half > 0, half, 1.0), 2.0)
     run_profile = (np.clip(1.0 - np.clip(rel, 0.0, 1.0) ** p, 0.0, 1.0) ** (1.0 / p)).astype(np.float32)
     depth = np.mean([np.maximum(i.signed, 0.0) for i in images], axis=0).astype(np.float32)
     radius = _smooth_inside(local_thickness(depth), depth > 0, 2)
-    return _Silhouette(run_profile, half.astype(np.float32), depth, radius)
+    return _Silhouette(run_profile, half.astype(np.float32), depth, radius, column_centre, column_half)
 
 
 def base_rows(mask: np.ndarray) -> np.ndarray:
@@ -334,6 +338,44 @@ def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, 
             allowed = np.maximum(allowed, disc)
     out = allowed - np.abs(b[None, None, :] - centre)
     return np.where((radius > 0)[:, :, None], out, -3.0).astype(np.float32)
+
+
+# A part lies along a view when its run across the view is at least this many times its run
+# up and down (fully so LYING_SPAN later), and it is round when the hull's run across it is
+# within a factor of LYING_ROUND of its height (fully so 0.4 earlier).
+LYING_FROM, LYING_SPAN, LYING_ROUND = 1.0, 0.7, 1.8
+
+
+def _lying_cap(own: _Silhouette, hull_inside: np.ndarray, hull_soft: np.ndarray) -> np.ndarray:
+    """Cap along the middle axis A of (Z, A, B) arrays for a part that lies along B in the
+    (Z, B) silhouette ``own``: a horse's barrel, a neck or a thigh seen from the side.
+
+    Each slice is rounded within the hull's runs, and the hull's run across such a part is
+    the widest thing the view across shows at that height: the chest and the legs' tops at the
+    belly, the neck's base at the back. A lying part is a tube, so its width at a height is
+    the chord of a circle as tall as its column of the silhouette (round: ``own``'s up-and-down
+    run); near its belly and its back that is narrow. The cap holds only where the part lies
+    along the view (its run across ``own`` is longer than its run up and down) and the hull's
+    run across is about as wide as the part is tall: a base or a cape is a wide thin plate,
+    never a tube, and upright parts (a standing figure's body, arms, legs) are never capped."""
+    nz, na, nb = hull_inside.shape
+    with np.errstate(divide="ignore", invalid="ignore"):
+        column = np.where(own.column_half > 0, own.column_half, 1.0)
+        along = np.where(own.column_half > 0, own.run_half / column, 0.0)
+        height = (np.arange(nz, dtype=np.float32)[:, None] - own.column_centre) / column
+    lying = np.clip((along - LYING_FROM) / LYING_SPAN, 0.0, 1.0)
+    chord = own.column_half * np.sqrt(np.clip(1.0 - height ** 2, 0.0, 1.0))
+    # The hull's run across (along A) at each cell, from the hull seen with A last.
+    across = np.ascontiguousarray(np.transpose(hull_inside, (0, 2, 1))).reshape(-1, na)
+    across_soft = np.ascontiguousarray(np.transpose(hull_soft, (0, 2, 1))).reshape(-1, na)
+    centre, half = (np.transpose(a.reshape(nz, nb, na), (0, 2, 1)).astype(np.float32)
+                    for a in _runs(across, across_soft))
+    ratio = np.maximum(half, 1.0) / np.maximum(own.column_half, 1.0)[:, None, :]
+    round_ = np.clip((LYING_ROUND - np.maximum(ratio, 1.0 / ratio)) / 0.4, 0.0, 1.0)
+    weight = lying[:, None, :] * round_
+    a = np.arange(na, dtype=np.float32)[None, :, None]
+    cap = np.clip(chord[:, None, :] - np.abs(a - centre), -1.5, 1.5)
+    return (weight * cap + (1.0 - weight) * 1.5).astype(np.float32)
 
 
 def _align_shift(prof: ViewProfile, zs: np.ndarray, us: np.ndarray, predicted: np.ndarray, threshold: float,
@@ -429,6 +471,11 @@ def build_field(viewset, settings: HullSettings) -> Grid:
             along_x = _rounding(np.transpose(inside, (0, 2, 1)), np.transpose(soft, (0, 2, 1)), lr_sil, fb_sil,
                                 settings.part_depth, p, base, defer=True)
             out = np.maximum(out, np.transpose(along_x, (0, 2, 1)))
+            # Parts lying along a view (a barrel, a neck, an arm held out) are tubes: capped
+            # across by their own height, not the widest run the other view shows there.
+            out = np.minimum(out, _lying_cap(lr_sil, inside, soft))
+            out = np.minimum(out, np.transpose(_lying_cap(fb_sil, np.transpose(inside, (0, 2, 1)),
+                                                          np.transpose(soft, (0, 2, 1))), (0, 2, 1)))
         out = np.transpose(np.clip(out, -1.5, 1.5), (1, 2, 0))  # -> (X, Y, Z)
         for _ in range(settings.smoothing):
             out = _blur(out)
