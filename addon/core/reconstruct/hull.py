@@ -284,10 +284,20 @@ def base_rows(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, other: _Silhouette | None,
-              cap: float, p: float, round_rows: np.ndarray | None = None, defer: bool = False) -> np.ndarray:
+def _hull_runs(hull_inside: np.ndarray, hull_soft: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and half-length (cells) of the hull's run along the last axis of (Z, A, B)
+    arrays that each cell lies in, as (Z, A, B) float32 arrays."""
+    centre, half = _runs(hull_inside.reshape(-1, hull_inside.shape[2]), hull_soft.reshape(-1, hull_inside.shape[2]))
+    return centre.reshape(hull_inside.shape).astype(np.float32), half.reshape(hull_inside.shape).astype(np.float32)
+
+
+def _rounding(nb: int, hull_runs: tuple[np.ndarray, np.ndarray] | None, own: _Silhouette,
+              other: _Silhouette | None, cap: float, p: float, round_rows: np.ndarray | None = None,
+              defer: bool = False) -> np.ndarray:
     """Rounding term along the last axis B of (Z, A, B) arrays, for the views that see the
-    (Z, A) silhouette ``own``; ``other`` is the (Z, B) silhouette of the views across.
+    (Z, A) silhouette ``own``; ``other`` is the (Z, B) silhouette of the views across and
+    ``hull_runs`` the hull's runs along B (:func:`_hull_runs`; unused without ``other``);
+    ``nb`` cells along B.
 
     Each slice is rounded like a superellipse inscribed in the hull: along B, the hull's run
     times the run profile of ``own`` across A. That alone gives a saucer wherever arms or hair
@@ -304,16 +314,14 @@ def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, 
     limb. A part thin from the front (arm, leg, pigtail, sword) is rounded by its front
     width; a part thin from the side but wide from the front (cape, wing, skirt, base) keeps
     its front width as a sheet."""
-    nz, na, nb = hull_inside.shape
     radius = own.radius
     with np.errstate(divide="ignore", invalid="ignore"):
         inflate = _shape_profile(np.where(radius > 0, own.depth / radius, 0.0), p)
     limit = (cap * radius * inflate)[:, :, None]
     b = np.arange(nb, dtype=np.float32)
     if other is not None:
-        centre, half = _runs(hull_inside.reshape(-1, nb), hull_soft.reshape(-1, nb))
-        centre = centre.reshape(nz, na, nb).astype(np.float32)
-        slice_round = half.reshape(nz, na, nb).astype(np.float32) * own.run_profile[:, :, None]
+        centre, half = hull_runs
+        slice_round = half * own.run_profile[:, :, None]
         # other / own thickness at the voxel's two projections
         # (local thickness: the parts' sizes, wherever in them the voxel lies)
         ratio = np.maximum(other.radius, 1.0)[:, None, :] / np.maximum(radius, 1.0)[:, :, None]
@@ -346,9 +354,10 @@ def _rounding(hull_inside: np.ndarray, hull_soft: np.ndarray, own: _Silhouette, 
 LYING_FROM, LYING_SPAN, LYING_ROUND = 1.0, 0.7, 1.8
 
 
-def _lying_cap(own: _Silhouette, hull_inside: np.ndarray, hull_soft: np.ndarray) -> np.ndarray:
+def _lying_cap(own: _Silhouette, across: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """Cap along the middle axis A of (Z, A, B) arrays for a part that lies along B in the
     (Z, B) silhouette ``own``: a horse's barrel, a neck or a thigh seen from the side.
+    ``across``: the hull's runs along A (centre, half-length), as (Z, A, B) arrays.
 
     Each slice is rounded within the hull's runs, and the hull's run across such a part is
     the widest thing the view across shows at that height: the chest and the legs' tops at the
@@ -358,18 +367,14 @@ def _lying_cap(own: _Silhouette, hull_inside: np.ndarray, hull_soft: np.ndarray)
     along the view (its run across ``own`` is longer than its run up and down) and the hull's
     run across is about as wide as the part is tall: a base or a cape is a wide thin plate,
     never a tube, and upright parts (a standing figure's body, arms, legs) are never capped."""
-    nz, na, nb = hull_inside.shape
+    centre, half = across
+    nz, na, nb = half.shape
     with np.errstate(divide="ignore", invalid="ignore"):
         column = np.where(own.column_half > 0, own.column_half, 1.0)
         along = np.where(own.column_half > 0, own.run_half / column, 0.0)
         height = (np.arange(nz, dtype=np.float32)[:, None] - own.column_centre) / column
     lying = np.clip((along - LYING_FROM) / LYING_SPAN, 0.0, 1.0)
     chord = own.column_half * np.sqrt(np.clip(1.0 - height ** 2, 0.0, 1.0))
-    # The hull's run across (along A) at each cell, from the hull seen with A last.
-    across = np.ascontiguousarray(np.transpose(hull_inside, (0, 2, 1))).reshape(-1, na)
-    across_soft = np.ascontiguousarray(np.transpose(hull_soft, (0, 2, 1))).reshape(-1, na)
-    centre, half = (np.transpose(a.reshape(nz, nb, na), (0, 2, 1)).astype(np.float32)
-                    for a in _runs(across, across_soft))
     ratio = np.maximum(half, 1.0) / np.maximum(own.column_half, 1.0)[:, None, :]
     round_ = np.clip((LYING_ROUND - np.maximum(ratio, 1.0 / ratio)) / 0.4, 0.0, 1.0)
     weight = lying[:, None, :] * round_
@@ -464,18 +469,21 @@ def build_field(viewset, settings: HullSettings) -> Grid:
     def rounded(h: np.ndarray) -> np.ndarray:
         inside = h > 0
         soft = np.clip(h * 0.5 + 0.5, 0.0, 1.0)
-        # Along Y from the front/back silhouettes; along X from the side silhouettes.
-        out = _rounding(inside, soft, fb_sil, lr_sil, settings.part_depth if sides else settings.depth_ratio, p,
-                        base)
-        if lr_sil is not None:
-            along_x = _rounding(np.transpose(inside, (0, 2, 1)), np.transpose(soft, (0, 2, 1)), lr_sil, fb_sil,
-                                settings.part_depth, p, base, defer=True)
+        # Along Y from the front/back silhouettes; along X from the side silhouettes. The
+        # hull's runs along each axis are found once and shared by the roundings and caps.
+        if lr_sil is None:
+            out = _rounding(ny, None, fb_sil, None, settings.depth_ratio, p, base)
+        else:
+            runs_y = _hull_runs(inside, soft)  # (Z, X, Y)
+            runs_x = _hull_runs(np.transpose(inside, (0, 2, 1)), np.transpose(soft, (0, 2, 1)))  # (Z, Y, X)
+            out = _rounding(ny, runs_y, fb_sil, lr_sil, settings.part_depth, p, base)
+            along_x = _rounding(nx, runs_x, lr_sil, fb_sil, settings.part_depth, p, base, defer=True)
             out = np.maximum(out, np.transpose(along_x, (0, 2, 1)))
             # Parts lying along a view (a barrel, a neck, an arm held out) are tubes: capped
             # across by their own height, not the widest run the other view shows there.
-            out = np.minimum(out, _lying_cap(lr_sil, inside, soft))
-            out = np.minimum(out, np.transpose(_lying_cap(fb_sil, np.transpose(inside, (0, 2, 1)),
-                                                          np.transpose(soft, (0, 2, 1))), (0, 2, 1)))
+            out = np.minimum(out, _lying_cap(lr_sil, tuple(np.transpose(a, (0, 2, 1)) for a in runs_x)))
+            out = np.minimum(out, np.transpose(_lying_cap(fb_sil, tuple(np.transpose(a, (0, 2, 1)) for a in runs_y)),
+                                               (0, 2, 1)))
         out = np.transpose(np.clip(out, -1.5, 1.5), (1, 2, 0))  # -> (X, Y, Z)
         for _ in range(settings.smoothing):
             out = _blur(out)
