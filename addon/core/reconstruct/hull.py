@@ -320,6 +320,7 @@ def _rounding(nb: int, hull_runs: tuple[np.ndarray, np.ndarray] | None, own: _Si
     limit = (cap * radius * inflate)[:, :, None]
     b = np.arange(nb, dtype=np.float32)
     if other is not None:
+        assert hull_runs is not None, "the rounding across needs the hull's runs"
         centre, half = hull_runs
         slice_round = half * own.run_profile[:, :, None]
         # other / own thickness at the voxel's two projections
@@ -481,9 +482,10 @@ def build_field(viewset, settings: HullSettings) -> Grid:
             out = np.maximum(out, np.transpose(along_x, (0, 2, 1)))
             # Parts lying along a view (a barrel, a neck, an arm held out) are tubes: capped
             # across by their own height, not the widest run the other view shows there.
-            out = np.minimum(out, _lying_cap(lr_sil, tuple(np.transpose(a, (0, 2, 1)) for a in runs_x)))
-            out = np.minimum(out, np.transpose(_lying_cap(fb_sil, tuple(np.transpose(a, (0, 2, 1)) for a in runs_y)),
-                                               (0, 2, 1)))
+            across_x = (np.transpose(runs_x[0], (0, 2, 1)), np.transpose(runs_x[1], (0, 2, 1)))  # (Z, X, Y)
+            across_y = (np.transpose(runs_y[0], (0, 2, 1)), np.transpose(runs_y[1], (0, 2, 1)))  # (Z, Y, X)
+            out = np.minimum(out, _lying_cap(lr_sil, across_x))
+            out = np.minimum(out, np.transpose(_lying_cap(fb_sil, across_y), (0, 2, 1)))
         out = np.transpose(np.clip(out, -1.5, 1.5), (1, 2, 0))  # -> (X, Y, Z)
         for _ in range(settings.smoothing):
             out = _blur(out)
