@@ -7,28 +7,14 @@ and upright figures are not tubes and keep their width."""
 import numpy as np
 import pytest
 
-from figurine_forge.core.images.prepare import PreparedView, ViewSet
+from figurine_forge.core.images.prepare import ViewSet
 from figurine_forge.core.mesh.trimesh import TriMesh, shell_count
 from figurine_forge.core.reconstruct import reconstruct_mesh
 from figurine_forge.core.voxelize import voxelize
+from test_core_reconstruct import disk, rect, view  # drawn silhouettes, 256 px
 
-S = 256
 GROUND, TOP = 228, 60  # rows of the feet and the back: the figure is 168 px tall
 PX = 1.0 / (GROUND - TOP)  # one pixel in normalised units
-
-
-def view(slot, matte):
-    return PreparedView(slot, np.zeros((S, S, 3), np.uint8), matte.astype(np.float32))
-
-
-def rect(x0, x1, y0, y1):
-    y, x = np.mgrid[0:S, 0:S] + 0.5
-    return ((x >= x0) & (x < x1) & (y >= y0) & (y < y1)).astype(np.float32)
-
-
-def disk(cx, cy, r):
-    y, x = np.mgrid[0:S, 0:S] + 0.5
-    return np.clip(r - np.hypot(x - cx, y - cy) + 0.5, 0, 1)
 
 
 def width_along_x(mesh: TriMesh, y: float, z: float) -> float:
@@ -75,8 +61,7 @@ def test_a_base_lying_along_the_side_view_keeps_its_width():
     fig = rect(98, 158, TOP, GROUND - 12)
     base = rect(28, 228, GROUND - 12, GROUND)
     both = np.maximum(fig, base)
-    views = {s: view(s, both if s in ("front", "back") else both[:, ::-1] if s == "right" else both)
-             for s in ("front", "back", "left", "right")}
+    views = {s: view(s, both[:, ::-1] if s == "right" else both) for s in ("front", "back", "left", "right")}
     mesh = reconstruct_mesh(ViewSet(views), resolution=112)
     # Beyond the figure, where the side view shows the base alone: a base is rounded as a
     # disc 200 px across, whose chord 0.45 from its centre (75.6 px) is 131 px.

@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Slivers a voxel remesh or a decimation leaves behind: triangles narrower than the print
-check's 1 µm (a boolean's are left alone: see ``blender/repair._without_slivers``). A repaired scan of a horse (a million triangles) carried 54 from OpenVDB's voxel
-remesh (two vertices of a cell a few nanometres apart: needles) and 37 more from Decimate
-(three corners in a line: caps), and ``figurine check`` failed the result of ``figurine
-repair`` on "degenerate faces". Blender's own bmesh operators mend them and the surface stays
-closed: ``dissolve_degenerate`` collapses a needle's short edge, ``rotate_edges`` flips a cap's
-long edge (the cap's middle corner then joins the triangle across), and a cap that cannot be
+check's 1 µm (a boolean's are left alone: see ``blender/repair._without_slivers``). A
+repaired scan of a horse (a million triangles) carried 54 from OpenVDB's voxel remesh (two
+vertices of a cell a few nanometres apart: needles) and 37 more from Decimate (three corners
+in a line: caps), and ``figurine check`` failed the result of ``figurine repair`` on
+"degenerate faces". Blender's own bmesh operators mend them and the surface stays closed:
+``dissolve_degenerate`` collapses a needle's short edge, ``rotate_edges`` flips a cap's long
+edge (the cap's middle corner then joins the triangle across), and a cap that cannot be
 flipped loses its middle corner (``dissolve_verts``: it lies on the edge, so nothing moves).
 Only the few edges and corners of those triangles are handed to them: the rest of the mesh is
 never walked in Python."""

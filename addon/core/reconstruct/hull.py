@@ -369,7 +369,7 @@ def _lying_cap(own: _Silhouette, across: tuple[np.ndarray, np.ndarray]) -> np.nd
     run across is about as wide as the part is tall: a base or a cape is a wide thin plate,
     never a tube, and upright parts (a standing figure's body, arms, legs) are never capped."""
     centre, half = across
-    nz, na, nb = half.shape
+    nz, na, _ = half.shape
     with np.errstate(divide="ignore", invalid="ignore"):
         column = np.where(own.column_half > 0, own.column_half, 1.0)
         along = np.where(own.column_half > 0, own.run_half / column, 0.0)
