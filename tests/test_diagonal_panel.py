@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 import fakes.gemini_server as gemini_server
-from blender_env import build_zip, clear_scene, install_zip
+from blender_env import build_zip, clear_scene, install_zip, paid_generator_online
 from layout_recorder import Layout, draw_panel
 from test_ai_panel import fake, online  # noqa: F401  (fixtures: the fake Gemini server, online access on)
 from fakes.aistudio3d_server import AIStudio3DFake
@@ -386,35 +386,30 @@ def test_remote_generator_leaves_the_diagonals_out_and_says_so(addon, tmp_path, 
     monkeypatch.setenv("FIGURINE_3DAISTUDIO_BASE_URL", fake.url)
     monkeypatch.setenv("FIGURINE_ALLOW_LOOPBACK_HTTP", "1")
     monkeypatch.setenv("FIGURINE_POLL_INTERVAL", "0.01")
-    prefs = bpy.context.preferences.addons[addon].preferences
-    prefs.key_3daistudio = STUDIO_KEY
-    s = bpy.context.scene.figurine
-    clear_scene()
-    _clear_views(s)
-    views = write_view_pngs(tmp_path, slots=("front", "back", "front_left", "back_right"))
-    for slot, path in views.items():
-        setattr(s, f"{slot}_image", str(path))
-    s.job_dir = str(tmp_path / "job")
-    s.provider = "3daistudio"
-    try:
-        ui = module(addon, "blender.ui")
-        said = " ".join(i[1] for i in _draw(ui.FIGURINE_PT_generate).walk() if i[0] == "label")
-        assert "3D AI Studio does not use the front-left, back-right views: left out." in said, said
-        assert "about 80 credits" in said  # priced for the views it takes (front and back: multi-view)
-        assert bpy.ops.figurine.generate() == {"FINISHED"}
-        (submit,) = fake.seen("submit")
-        assert [v["view_type"] for v in submit.json()["multi_view_images"]] == ["front", "back"]
-        text = module(addon, "blender.tasks").last().result_text
-        for slot in ("front_left", "back_right"):  # said, as `figurine generate` warns
-            assert f"does not use the {slot.replace('_', '-')} view; it is left out" in text, text
-        assert not RAW_SLOT.search(text), text
-    finally:
-        fake.close()
-        s.provider = "local"
-        prefs.key_3daistudio = ""
-        _clear_views(s)
-        s.job_dir = ""
+    with paid_generator_online(addon, STUDIO_KEY) as s:
         clear_scene()
+        _clear_views(s)
+        views = write_view_pngs(tmp_path, slots=("front", "back", "front_left", "back_right"))
+        for slot, path in views.items():
+            setattr(s, f"{slot}_image", str(path))
+        s.job_dir = str(tmp_path / "job")
+        try:
+            ui = module(addon, "blender.ui")
+            said = " ".join(i[1] for i in _draw(ui.FIGURINE_PT_generate).walk() if i[0] == "label")
+            assert "3D AI Studio does not use the front-left, back-right views: left out." in said, said
+            assert "about 80 credits" in said  # priced for the views it takes (front and back: multi-view)
+            assert bpy.ops.figurine.generate() == {"FINISHED"}
+            (submit,) = fake.seen("submit")
+            assert [v["view_type"] for v in submit.json()["multi_view_images"]] == ["front", "back"]
+            text = module(addon, "blender.tasks").last().result_text
+            for slot in ("front_left", "back_right"):  # said, as `figurine generate` warns
+                assert f"does not use the {slot.replace('_', '-')} view; it is left out" in text, text
+            assert not RAW_SLOT.search(text), text
+        finally:
+            fake.close()
+            _clear_views(s)
+            s.job_dir = ""
+            clear_scene()
 
 
 # -- the panel, drawn --------------------------------------------------------------------------

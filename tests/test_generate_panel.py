@@ -10,7 +10,7 @@ from fakes.base import Status
 from fakes.payloads import write_view_pngs
 from provider_harness import KEY
 
-from blender_env import build_zip, install_zip
+from blender_env import build_zip, install_zip, paid_generator_online
 
 import bpy  # noqa: E402  (conftest has pointed Blender at a private user folder)
 
@@ -31,19 +31,10 @@ def fake():
 def scene(addon, fake, monkeypatch, tmp_path):
     monkeypatch.setenv("FIGURINE_3DAISTUDIO_BASE_URL", fake.url)
     monkeypatch.setenv("FIGURINE_ALLOW_LOOPBACK_HTTP", "1")
-    prefs = bpy.context.preferences.addons[addon].preferences
-    prefs.key_3daistudio = KEY
-    system = bpy.context.preferences.system
-    online_before = system.use_online_access
-    system.use_online_access = True
-    s = bpy.context.scene.figurine
-    views = write_view_pngs(tmp_path)
-    s.front_image, s.back_image, s.job_dir = str(views["front"]), str(views["back"]), str(tmp_path / "job")
-    s.provider = "3daistudio"
-    yield s
-    s.provider = "local"
-    prefs.key_3daistudio = ""
-    system.use_online_access = online_before
+    with paid_generator_online(addon, KEY) as s:
+        views = write_view_pngs(tmp_path)
+        s.front_image, s.back_image, s.job_dir = str(views["front"]), str(views["back"]), str(tmp_path / "job")
+        yield s
 
 
 def test_check_credits_shows_the_balance_against_one_job(scene, fake):

@@ -12,7 +12,7 @@ from provider_harness import KEY
 from test_make import GEMINI_KEY, _check_finished, fakes, models, sample_views  # noqa: F401  (fixtures)
 
 from blender_env import build_zip, install_zip, paid_generator_online
-from layout_recorder import Layout
+from layout_recorder import Layout, draw_panel
 
 import bpy  # noqa: E402  (conftest has pointed Blender at a private user folder)
 
@@ -115,17 +115,8 @@ def test_review_button_reviews_a_generate_jobs_model(addon, fakes, sample_views,
 # -- the attempts side by side ------------------------------------------------------------------
 def _draw(panel_name: str) -> Layout:
     cls = getattr(bpy.types, panel_name)
-    layout = Layout()
-
-    class Stand:  # the panel as its draw sees it, with the recording layout
-        pass
-
-    stand = Stand()
-    stand.layout = layout
-    stand.draw_attempt = lambda *args: cls.draw_attempt(stand, *args)
     assert cls.poll(bpy.context)
-    cls.draw(stand, bpy.context)
-    return layout
+    return draw_panel(cls, bpy.context)
 
 
 def _draw_rows() -> list[dict]:
